@@ -1,0 +1,243 @@
+//! The façade: the one object the Kotlin and Swift shells hold.
+//!
+//! Construct it with the config and the platform's callbacks, call `start()`, draw `screen()`,
+//! send taps with `tap()`, hand in URLs from outside with `open_url()`, and `subscribe()` to be
+//! told of every screen change. Each event is applied by the pure flow, saved to SQLite, shown,
+//! and its effects carried out on the core's own tokio runtime — whatever thread or executor the
+//! shell calls from.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+
+pub use crate::flow::Language;
+use crate::flow::{self, Action, Event, IncomingUrl, ScreenView, State};
+use crate::runtime::cloud::Cloud;
+use crate::runtime::login::{Login, LoginConfig};
+pub use crate::runtime::platform::Platform;
+use crate::runtime::retry::RetryPolicy;
+use crate::runtime::secure::SecureStore;
+use crate::runtime::store::Store;
+use crate::runtime::{net, Runtime};
+
+/// How the app is set up. Only `https://` URLs, except loopback for tests.
+#[derive(Clone, Debug, uniffi::Record)]
+pub struct Config {
+    /// CLUB Panasonic ID's OpenID issuer; everything else is found by discovery.
+    pub issuer: String,
+    /// The OAuth client id of this app.
+    pub client_id: String,
+    /// Where the login page sends the user back (the app's claimed scheme or link).
+    pub redirect_uri: String,
+    /// The Smart HEMS API root, e.g. `https://…/api/v1`.
+    pub cloud_base_url: String,
+    /// The app's SQLite file (the flow's state and drafts; never a secret).
+    pub database_path: String,
+    pub language: Language,
+}
+
+/// Why the app object could not be built.
+#[derive(Debug, thiserror::Error, uniffi::Error)]
+pub enum SetupError {
+    /// A URL in the config is not https (or loopback) or not a URL at all.
+    #[error("config field {field} is not an allowed URL")]
+    InsecureUrl { field: String },
+    /// The database file could not be opened or migrated.
+    #[error("the app's database could not be opened: {reason}")]
+    Database { reason: String },
+}
+
+/// Told of every screen change, starting with the current screen.
+#[uniffi::export(foreign)]
+pub trait ScreenListener: Send + Sync {
+    fn on_screen(&self, view: ScreenView);
+}
+
+/// Keeps a listener subscribed; dropping (or `close()` in Kotlin) unsubscribes.
+#[derive(uniffi::Object)]
+pub struct Subscription {
+    id: u64,
+    listeners: Arc<Listeners>,
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        self.listeners.list.lock().unwrap_or_else(|e| e.into_inner()).retain(|(id, _)| *id != self.id);
+    }
+}
+
+#[derive(Default)]
+struct Listeners {
+    next_id: Mutex<u64>,
+    list: Mutex<Vec<(u64, Arc<dyn ScreenListener>)>>,
+}
+
+impl Listeners {
+    fn notify(&self, view: &ScreenView) {
+        // Copy the list first: a listener may subscribe or drop a subscription from its callback.
+        let listeners: Vec<_> = self.list.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        for (_, listener) in listeners {
+            listener.on_screen(view.clone());
+        }
+    }
+}
+
+/// The core's runtime, created once per process; every async call runs on it, so futures polled
+/// from Kotlin or Swift executors never meet "no reactor running".
+fn tokio_runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("smarthems")
+            .enable_all()
+            .build()
+            .expect("the core's tokio runtime starts")
+    })
+}
+
+struct Inner {
+    state: Mutex<State>,
+    /// One event (and its chain of effects) at a time, in the order they arrive.
+    turn: tokio::sync::Mutex<()>,
+    store: Store,
+    runtime: Runtime,
+    language: Language,
+    listeners: Arc<Listeners>,
+}
+
+/// The app.
+#[derive(uniffi::Object)]
+pub struct SmartHems {
+    inner: Arc<Inner>,
+}
+
+#[uniffi::export]
+impl SmartHems {
+    /// Opens the app's database and restores the screen it was on.
+    #[uniffi::constructor]
+    pub fn new(
+        config: Config,
+        platform: Arc<dyn Platform>,
+        secure_store: Arc<dyn SecureStore>,
+    ) -> Result<Arc<SmartHems>, SetupError> {
+        Self::with_retry_policy(config, platform, secure_store, RetryPolicy::default())
+    }
+
+    /// The screen to draw now.
+    pub fn screen(&self) -> ScreenView {
+        self.inner.view()
+    }
+
+    /// Resumes whatever was in progress when the app was last stopped. Call once after `new`.
+    pub async fn start(&self) -> ScreenView {
+        self.send(Event::Launched).await
+    }
+
+    /// The user tapped a button of the current screen.
+    pub async fn tap(&self, action: Action) -> ScreenView {
+        self.send(Event::Tap(action)).await
+    }
+
+    /// A URL handed to the app from outside: the login redirect from the browser.
+    pub async fn open_url(&self, url: String) -> ScreenView {
+        self.send(Event::Incoming(IncomingUrl(url))).await
+    }
+
+    /// Calls `listener` with the current screen now and with every change after, until the
+    /// returned subscription is dropped.
+    pub fn subscribe(&self, listener: Arc<dyn ScreenListener>) -> Arc<Subscription> {
+        let listeners = &self.inner.listeners;
+        let id = {
+            let mut next = listeners.next_id.lock().unwrap_or_else(|e| e.into_inner());
+            *next += 1;
+            *next
+        };
+        listeners.list.lock().unwrap_or_else(|e| e.into_inner()).push((id, listener.clone()));
+        listener.on_screen(self.inner.view());
+        Arc::new(Subscription { id, listeners: listeners.clone() })
+    }
+}
+
+impl SmartHems {
+    /// As `new`, with a chosen retry policy (tests use short pauses).
+    pub fn with_retry_policy(
+        config: Config,
+        platform: Arc<dyn Platform>,
+        secure_store: Arc<dyn SecureStore>,
+        retry: RetryPolicy,
+    ) -> Result<Arc<SmartHems>, SetupError> {
+        let insecure = |field: &str| SetupError::InsecureUrl { field: field.into() };
+        let http = net::client();
+        let login = Login::new(
+            LoginConfig { issuer: config.issuer, client_id: config.client_id, redirect_uri: config.redirect_uri },
+            http.clone(),
+        )
+        .map_err(insecure)?;
+        let cloud = Cloud::new(&config.cloud_base_url, http).ok_or_else(|| insecure("cloud_base_url"))?;
+        let store = Store::open(&PathBuf::from(&config.database_path))
+            .map_err(|e| SetupError::Database { reason: e.to_string() })?;
+        let state = store.load().map_err(|e| SetupError::Database { reason: e.to_string() })?.unwrap_or_default();
+        Ok(Arc::new(SmartHems {
+            inner: Arc::new(Inner {
+                state: Mutex::new(state),
+                turn: tokio::sync::Mutex::new(()),
+                store,
+                runtime: Runtime { login, cloud, secure: secure_store, platform, retry },
+                language: config.language,
+                listeners: Arc::default(),
+            }),
+        }))
+    }
+
+    async fn send(&self, event: Event) -> ScreenView {
+        let inner = self.inner.clone();
+        match tokio_runtime().spawn(async move { inner.handle(event).await }).await {
+            Ok(view) => view,
+            Err(error) => {
+                tracing::error!(%error, "event handling stopped");
+                self.inner.view()
+            }
+        }
+    }
+}
+
+impl Inner {
+    fn view(&self) -> ScreenView {
+        flow::view(&self.state.lock().unwrap_or_else(|e| e.into_inner()), self.language)
+    }
+
+    /// Applies an event and every event its effects answer with, until the flow settles.
+    async fn handle(&self, event: Event) -> ScreenView {
+        let _turn = self.turn.lock().await;
+        let mut queue = VecDeque::from([event]);
+        while let Some(event) = queue.pop_front() {
+            for effect in self.apply(event) {
+                queue.extend(self.runtime.run(effect).await);
+            }
+        }
+        self.view()
+    }
+
+    /// One transition: update, save, then tell the listeners (with no lock held).
+    fn apply(&self, event: Event) -> Vec<flow::Effect> {
+        let (view, effects, changed) = {
+            let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            tracing::debug!(?event, "event");
+            let (next, effects) = flow::update(&state, event);
+            let changed = next != *state;
+            if changed {
+                if let Err(error) = self.store.save(&next) {
+                    tracing::error!(%error, "could not save the app state");
+                }
+                *state = next;
+            }
+            (flow::view(&state, self.language), effects, changed)
+        };
+        if changed {
+            tracing::info!(screen = %flow::graph::node_name(&view.screen), "screen");
+            self.listeners.notify(&view);
+        }
+        effects
+    }
+}

@@ -1,0 +1,203 @@
+//! The flow's graph, found by exploring `update` from a fresh install.
+//!
+//! Every reachable state is visited by trying each button it shows, a restart, a stray link and,
+//! for each effect, every answer the world could give (`outcomes`). The result draws
+//! `docs/flow.md` and proves that no state is a dead end.
+
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+
+use super::{update, view, Account, Effect, Event, Failure, IncomingUrl, Language, Screen, State, Terms};
+
+/// Every answer the world could give to an effect.
+pub fn outcomes(effect: &Effect) -> Vec<Event> {
+    let fail = |f: Failure| Event::Failed(f);
+    let terms = Terms { version: "2".into(), title: "規約".into(), body: String::new() };
+    match effect {
+        Effect::OpenLogin => vec![Event::LoginOpened, fail(Failure::Offline)],
+        Effect::FinishLogin(_) => vec![
+            Event::SignedIn(Account { subject: "a".into(), display_name: "A".into() }),
+            Event::SignedIn(Account { subject: "b".into(), display_name: "B".into() }),
+            fail(Failure::LoginCancelled),
+            fail(Failure::LoginRejected),
+            fail(Failure::Offline),
+            fail(Failure::ServiceTrouble),
+        ],
+        Effect::ForgetLogin => vec![],
+        Effect::CheckTerms => vec![
+            Event::TermsChecked { terms: terms.clone(), accepted: None },
+            Event::TermsChecked { terms: terms.clone(), accepted: Some("1".into()) },
+            Event::TermsChecked { terms, accepted: Some("2".into()) },
+            fail(Failure::Offline),
+            fail(Failure::ServiceTrouble),
+            fail(Failure::SessionExpired),
+        ],
+        Effect::SaveConsent { .. } => vec![
+            Event::ConsentSaved,
+            fail(Failure::Offline),
+            fail(Failure::ServiceTrouble),
+            fail(Failure::SessionExpired),
+            fail(Failure::TermsOutdated),
+        ],
+        Effect::SignOut => vec![Event::SignedOut],
+    }
+}
+
+/// Events worth trying in a state: its buttons, a restart and a link from outside.
+fn inputs(state: &State) -> Vec<Event> {
+    let mut events: Vec<Event> =
+        view(state, Language::Japanese).buttons.into_iter().map(|b| Event::Tap(b.action)).collect();
+    events.push(Event::Launched);
+    events.push(Event::Incoming(IncomingUrl("app:/redirect".into())));
+    events
+}
+
+/// A step of the explored graph.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Edge {
+    pub from: usize,
+    pub to: usize,
+    pub label: String,
+}
+
+/// All states reachable from a fresh install and the steps between them.
+pub struct Graph {
+    pub states: Vec<State>,
+    pub edges: Vec<Edge>,
+}
+
+fn label(event: &Event) -> String {
+    match event {
+        Event::Tap(action) => format!("{action:?}"),
+        Event::Failed(f) => format!("Failed {f:?}"),
+        Event::SignedIn(_) => "SignedIn".into(),
+        Event::TermsChecked { terms, accepted } => match accepted {
+            None => "TermsChecked new".into(),
+            Some(v) if *v == terms.version => "TermsChecked current".into(),
+            Some(_) => "TermsChecked revised".into(),
+        },
+        Event::Incoming(_) => "Incoming link".into(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Explores every state reachable from `State::default()`.
+pub fn explore() -> Graph {
+    let mut graph = Graph { states: vec![State::default()], edges: Vec::new() };
+    let mut index: HashMap<State, usize> = HashMap::from([(State::default(), 0)]);
+    let mut queue = VecDeque::from([0usize]);
+    let mut tried: HashSet<(usize, Event)> = HashSet::new();
+
+    while let Some(i) = queue.pop_front() {
+        // An input, then every answer to the effects it starts, and so on until the flow settles.
+        let mut pending: Vec<(usize, Event)> = inputs(&graph.states[i]).into_iter().map(|e| (i, e)).collect();
+        while let Some((from, event)) = pending.pop() {
+            if !tried.insert((from, event.clone())) {
+                continue;
+            }
+            let text = label(&event);
+            let (to_state, effects) = update(&graph.states[from], event);
+            let to = match index.get(&to_state) {
+                Some(&to) => to,
+                None => {
+                    graph.states.push(to_state.clone());
+                    index.insert(to_state, graph.states.len() - 1);
+                    queue.push_back(graph.states.len() - 1);
+                    graph.states.len() - 1
+                }
+            };
+            if from != to {
+                graph.edges.push(Edge { from, to, label: text });
+            }
+            pending.extend(effects.iter().flat_map(outcomes).map(|answer| (to, answer)));
+        }
+    }
+    graph
+}
+
+/// The name a screen has in the picture (and in the docs and Gherkin steps).
+pub fn node_name(screen: &Screen) -> String {
+    match screen {
+        Screen::Busy { activity } => {
+            let name = format!("{activity:?}");
+            format!("Busy_{}", name.split_whitespace().next().unwrap_or_default())
+        }
+        Screen::Problem { problem } => format!("Problem_{problem:?}"),
+        other => {
+            let name = format!("{other:?}");
+            name.split(|c: char| !c.is_alphanumeric()).next().unwrap_or_default().to_owned()
+        }
+    }
+}
+
+impl Graph {
+    /// States from which no sequence of inputs reaches `goal`.
+    pub fn states_that_cannot_reach(&self, goal: impl Fn(&State) -> bool) -> Vec<&State> {
+        let mut reverse: HashMap<usize, Vec<usize>> = HashMap::new();
+        for e in &self.edges {
+            reverse.entry(e.to).or_default().push(e.from);
+        }
+        let mut good: HashSet<usize> = (0..self.states.len()).filter(|&i| goal(&self.states[i])).collect();
+        let mut queue: VecDeque<usize> = good.iter().copied().collect();
+        while let Some(i) = queue.pop_front() {
+            for &j in reverse.get(&i).into_iter().flatten() {
+                if good.insert(j) {
+                    queue.push_back(j);
+                }
+            }
+        }
+        (0..self.states.len()).filter(|i| !good.contains(i)).map(|i| &self.states[i]).collect()
+    }
+
+    /// The flow as a Mermaid diagram: one node per screen, one arrow per distinct step.
+    pub fn to_mermaid(&self) -> String {
+        let mut nodes: BTreeSet<(String, String)> = BTreeSet::new();
+        let mut arrows: BTreeSet<(String, String, String)> = BTreeSet::new();
+        for state in &self.states {
+            let title = view(state, Language::Japanese).title;
+            nodes.insert((node_name(&state.screen), title));
+        }
+        for e in &self.edges {
+            let from = node_name(&self.states[e.from].screen);
+            let to = node_name(&self.states[e.to].screen);
+            if from != to {
+                arrows.insert((from, to, e.label.clone()));
+            }
+        }
+        let mut out = String::from("flowchart TD\n");
+        let mut seen = BTreeSet::new();
+        for (name, title) in nodes {
+            if seen.insert(name.clone()) {
+                out.push_str(&format!("    {name}[\"{name}<br/>{}\"]\n", title.replace('"', "'")));
+            }
+        }
+        // Merge the labels of parallel arrows so the picture stays readable.
+        let mut merged: Vec<(String, String, Vec<String>)> = Vec::new();
+        for (from, to, label) in arrows {
+            match merged.last_mut() {
+                Some((f, t, labels)) if *f == from && *t == to => labels.push(label),
+                _ => merged.push((from, to, vec![label])),
+            }
+        }
+        for (from, to, labels) in merged {
+            out.push_str(&format!("    {from} -->|{}| {to}\n", labels.join(" / ")));
+        }
+        out
+    }
+}
+
+/// The contents of `docs/flow.md`.
+pub fn flow_document() -> String {
+    let graph = explore();
+    format!(
+        "# The flow\n\n\
+         Generated from `rust-core/src/flow` by exploring every reachable state \
+         ({} states, {} steps). Do not edit: run `cargo run -p smarthems --bin flowchart` after \
+         changing the flow; a test fails while this file is stale.\n\n\
+         Nodes are screens (`Busy_*` are loading screens, `Problem_*` explain what went wrong and \
+         what to do); arrows are taps (Action names) and answers from the runtime.\n\n\
+         ```mermaid\n{}```\n",
+        graph.states.len(),
+        graph.edges.len(),
+        graph.to_mermaid()
+    )
+}

@@ -1,0 +1,272 @@
+//! What the user sees: each screen, its words and its buttons.
+//!
+//! A shell renders a `ScreenView` as it is and sends back the `Action` of the button tapped; a QA
+//! script presses buttons by their label. Nothing here decides what comes next — that is `update`.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Activity, Language, Notice, State, Terms};
+
+/// The screens of the app. Step numbers refer to the seed guide.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, uniffi::Enum)]
+pub enum Screen {
+    /// Step 2: 「CLUB Panasonic ログイン画面へ」.
+    Welcome,
+    /// Step 3: the login page is open in the system browser; waiting for it to come back.
+    Login,
+    /// Work in progress (also what is resumed after a restart).
+    Busy { activity: Activity },
+    /// Step 4: スマートHEMSサービス利用規約. `revised` when an earlier version had been accepted.
+    AppTerms { terms: Terms, revised: bool },
+    /// The user declined the terms: the app cannot be used without them.
+    TermsDeclined,
+    /// Step 5: スマートスピーカー連携サービス登録 — はい / いいえ.
+    SpeakerPrompt,
+    /// Step 6-B: speaker registration, which arrives with flow B.
+    SpeakerSetupPending,
+    /// Step 6-A: the app's home.
+    Home { display_name: String },
+    /// Something went wrong; the screen says what to do next.
+    Problem { problem: Problem },
+}
+
+/// What went wrong, named by what the user can do about it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, uniffi::Enum)]
+pub enum Problem {
+    /// No connection: retry.
+    Offline,
+    /// The service failed: retry later.
+    ServiceTrouble,
+    /// The login has expired: log in again; progress is kept.
+    SessionExpired,
+    /// The user cancelled the login: log in again or go back.
+    LoginCancelled,
+    /// The login answer was refused or could not be trusted: log in again.
+    LoginRejected,
+    /// The app was closed while logging in: log in again.
+    LoginInterrupted,
+}
+
+/// Everything a user can tap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, uniffi::Enum)]
+pub enum Action {
+    OpenLogin,
+    CancelLogin,
+    AcceptTerms,
+    DeclineTerms,
+    ReviewTerms,
+    RegisterSpeaker,
+    SkipSpeaker,
+    GoHome,
+    Retry,
+    Logout,
+}
+
+/// A button: the label the user reads and the action it sends.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct Button {
+    pub label: String,
+    pub action: Action,
+    /// The main button of the screen (drawn prominently).
+    pub primary: bool,
+}
+
+/// Everything a shell needs to draw the current screen, in the user's language.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct ScreenView {
+    /// The typed screen, for shells that draw each kind their own way.
+    pub screen: Screen,
+    pub title: String,
+    /// Paragraphs of body text, in order.
+    pub body: Vec<String>,
+    pub buttons: Vec<Button>,
+    /// A one-off message over the screen.
+    pub notice: Option<String>,
+    /// Work is in progress: show a spinner, take no taps.
+    pub busy: bool,
+}
+
+/// Builds the view of a state.
+pub fn view(state: &State, lang: Language) -> ScreenView {
+    let t = |ja: &str, en: &str| lang.pick(ja, en);
+    let button = |ja: &str, en: &str, action: Action, primary: bool| Button { label: t(ja, en), action, primary };
+    let login_again = || {
+        vec![
+            button("もう一度ログインする", "Log in again", Action::OpenLogin, true),
+            button("最初の画面に戻る", "Back to start", Action::CancelLogin, false),
+        ]
+    };
+
+    let (title, body, buttons) = match &state.screen {
+        Screen::Welcome => (
+            t("スマートHEMSサービス", "Smart HEMS Service"),
+            vec![
+                t(
+                    "2023年6月21日から、ログインにはCLUB Panasonic IDをお使いいただきます。",
+                    "Since 21 June 2023 you log in with your CLUB Panasonic ID.",
+                ),
+                t(
+                    "CLUB Panasonic IDをお持ちでない方は、ログイン画面から新規登録できます。",
+                    "No CLUB Panasonic ID yet? You can register on the login page.",
+                ),
+            ],
+            vec![button("CLUB Panasonic ログイン画面へ", "Go to CLUB Panasonic login", Action::OpenLogin, true)],
+        ),
+        Screen::Login => (
+            t("CLUB Panasonic ログイン", "CLUB Panasonic login"),
+            vec![t(
+                "ブラウザでメールアドレスとパスワードを入力し、「ログインする」をタップしてください。",
+                "In the browser, enter your e-mail address and password and tap 'Log in'.",
+            )],
+            vec![
+                button("ブラウザをもう一度開く", "Open the browser again", Action::OpenLogin, true),
+                button("キャンセル", "Cancel", Action::CancelLogin, false),
+            ],
+        ),
+        Screen::Busy { activity } => (
+            match activity {
+                Activity::OpeningLogin => t("ログイン画面を開いています…", "Opening the login page…"),
+                Activity::SigningIn => t("ログインしています…", "Logging in…"),
+                Activity::LoadingTerms => t("読み込んでいます…", "Loading…"),
+                Activity::SavingConsent { .. } => t("同意を登録しています…", "Saving your consent…"),
+                Activity::SigningOut => t("ログアウトしています…", "Logging out…"),
+            },
+            vec![],
+            vec![],
+        ),
+        Screen::AppTerms { terms, revised } => {
+            let mut body = Vec::new();
+            if *revised {
+                body.push(t(
+                    "利用規約が改定されました。内容をご確認のうえ、同意してください。",
+                    "The terms of use have been revised. Please read and agree to continue.",
+                ));
+            }
+            body.push(t("スマートHEMSサービス利用規約を確認して「同意する」をタップしてください。", "Please read the terms of use and tap 'Agree'."));
+            body.push(terms.body.clone());
+            (
+                terms.title.clone(),
+                body,
+                vec![
+                    button("同意する", "Agree", Action::AcceptTerms, true),
+                    button("同意しない", "Disagree", Action::DeclineTerms, false),
+                ],
+            )
+        }
+        Screen::TermsDeclined => (
+            t("利用規約に同意いただけませんでした", "You did not agree to the terms"),
+            vec![t(
+                "スマートHEMSサービスをご利用いただくには、利用規約への同意が必要です。もう一度ご確認いただくか、ログアウトしてください。",
+                "The Smart HEMS Service can only be used after agreeing to its terms. Read them again, or log out.",
+            )],
+            vec![
+                button("利用規約をもう一度読む", "Read the terms again", Action::ReviewTerms, true),
+                button("ログアウト", "Log out", Action::Logout, false),
+            ],
+        ),
+        Screen::SpeakerPrompt => (
+            t("スマートスピーカー連携サービス登録", "Smart speaker service registration"),
+            vec![
+                t(
+                    "スマートスピーカー連携サービスを利用して、AiSEG2につながる機器を声で操作しますか？",
+                    "Do you want to use the smart speaker service to control your AiSEG2 devices by voice?",
+                ),
+                t(
+                    "※すでにスマートスピーカーをご利用中の方も、CLUB Panasonicへの初回ログイン時には再登録が必要です。「はい」をタップしてください。",
+                    "Note: if you used a smart speaker with your old Panasonic ID, you must register again: tap 'Yes'.",
+                ),
+            ],
+            vec![
+                button("はい", "Yes", Action::RegisterSpeaker, true),
+                button("いいえ", "No", Action::SkipSpeaker, false),
+            ],
+        ),
+        Screen::SpeakerSetupPending => (
+            t("スマートスピーカー連携サービス", "Smart speaker service"),
+            vec![t(
+                "スマートスピーカーの登録は、このバージョンではまだご利用いただけません。アプリのホームからご利用ください。",
+                "Smart speaker registration is not available in this version yet. You can use the app from its home screen.",
+            )],
+            vec![button("ホームへ", "Go to home", Action::GoHome, true)],
+        ),
+        Screen::Home { display_name } => (
+            t("ホーム", "Home"),
+            vec![if display_name.is_empty() {
+                t("スマートHEMSサービスをご利用いただけます。", "The Smart HEMS Service is ready.")
+            } else {
+                lang.pick(
+                    &format!("{display_name}さん、スマートHEMSサービスをご利用いただけます。"),
+                    &format!("Welcome, {display_name}. The Smart HEMS Service is ready."),
+                )
+            }],
+            vec![button("ログアウト", "Log out", Action::Logout, false)],
+        ),
+        Screen::Problem { problem } => match problem {
+            Problem::Offline => (
+                t("インターネットに接続できません", "Cannot connect to the internet"),
+                vec![t(
+                    "通信環境をご確認のうえ、「再試行」をタップしてください。入力した内容は保存されています。",
+                    "Check your connection and tap 'Retry'. Nothing you entered has been lost.",
+                )],
+                vec![button("再試行", "Retry", Action::Retry, true)],
+            ),
+            Problem::ServiceTrouble => (
+                t("サービスに接続できません", "The service is not responding"),
+                vec![t(
+                    "サーバーで問題が発生しています。しばらく待ってから「再試行」をタップしてください。入力した内容は保存されています。",
+                    "The server has a problem. Wait a moment and tap 'Retry'. Nothing you entered has been lost.",
+                )],
+                vec![button("再試行", "Retry", Action::Retry, true)],
+            ),
+            Problem::SessionExpired => (
+                t("もう一度ログインしてください", "Please log in again"),
+                vec![t(
+                    "ログインの有効期限が切れました。もう一度ログインすると、続きから再開できます。",
+                    "Your login has expired. Log in again to continue where you left off.",
+                )],
+                vec![button("ログインする", "Log in", Action::OpenLogin, true)],
+            ),
+            Problem::LoginCancelled => (
+                t("ログインがキャンセルされました", "Login was cancelled"),
+                vec![t("ご利用にはCLUB Panasonic IDでのログインが必要です。", "You need to log in with your CLUB Panasonic ID to continue.")],
+                login_again(),
+            ),
+            Problem::LoginRejected => (
+                t("ログインを完了できませんでした", "Login could not be completed"),
+                vec![t(
+                    "ログインの応答を確認できませんでした。安全のため、最初からもう一度ログインしてください。",
+                    "The login response could not be verified. For your safety, please log in again from the start.",
+                )],
+                login_again(),
+            ),
+            Problem::LoginInterrupted => (
+                t("ログインが中断されました", "Login was interrupted"),
+                vec![t(
+                    "ログインの途中でアプリが終了しました。もう一度ログインしてください。",
+                    "The app was closed while logging in. Please log in again.",
+                )],
+                login_again(),
+            ),
+        },
+    };
+
+    let notice = state.notice.map(|notice| match notice {
+        Notice::LinkIgnored => t(
+            "このリンクは今は使えません。画面の案内に従って操作してください。",
+            "This link cannot be used right now. Please follow the steps on the screen.",
+        ),
+        Notice::RefreshFailed => t(
+            "最新の情報を取得できませんでした。通信環境をご確認ください。",
+            "Could not fetch the latest information. Please check your connection.",
+        ),
+    });
+
+    ScreenView {
+        busy: matches!(state.screen, Screen::Busy { .. }),
+        screen: state.screen.clone(),
+        title,
+        body,
+        buttons,
+        notice,
+    }
+}

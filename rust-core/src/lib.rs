@@ -1,0 +1,16 @@
+//! smarthems — the shared core of the スマートHEMSサービス app.
+//!
+//! Three layers, kept apart (see `../shared/DESIGN.md`):
+//! - [`flow`]: the whole app's behaviour as a pure function `(state, event) -> (state, effects)`.
+//! - [`runtime`]: carries out effects — login, the cloud API, SQLite, the secure store.
+//! - [`ffi`]: the one object the Kotlin and Swift shells hold.
+
+uniffi::setup_scaffolding!();
+
+pub mod ffi;
+pub mod flow;
+pub mod runtime;
+
+pub use ffi::{Config, Language, Platform, ScreenListener, SetupError, SmartHems, Subscription};
+pub use flow::{Action, Button, Problem, Screen, ScreenView};
+pub use runtime::secure::{MemorySecureStore, SecureStore, SecureStoreError};

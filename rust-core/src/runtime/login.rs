@@ -1,0 +1,365 @@
+//! CLUB Panasonic ID login: OpenID Connect authorization code flow with PKCE (S256) in the system
+//! browser, as RFC 8252 asks of native apps.
+//!
+//! Everything about the provider is found by discovery from the issuer URL. The redirect is
+//! trusted only when it is our redirect URI, its `state` matches the login we started, its `iss`
+//! is our issuer (RFC 9207) and the ID token verifies (signature from the JWKS, issuer, audience,
+//! expiry, nonce). Tokens and the in-flight PKCE verifier live in the secure store only.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use openidconnect::core::{
+    CoreAuthDisplay, CoreAuthPrompt, CoreAuthenticationFlow, CoreClaimName, CoreClaimType, CoreClient,
+    CoreClientAuthMethod, CoreGrantType, CoreJsonWebKey, CoreJweContentEncryptionAlgorithm,
+    CoreJweKeyManagementAlgorithm, CoreResponseMode, CoreResponseType, CoreSubjectIdentifierType,
+};
+use openidconnect::{
+    AdditionalProviderMetadata, AuthorizationCode, ClientId, CsrfToken, EndpointMaybeSet, EndpointNotSet,
+    EndpointSet, IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, ProviderMetadata,
+    RedirectUrl, RefreshToken, RequestTokenError, Scope, TokenResponse,
+};
+use serde::{Deserialize, Serialize};
+use subtle::ConstantTimeEq;
+use tokio::sync::OnceCell;
+use url::Url;
+
+use super::net;
+use super::secure::SecureStore;
+use crate::flow::{Account, Failure};
+
+const PENDING_KEY: &str = "login.pending";
+const TOKENS_KEY: &str = "login.tokens";
+/// Refresh this long before the access token expires, so a call never leaves with a dying token.
+const REFRESH_MARGIN: Duration = Duration::from_secs(60);
+
+/// Discovery fields the core needs beyond the standard set.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+struct ExtraMetadata {
+    revocation_endpoint: Option<String>,
+    #[serde(default)]
+    authorization_response_iss_parameter_supported: bool,
+}
+impl AdditionalProviderMetadata for ExtraMetadata {}
+
+type Metadata = ProviderMetadata<
+    ExtraMetadata,
+    CoreAuthDisplay,
+    CoreClientAuthMethod,
+    CoreClaimName,
+    CoreClaimType,
+    CoreGrantType,
+    CoreJweContentEncryptionAlgorithm,
+    CoreJweKeyManagementAlgorithm,
+    CoreJsonWebKey,
+    CoreResponseMode,
+    CoreResponseType,
+    CoreSubjectIdentifierType,
+>;
+type Client = CoreClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointMaybeSet, EndpointMaybeSet>;
+
+/// What the provider told us in discovery, checked against the network policy.
+struct Provider {
+    client: Client,
+    issuer: String,
+    revocation_endpoint: Option<Url>,
+    requires_iss: bool,
+}
+
+/// A login that was started in the browser and not yet finished.
+#[derive(Serialize, Deserialize)]
+struct Pending {
+    state: String,
+    nonce: String,
+    verifier: String,
+}
+
+/// The tokens of the logged-in user.
+#[derive(Serialize, Deserialize)]
+struct Tokens {
+    access_token: String,
+    refresh_token: Option<String>,
+    /// Seconds since the epoch.
+    expires_at: u64,
+}
+
+/// Login settings from the app's configuration.
+pub struct LoginConfig {
+    pub issuer: String,
+    pub client_id: String,
+    pub redirect_uri: String,
+}
+
+/// Why a login step failed, in detail (for logs); flattened into a `Failure` for the flow.
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    #[error("cannot reach the provider: {0}")]
+    Unreachable(String),
+    #[error("the provider failed: {0}")]
+    Provider(String),
+    #[error("the provider's configuration breaks our policy: {0}")]
+    Policy(&'static str),
+    #[error("the redirect is not ours")]
+    ForeignRedirect,
+    #[error("no login was started or it was already used")]
+    NoPendingLogin,
+    #[error("state does not match")]
+    StateMismatch,
+    #[error("iss does not match the issuer")]
+    IssuerMismatch,
+    #[error("the user cancelled")]
+    Cancelled,
+    #[error("the provider refused: {0}")]
+    Refused(String),
+    #[error("the ID token is invalid: {0}")]
+    InvalidIdToken(String),
+    #[error("the session has ended")]
+    SessionEnded,
+    #[error("secure store: {0}")]
+    SecureStore(String),
+}
+
+impl From<&LoginError> for Failure {
+    fn from(error: &LoginError) -> Failure {
+        match error {
+            LoginError::Unreachable(_) => Failure::Offline,
+            LoginError::Provider(_) | LoginError::Policy(_) | LoginError::SecureStore(_) => Failure::ServiceTrouble,
+            LoginError::Cancelled => Failure::LoginCancelled,
+            LoginError::SessionEnded => Failure::SessionExpired,
+            LoginError::ForeignRedirect
+            | LoginError::NoPendingLogin
+            | LoginError::StateMismatch
+            | LoginError::IssuerMismatch
+            | LoginError::Refused(_)
+            | LoginError::InvalidIdToken(_) => Failure::LoginRejected,
+        }
+    }
+}
+
+/// The login half of the runtime.
+pub struct Login {
+    config: LoginConfig,
+    redirect: Url,
+    http: reqwest::Client,
+    provider: OnceCell<Provider>,
+}
+
+fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+fn store_error(e: impl std::fmt::Display) -> LoginError {
+    LoginError::SecureStore(e.to_string())
+}
+
+/// Maps a token-endpoint failure: the provider saying no is `refused`, the rest is the network's
+/// or the provider's fault.
+fn token_error<RE: std::error::Error + 'static>(
+    error: RequestTokenError<RE, openidconnect::StandardErrorResponse<openidconnect::core::CoreErrorResponseType>>,
+    refused: impl FnOnce(String) -> LoginError,
+) -> LoginError {
+    use openidconnect::core::CoreErrorResponseType as E;
+    match error {
+        RequestTokenError::ServerResponse(response) => match response.error() {
+            E::InvalidGrant | E::InvalidRequest | E::InvalidClient | E::UnauthorizedClient => {
+                refused(response.error().as_ref().to_owned())
+            }
+            other => LoginError::Provider(other.as_ref().to_owned()),
+        },
+        RequestTokenError::Request(e) => LoginError::Unreachable(e.to_string()),
+        RequestTokenError::Parse(e, _) => LoginError::Provider(e.to_string()),
+        RequestTokenError::Other(e) => LoginError::Provider(e),
+    }
+}
+
+impl Login {
+    pub fn new(config: LoginConfig, http: reqwest::Client) -> Result<Login, &'static str> {
+        if net::allowed_url(&config.issuer).is_none() {
+            return Err("issuer");
+        }
+        let redirect = Url::parse(&config.redirect_uri).map_err(|_| "redirect_uri")?;
+        Ok(Login { config, redirect, http, provider: OnceCell::new() })
+    }
+
+    async fn provider(&self) -> Result<&Provider, LoginError> {
+        self.provider.get_or_try_init(|| self.discover()).await
+    }
+
+    async fn discover(&self) -> Result<Provider, LoginError> {
+        use openidconnect::DiscoveryError as D;
+        let issuer = IssuerUrl::new(self.config.issuer.clone()).map_err(|_| LoginError::Policy("issuer"))?;
+        let metadata = Metadata::discover_async(issuer, &self.http).await.map_err(|e| match e {
+            D::Request(e) => LoginError::Unreachable(e.to_string()),
+            other => LoginError::Provider(other.to_string()),
+        })?;
+        let endpoints = [
+            Some(metadata.authorization_endpoint().url().as_str()),
+            metadata.token_endpoint().map(|u| u.url().as_str()),
+            Some(metadata.jwks_uri().url().as_str()),
+            metadata.additional_metadata().revocation_endpoint.as_deref(),
+        ];
+        if endpoints.into_iter().flatten().any(|u| net::allowed_url(u).is_none()) {
+            return Err(LoginError::Policy("endpoints must be https"));
+        }
+        if metadata.token_endpoint().is_none() {
+            return Err(LoginError::Policy("no token endpoint"));
+        }
+        let revocation_endpoint =
+            metadata.additional_metadata().revocation_endpoint.as_deref().and_then(net::allowed_url);
+        let requires_iss = metadata.additional_metadata().authorization_response_iss_parameter_supported;
+        let issuer = metadata.issuer().to_string();
+        let redirect = RedirectUrl::new(self.config.redirect_uri.clone()).map_err(|_| LoginError::Policy("redirect"))?;
+        let client = CoreClient::from_provider_metadata(metadata, ClientId::new(self.config.client_id.clone()), None)
+            .set_redirect_uri(redirect);
+        Ok(Provider { client, issuer, revocation_endpoint, requires_iss })
+    }
+
+    /// Starts a login: the URL to open in the system browser. `create` asks the provider for its
+    /// registration page instead (OIDC `prompt=create`).
+    pub async fn begin(&self, store: &dyn SecureStore, create: bool) -> Result<Url, LoginError> {
+        let provider = self.provider().await?;
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let mut request = provider
+            .client
+            .authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random)
+            .add_scope(Scope::new("profile".into()))
+            .add_scope(Scope::new("offline_access".into()))
+            .set_pkce_challenge(challenge);
+        if create {
+            request = request.add_prompt(CoreAuthPrompt::Extension("create".into()));
+        }
+        let (url, state, nonce) = request.url();
+        let pending =
+            Pending { state: state.secret().clone(), nonce: nonce.secret().clone(), verifier: verifier.secret().clone() };
+        store
+            .save(PENDING_KEY.into(), serde_json::to_string(&pending).expect("serialisable"))
+            .map_err(store_error)?;
+        Ok(url)
+    }
+
+    /// Forgets a login that was started but will not be finished.
+    pub fn forget(&self, store: &dyn SecureStore) {
+        if let Err(error) = store.delete(PENDING_KEY.into()) {
+            tracing::warn!(%error, "could not forget the pending login");
+        }
+    }
+
+    /// Finishes a login from the redirect URL the browser handed back.
+    pub async fn finish(&self, store: &dyn SecureStore, redirect: &str) -> Result<Account, LoginError> {
+        let url = Url::parse(redirect).map_err(|_| LoginError::ForeignRedirect)?;
+        let ours = url.scheme() == self.redirect.scheme()
+            && url.host_str() == self.redirect.host_str()
+            && url.path() == self.redirect.path()
+            && (url.port() == self.redirect.port() || self.redirect.host_str() == Some("127.0.0.1"));
+        if !ours {
+            return Err(LoginError::ForeignRedirect);
+        }
+        let param = |name: &str| url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned());
+
+        // The pending login is used once, whatever happens next: a replayed redirect finds nothing.
+        let pending: Pending = store
+            .load(PENDING_KEY.into())
+            .map_err(store_error)?
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .ok_or(LoginError::NoPendingLogin)?;
+        let state_ok = param("state").is_some_and(|s| bool::from(s.as_bytes().ct_eq(pending.state.as_bytes())));
+        if !state_ok {
+            // Someone else's redirect: keep our pending login so the real one can still arrive.
+            return Err(LoginError::StateMismatch);
+        }
+        self.forget(store);
+
+        let provider = self.provider().await?;
+        match param("iss") {
+            Some(iss) if iss != provider.issuer => return Err(LoginError::IssuerMismatch),
+            None if provider.requires_iss => return Err(LoginError::IssuerMismatch),
+            _ => {}
+        }
+        if let Some(error) = param("error") {
+            return Err(if error == "access_denied" { LoginError::Cancelled } else { LoginError::Refused(error) });
+        }
+        let code = param("code").ok_or(LoginError::Refused("no code".into()))?;
+
+        let response = provider
+            .client
+            .exchange_code(AuthorizationCode::new(code))
+            .map_err(|_| LoginError::Policy("no token endpoint"))?
+            .set_pkce_verifier(PkceCodeVerifier::new(pending.verifier))
+            .request_async(&self.http)
+            .await
+            .map_err(|e| token_error(e, LoginError::Refused))?;
+
+        let id_token = response.id_token().ok_or(LoginError::InvalidIdToken("missing".into()))?;
+        let claims = id_token
+            .claims(&provider.client.id_token_verifier(), &Nonce::new(pending.nonce))
+            .map_err(|e| LoginError::InvalidIdToken(e.to_string()))?;
+        let subject = claims.subject().to_string();
+        let display_name = claims
+            .name()
+            .and_then(|n| n.get(None))
+            .map(|n| n.to_string())
+            .unwrap_or_default();
+
+        self.keep(store, &response)?;
+        Ok(Account { subject, display_name })
+    }
+
+    fn keep(&self, store: &dyn SecureStore, response: &impl OAuth2TokenResponse) -> Result<(), LoginError> {
+        let previous_refresh = self.tokens(store)?.and_then(|t| t.refresh_token);
+        let tokens = Tokens {
+            access_token: response.access_token().secret().clone(),
+            // A provider that does not rotate keeps the refresh token it gave before.
+            refresh_token: response.refresh_token().map(|t| t.secret().clone()).or(previous_refresh),
+            expires_at: now() + response.expires_in().map(|d| d.as_secs()).unwrap_or(300),
+        };
+        store.save(TOKENS_KEY.into(), serde_json::to_string(&tokens).expect("serialisable")).map_err(store_error)
+    }
+
+    fn tokens(&self, store: &dyn SecureStore) -> Result<Option<Tokens>, LoginError> {
+        Ok(store.load(TOKENS_KEY.into()).map_err(store_error)?.and_then(|json| serde_json::from_str(&json).ok()))
+    }
+
+    /// A usable access token, refreshed first when it is about to expire or `force_refresh` is
+    /// set (the cloud just said it is no longer valid).
+    pub async fn access_token(&self, store: &dyn SecureStore, force_refresh: bool) -> Result<String, LoginError> {
+        let tokens = self.tokens(store)?.ok_or(LoginError::SessionEnded)?;
+        if !force_refresh && tokens.expires_at > now() + REFRESH_MARGIN.as_secs() {
+            return Ok(tokens.access_token);
+        }
+        let refresh = tokens.refresh_token.ok_or(LoginError::SessionEnded)?;
+        let provider = self.provider().await?;
+        let response = provider
+            .client
+            .exchange_refresh_token(&RefreshToken::new(refresh))
+            .map_err(|_| LoginError::Policy("no token endpoint"))?
+            .request_async(&self.http)
+            .await
+            .map_err(|e| token_error(e, |_| LoginError::SessionEnded))?;
+        tracing::info!("access token refreshed");
+        self.keep(store, &response)?;
+        Ok(response.access_token().secret().clone())
+    }
+
+    /// Revokes the refresh token at the provider (best effort: being offline must not keep a user
+    /// logged in) and wipes every secret.
+    pub async fn sign_out(&self, store: &dyn SecureStore) {
+        let tokens = self.tokens(store).ok().flatten();
+        for key in [TOKENS_KEY, PENDING_KEY] {
+            if let Err(error) = store.delete(key.into()) {
+                tracing::error!(%error, "could not wipe a secret");
+            }
+        }
+        let Some(token) = tokens.and_then(|t| t.refresh_token) else { return };
+        let Ok(provider) = self.provider().await else { return };
+        let Some(endpoint) = provider.revocation_endpoint.clone() else { return };
+        let form = [
+            ("token", token.as_str()),
+            ("token_type_hint", "refresh_token"),
+            ("client_id", self.config.client_id.as_str()),
+        ];
+        match self.http.post(endpoint).form(&form).send().await {
+            Ok(response) if response.status().is_success() => tracing::info!("refresh token revoked"),
+            Ok(response) => tracing::warn!(status = %response.status(), "revocation refused"),
+            Err(error) => tracing::warn!(error = %error.without_url(), "revocation failed"),
+        }
+    }
+}

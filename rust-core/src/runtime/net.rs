@@ -1,0 +1,58 @@
+//! Network policy: which URLs the app may talk to, and the one HTTP client it uses.
+
+use std::time::Duration;
+
+use url::Url;
+
+/// HTTPS only, except plain HTTP to this machine's loopback (tests, the simulated cloud).
+pub fn is_allowed(url: &Url) -> bool {
+    match url.scheme() {
+        "https" => url.host().is_some(),
+        "http" => match url.host() {
+            Some(url::Host::Domain(d)) => d == "localhost",
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            None => false,
+        },
+        _ => false,
+    }
+}
+
+/// Parses `text` and checks it against the policy.
+pub fn allowed_url(text: &str) -> Option<Url> {
+    Url::parse(text).ok().filter(is_allowed)
+}
+
+/// The HTTP client for every call the core makes. Redirects are not followed: OAuth token and
+/// API calls must never be redirected somewhere else with their credentials.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(20))
+        .user_agent(concat!("smarthems/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .expect("the HTTP client configuration is static and valid")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_https_or_loopback_http() {
+        for (url, ok) in [
+            ("https://club.panasonic.jp/oidc", true),
+            ("http://127.0.0.1:8080/oidc", true),
+            ("http://localhost:1/x", true),
+            ("http://[::1]:1/x", true),
+            ("http://club.panasonic.jp/oidc", false),
+            ("http://10.0.0.1/oidc", false),
+            ("ftp://127.0.0.1/x", false),
+            ("jp.co.panasonic.smarthems:/oauth2redirect", false),
+            ("not a url", false),
+        ] {
+            assert_eq!(allowed_url(url).is_some(), ok, "{url}");
+        }
+    }
+}

@@ -1,0 +1,54 @@
+//! The one seam secrets pass through: tokens and in-flight PKCE material live here and nowhere
+//! else (never in SQLite, never in a log line).
+//!
+//! On the phone the shell implements `SecureStore` (Android Keystore, iOS Keychain); tests and the
+//! headless harness use `MemorySecureStore`, which behaves like a keychain that outlives the app
+//! object (it is shared, so a "restarted" app sees what the previous one stored).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// Why the platform's secret storage failed.
+#[derive(Debug, thiserror::Error, uniffi::Error)]
+pub enum SecureStoreError {
+    #[error("secure storage is unavailable: {reason}")]
+    Unavailable { reason: String },
+}
+
+/// Secret storage provided by the platform.
+#[uniffi::export(foreign)]
+pub trait SecureStore: Send + Sync {
+    /// The value under `key`, if any.
+    fn load(&self, key: String) -> Result<Option<String>, SecureStoreError>;
+    /// Stores `value` under `key`, replacing what was there.
+    fn save(&self, key: String, value: String) -> Result<(), SecureStoreError>;
+    /// Removes `key`; removing a missing key is not an error.
+    fn delete(&self, key: String) -> Result<(), SecureStoreError>;
+}
+
+/// An in-memory secure store for tests and the headless harness.
+#[derive(Default)]
+pub struct MemorySecureStore {
+    items: Mutex<HashMap<String, String>>,
+}
+
+impl MemorySecureStore {
+    /// Every stored value (tests check what was kept and wiped).
+    pub fn values(&self) -> Vec<String> {
+        self.items.lock().unwrap_or_else(|e| e.into_inner()).values().cloned().collect()
+    }
+}
+
+impl SecureStore for MemorySecureStore {
+    fn load(&self, key: String) -> Result<Option<String>, SecureStoreError> {
+        Ok(self.items.lock().unwrap_or_else(|e| e.into_inner()).get(&key).cloned())
+    }
+    fn save(&self, key: String, value: String) -> Result<(), SecureStoreError> {
+        self.items.lock().unwrap_or_else(|e| e.into_inner()).insert(key, value);
+        Ok(())
+    }
+    fn delete(&self, key: String) -> Result<(), SecureStoreError> {
+        self.items.lock().unwrap_or_else(|e| e.into_inner()).remove(&key);
+        Ok(())
+    }
+}

@@ -1,0 +1,139 @@
+//! The app's SQLite file: the flow state, saved on every transition, so the app can be killed at
+//! any screen and come back to the same one. No secret is ever written here.
+//!
+//! Two versions are kept apart: the schema (tables, migrated by `rusqlite_migration`) and the
+//! format of the saved state (`STATE_FORMAT`), so a newer app can read what an older one saved.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use rusqlite::{Connection, OptionalExtension};
+use rusqlite_migration::{Migrations, M};
+
+use crate::flow::State;
+
+/// The format of the saved state JSON. Bump it and teach `decode` the old one when `State` changes
+/// in a way serde cannot read.
+pub const STATE_FORMAT: i64 = 1;
+
+fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(
+        "CREATE TABLE app_state (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            format INTEGER NOT NULL,
+            body TEXT NOT NULL
+        );",
+    )])
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("database migration: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+}
+
+/// The database, opened once per app object.
+pub struct Store {
+    conn: Mutex<Connection>,
+}
+
+impl Store {
+    /// Opens (or creates) the database file and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let mut conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        migrations().to_latest(&mut conn)?;
+        Ok(Store { conn: Mutex::new(conn) })
+    }
+
+    /// The state saved last, or `None` on a fresh install. A state this version cannot read
+    /// (written by a newer app, or damaged) is dropped rather than crashing the app.
+    pub fn load(&self) -> Result<Option<State>, StoreError> {
+        let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        let row: Option<(i64, String)> = conn
+            .query_row("SELECT format, body FROM app_state WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        Ok(row.and_then(|(format, body)| decode(format, &body)))
+    }
+
+    pub fn save(&self, state: &State) -> Result<(), StoreError> {
+        let body = serde_json::to_string(state).expect("the state always serialises");
+        let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        conn.execute(
+            "INSERT INTO app_state (id, format, body) VALUES (1, ?1, ?2)
+             ON CONFLICT(id) DO UPDATE SET format = excluded.format, body = excluded.body",
+            (STATE_FORMAT, body),
+        )?;
+        Ok(())
+    }
+}
+
+fn decode(format: i64, body: &str) -> Option<State> {
+    match format {
+        STATE_FORMAT => match serde_json::from_str(body) {
+            Ok(state) => Some(state),
+            Err(error) => {
+                tracing::warn!(%error, "saved state unreadable; starting fresh");
+                None
+            }
+        },
+        other => {
+            tracing::warn!(format = other, "saved state has an unknown format; starting fresh");
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flow::{Account, Screen};
+
+    #[test]
+    fn migrations_are_valid() {
+        migrations().validate().unwrap();
+    }
+
+    #[test]
+    fn state_survives_reopening_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.db");
+        let state = State {
+            screen: Screen::SpeakerPrompt,
+            account: Some(Account { subject: "s".into(), display_name: "太郎".into() }),
+            ..State::default()
+        };
+        Store::open(&path).unwrap().save(&state).unwrap();
+        assert_eq!(Store::open(&path).unwrap().load().unwrap(), Some(state));
+    }
+
+    #[test]
+    fn unreadable_or_future_state_starts_fresh() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.db");
+        let store = Store::open(&path).unwrap();
+        for (format, body) in [(STATE_FORMAT, "{not json"), (STATE_FORMAT + 1, "{}")] {
+            store
+                .conn
+                .lock()
+                .unwrap()
+                .execute("INSERT OR REPLACE INTO app_state (id, format, body) VALUES (1, ?1, ?2)", (format, body))
+                .unwrap();
+            assert_eq!(store.load().unwrap(), None, "format {format}");
+        }
+    }
+
+    #[test]
+    fn a_database_from_before_the_schema_is_migrated() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.db");
+        Connection::open(&path).unwrap().execute_batch("CREATE TABLE unrelated (x);").unwrap();
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.load().unwrap(), None);
+        let version: i64 = store.conn.lock().unwrap().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        assert_eq!(version, 1);
+    }
+}

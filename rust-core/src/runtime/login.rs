@@ -293,14 +293,31 @@ impl Login {
             .claims(&provider.client.id_token_verifier(), &Nonce::new(pending.nonce))
             .map_err(|e| LoginError::InvalidIdToken(e.to_string()))?;
         let subject = claims.subject().to_string();
-        let display_name = claims
-            .name()
-            .and_then(|n| n.get(None))
-            .map(|n| n.to_string())
-            .unwrap_or_default();
+        let mut display_name = claims.name().and_then(|n| n.get(None)).map(|n| n.to_string());
+        if display_name.is_none() {
+            // Many providers give profile claims only through userinfo.
+            display_name = self.userinfo_name(provider, response.access_token().clone(), claims.subject().clone()).await;
+        }
 
         self.keep(store, &response)?;
-        Ok(Account { subject, display_name })
+        Ok(Account { subject, display_name: display_name.unwrap_or_default() })
+    }
+
+    async fn userinfo_name(
+        &self,
+        provider: &Provider,
+        token: openidconnect::AccessToken,
+        subject: openidconnect::SubjectIdentifier,
+    ) -> Option<String> {
+        let request = provider.client.user_info(token, Some(subject)).ok()?;
+        let claims: openidconnect::core::CoreUserInfoClaims = match request.request_async(&self.http).await {
+            Ok(claims) => claims,
+            Err(error) => {
+                tracing::warn!(%error, "userinfo failed; greeting without a name");
+                return None;
+            }
+        };
+        claims.name().and_then(|n| n.get(None)).map(|n| n.to_string())
     }
 
     fn keep(&self, store: &dyn SecureStore, response: &impl OAuth2TokenResponse) -> Result<(), LoginError> {

@@ -1,2 +1,68 @@
-//! The headless QA harness: drives the smarthems façade the way the phone shells do.
+//! The headless QA harness: Gherkin features (Japanese) drive the smarthems façade the way the
+//! phone shells do, against the embedded simulated cloud or a configured real environment.
+//!
+//! `run` is shared by the `harness` binary (QA's main job) and the `features` test.
+
+pub mod browser;
 pub mod oidc_peer;
+pub mod report;
+mod steps;
+pub mod world;
+
+use std::path::{Path, PathBuf};
+
+use cucumber::{event::ScenarioFinished, writer, World as _, WriterExt as _};
+use futures::FutureExt as _;
+use smarthems::MemorySecureStore;
+
+pub use world::QaWorld;
+
+/// The token strings held in a secure store (tests check they appear nowhere else).
+pub fn secrets_in(store: &MemorySecureStore) -> Vec<String> {
+    store
+        .values()
+        .iter()
+        .filter_map(|json| serde_json::from_str::<serde_json::Value>(json).ok())
+        .flat_map(|v| {
+            ["access_token", "refresh_token", "verifier"]
+                .into_iter()
+                .filter_map(move |k| v.get(k).and_then(|s| s.as_str()).map(str::to_owned))
+        })
+        .collect()
+}
+
+/// Where the reports go: `target/qa-report/` of the workspace.
+pub fn report_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/qa-report")
+}
+
+/// Runs the feature files under `features` one scenario at a time, printing every screen;
+/// writes `junit.xml` and `index.html` to `report_dir()`. Returns (passed, failed) scenarios.
+pub async fn run(features: &Path) -> (usize, usize) {
+    let dir = report_dir();
+    std::fs::create_dir_all(&dir).expect("the report folder can be created");
+    let junit = std::fs::File::create(dir.join("junit.xml")).expect("junit.xml can be created");
+    let summary = QaWorld::cucumber()
+        .max_concurrent_scenarios(1)
+        .fail_on_skipped()
+        .before(|_, _, scenario, _| {
+            report::begin_scenario(&scenario.name);
+            async {}.boxed_local()
+        })
+        .after(|_, _, _, finished, _| {
+            report::end_scenario(matches!(finished, ScenarioFinished::StepPassed));
+            async {}.boxed_local()
+        })
+        .with_writer(
+            writer::Basic::raw(std::io::stdout(), writer::Coloring::Never, 0)
+                .summarized()
+                .tee::<QaWorld, _>(writer::JUnit::for_tee(junit, 0))
+                .normalized(),
+        )
+        .run(features)
+        .await;
+    let _ = summary;
+    let (passed, failed) = report::write_html(&dir.join("index.html")).expect("the HTML report can be written");
+    println!("\nQA report: {}", dir.join("index.html").display());
+    (passed, failed)
+}

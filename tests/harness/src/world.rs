@@ -1,0 +1,215 @@
+//! One scenario's world: the app under test, the parties around it and the phone it runs on.
+//!
+//! By default the parties are the embedded simulated cloud on a random loopback port. With
+//! `SMARTHEMS_ISSUER` and `SMARTHEMS_CLOUD_BASE_URL` set (and optionally `SMARTHEMS_CLIENT_ID`,
+//! `SMARTHEMS_REDIRECT_URI`) the same features run against a real environment; with
+//! `SMARTHEMS_BROWSER=manual` a person does the browser part (see `docs/qa.md`).
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use smarthems::{Action, Config, Language, MemorySecureStore, Platform, ScreenListener, ScreenView, SmartHems, Subscription};
+use smarthems_simcloud::SimCloud;
+
+use crate::browser::Browser;
+use crate::report;
+
+/// The parties the app talks to.
+pub enum Parties {
+    Simulated(SimCloud),
+    Real { issuer: String, cloud_base_url: String, client_id: String, redirect_uri: String },
+}
+
+/// The system browser's part of the phone: it records what the app asked it to open.
+#[derive(Default)]
+pub struct PhoneBrowser {
+    pub opened: Mutex<Vec<String>>,
+}
+
+impl Platform for PhoneBrowser {
+    fn open_login_page(&self, url: String) {
+        self.opened.lock().unwrap().push(url);
+    }
+}
+
+/// Prints every screen the app shows, as QA reads it.
+struct ScreenPrinter;
+
+impl ScreenListener for ScreenPrinter {
+    fn on_screen(&self, view: ScreenView) {
+        report::print_screen(&view);
+        report::record_screen(&view);
+    }
+}
+
+#[derive(cucumber::World)]
+#[world(init = Self::new)]
+pub struct QaWorld {
+    pub parties: Parties,
+    pub browser: Browser,
+    pub phone_browser: Arc<PhoneBrowser>,
+    pub secure: Arc<MemorySecureStore>,
+    pub dir: tempfile::TempDir,
+    pub app: Option<Arc<SmartHems>>,
+    subscription: Option<Arc<Subscription>>,
+    pub email: String,
+    pub password: String,
+    /// Restart the app after every step and check it comes back to the same screen.
+    pub restart_every_step: bool,
+    pub manual_browser: bool,
+    /// Every refresh token the app has held (to check logout revoked it).
+    pub seen_refresh_tokens: Vec<String>,
+}
+
+impl fmt::Debug for QaWorld {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("QaWorld").field("screen", &self.app.as_ref().map(|a| a.screen().title)).finish()
+    }
+}
+
+impl QaWorld {
+    async fn new() -> Result<QaWorld, std::io::Error> {
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let parties = match (env("SMARTHEMS_ISSUER"), env("SMARTHEMS_CLOUD_BASE_URL")) {
+            (Some(issuer), Some(cloud_base_url)) => Parties::Real {
+                issuer,
+                cloud_base_url,
+                client_id: env("SMARTHEMS_CLIENT_ID").unwrap_or_else(|| SimCloud::CLIENT_ID.into()),
+                redirect_uri: env("SMARTHEMS_REDIRECT_URI").unwrap_or_else(|| SimCloud::REDIRECT_URI.into()),
+            },
+            _ => Parties::Simulated(SimCloud::start().await),
+        };
+        let redirect = match &parties {
+            Parties::Simulated(_) => SimCloud::REDIRECT_URI.to_owned(),
+            Parties::Real { redirect_uri, .. } => redirect_uri.clone(),
+        };
+        Ok(QaWorld {
+            parties,
+            browser: Browser::new(&redirect),
+            phone_browser: Arc::default(),
+            secure: Arc::default(),
+            dir: tempfile::tempdir()?,
+            app: None,
+            subscription: None,
+            email: env("SMARTHEMS_EMAIL").unwrap_or_else(|| "taro@example.jp".into()),
+            password: env("SMARTHEMS_PASSWORD").unwrap_or_else(|| "Passw0rd!".into()),
+            restart_every_step: false,
+            manual_browser: env("SMARTHEMS_BROWSER").as_deref() == Some("manual"),
+            seen_refresh_tokens: Vec::new(),
+        })
+    }
+
+    /// The simulated cloud, for steps that steer it.
+    pub fn sim(&self) -> Result<&SimCloud, String> {
+        match &self.parties {
+            Parties::Simulated(sim) => Ok(sim),
+            Parties::Real { .. } => Err("this step steers the simulated cloud; it cannot run against a real environment".into()),
+        }
+    }
+
+    pub fn config(&self) -> Config {
+        let (issuer, cloud_base_url, client_id, redirect_uri) = match &self.parties {
+            Parties::Simulated(sim) => {
+                (sim.issuer(), sim.api_base(), SimCloud::CLIENT_ID.to_owned(), SimCloud::REDIRECT_URI.to_owned())
+            }
+            Parties::Real { issuer, cloud_base_url, client_id, redirect_uri } => {
+                (issuer.clone(), cloud_base_url.clone(), client_id.clone(), redirect_uri.clone())
+            }
+        };
+        Config {
+            issuer,
+            client_id,
+            redirect_uri,
+            cloud_base_url,
+            database_path: self.database_path(),
+            language: Language::Japanese,
+        }
+    }
+
+    pub fn database_path(&self) -> String {
+        self.dir.path().join("smarthems.db").to_string_lossy().into_owned()
+    }
+
+    /// Starts the app the way a phone does: build it from its database, subscribe, start.
+    pub async fn launch(&mut self) -> Result<ScreenView, String> {
+        let retry = smarthems::runtime::retry::RetryPolicy { pauses: vec![std::time::Duration::from_millis(50)] };
+        let app = SmartHems::with_retry_policy(self.config(), self.phone_browser.clone(), self.secure.clone(), retry)
+            .map_err(|e| e.to_string())?;
+        self.subscription = Some(app.subscribe(Arc::new(ScreenPrinter)));
+        let view = app.start().await;
+        self.app = Some(app);
+        Ok(view)
+    }
+
+    /// Kills the app (drops every reference to it) and starts it again from the same files.
+    pub async fn restart(&mut self) -> Result<ScreenView, String> {
+        report::note("アプリを終了して再起動");
+        self.subscription = None;
+        self.app = None;
+        self.launch().await
+    }
+
+    pub fn app(&self) -> Result<&Arc<SmartHems>, String> {
+        self.app.as_ref().ok_or_else(|| "the app has not been started".into())
+    }
+
+    pub fn screen(&self) -> Result<ScreenView, String> {
+        Ok(self.app()?.screen())
+    }
+
+    /// Taps the button with this label on the current screen.
+    pub async fn tap(&mut self, label: &str) -> Result<ScreenView, String> {
+        let view = self.screen()?;
+        let action: Action = view
+            .buttons
+            .iter()
+            .find(|b| b.label == label)
+            .map(|b| b.action)
+            .ok_or_else(|| {
+                let shown: Vec<_> = view.buttons.iter().map(|b| format!("「{}」", b.label)).collect();
+                format!("「{}」 has no button 「{label}」; it shows {}", view.title, shown.join(" "))
+            })?;
+        report::note(&format!("「{label}」をタップ"));
+        self.remember_refresh_token();
+        let view = self.app()?.tap(action).await;
+        self.after_step().await?;
+        Ok(view)
+    }
+
+    /// In restart mode: kill and restart the app, and check it is on the same screen.
+    pub async fn after_step(&mut self) -> Result<(), String> {
+        if !self.restart_every_step || self.app.is_none() {
+            return Ok(());
+        }
+        let before = self.screen()?;
+        let after = self.restart().await?;
+        if before.screen != after.screen {
+            return Err(format!("after a restart the app shows 「{}」 instead of 「{}」", after.title, before.title));
+        }
+        Ok(())
+    }
+
+    fn remember_refresh_token(&mut self) {
+        for json in self.secure.values() {
+            let value: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
+            if let Some(token) = value.get("refresh_token").and_then(|t| t.as_str()) {
+                if self.seen_refresh_tokens.last().map(String::as_str) != Some(token) {
+                    self.seen_refresh_tokens.push(token.to_owned());
+                }
+            }
+        }
+    }
+
+    /// The last URL the app asked the system browser to open.
+    pub fn last_opened_url(&self) -> Result<String, String> {
+        self.phone_browser.opened.lock().unwrap().last().cloned().ok_or_else(|| "the app has not opened the browser".into())
+    }
+
+    /// Hands a URL back to the app as the phone would (the browser's redirect).
+    pub async fn hand_back(&mut self, url: String) -> Result<ScreenView, String> {
+        report::note("ブラウザからアプリに戻る");
+        let view = self.app()?.open_url(url).await;
+        self.after_step().await?;
+        Ok(view)
+    }
+}

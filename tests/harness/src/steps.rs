@@ -281,3 +281,23 @@ async fn refresh_tokens_revoked(w: &mut QaWorld) -> Step {
     let response = reqwest::Client::new().post(token_url).form(&form).send().await.map_err(|e| e.to_string())?;
     if response.status() == 400 { Ok(()) } else { Err(format!("the provider still accepts it: {}", response.status())) }
 }
+
+#[cfg(test)]
+mod tests {
+    /// docs/qa.md lists every phrase: each literal part of every step pattern appears there.
+    #[test]
+    fn every_step_phrase_is_documented() {
+        let steps = include_str!("steps.rs");
+        let guide = include_str!("../../../docs/qa.md");
+        let patterns = steps.lines().filter_map(|l| l.split("regex = r\"^").nth(1)?.split("$\")").next());
+        let mut count = 0;
+        for pattern in patterns {
+            count += 1;
+            let literal = pattern.replace("(?:スマートフォンが)?", "").replace("(.+)", "\u{0}").replace("(\\d+)", "\u{0}");
+            for part in literal.split('\u{0}').filter(|p| p.chars().count() >= 2) {
+                assert!(guide.contains(part), "docs/qa.md does not list the step part 「{part}」 of `{pattern}`");
+            }
+        }
+        assert!(count > 20, "found only {count} step patterns");
+    }
+}

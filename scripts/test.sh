@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs every test of the project on a fresh machine: installs what it needs from the registries
+# (npm for the oidc-provider interop peer), then the Rust workspace tests, which include the
+# Gherkin features against the embedded simulated cloud.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+need_rust
+need_node
+echo "== installing the oidc-provider interop peer (npm ci)"
+npm ci --prefix tests/interop --no-audit --no-fund --loglevel=error
+
+echo "== cargo test (core, simulated cloud, harness features, interop)"
+cargo test --workspace --locked

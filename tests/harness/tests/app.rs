@@ -1,0 +1,146 @@
+//! The façade as a phone shell meets it, against the simulated cloud: setup rules, the screen
+//! stream, and no secret in the logs or the database.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use smarthems::{Action, Config, Language, MemorySecureStore, Platform, ScreenListener, ScreenView, SmartHems};
+use smarthems_harness::browser::{Browser, Visit};
+use smarthems_simcloud::SimCloud;
+
+#[derive(Default)]
+struct Opened(Mutex<Vec<String>>);
+impl Platform for Opened {
+    fn open_login_page(&self, url: String) {
+        self.0.lock().unwrap().push(url);
+    }
+}
+
+#[derive(Default)]
+struct Seen(Mutex<Vec<String>>);
+impl ScreenListener for Seen {
+    fn on_screen(&self, view: ScreenView) {
+        self.0.lock().unwrap().push(view.title);
+    }
+}
+
+/// Everything the log lines said, from every thread.
+#[derive(Clone, Default)]
+struct LogBuffer(Arc<Mutex<Vec<u8>>>);
+impl Write for LogBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn config(sim: &SimCloud, db: &std::path::Path) -> Config {
+    Config {
+        issuer: sim.issuer(),
+        client_id: SimCloud::CLIENT_ID.into(),
+        redirect_uri: SimCloud::REDIRECT_URI.into(),
+        cloud_base_url: sim.api_base(),
+        database_path: db.to_string_lossy().into_owned(),
+        language: Language::Japanese,
+    }
+}
+
+async fn log_in(app: &SmartHems, opened: &Opened, browser: &Browser) {
+    app.tap(Action::OpenLogin).await;
+    let url = opened.0.lock().unwrap().last().cloned().unwrap();
+    let page = browser.open(&url).await.unwrap();
+    let Visit::Redirect(back) = browser.log_in(&page, "taro@example.jp", "Passw0rd!").await.unwrap() else {
+        panic!("login did not redirect")
+    };
+    app.open_url(back).await;
+}
+
+#[tokio::test]
+async fn a_whole_login_leaves_no_secret_in_logs_or_database() {
+    let logs = LogBuffer::default();
+    let writer = logs.clone();
+    tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .init();
+
+    let sim = SimCloud::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("app.db");
+    let (opened, secure, browser) = (Arc::new(Opened::default()), Arc::new(MemorySecureStore::default()), Browser::new(SimCloud::REDIRECT_URI));
+    let app = SmartHems::new(config(&sim, &db), opened.clone(), secure.clone()).unwrap();
+    app.start().await;
+    log_in(&app, &opened, &browser).await;
+    sim.expire_access_tokens();
+    let view = app.tap(Action::AcceptTerms).await; // refreshes the token on the way
+    assert_eq!(view.title, "スマートスピーカー連携サービス登録");
+
+    let secrets = smarthems_harness::secrets_in(&secure);
+    assert!(secrets.len() >= 2, "expected an access and a refresh token, got {}", secrets.len());
+    let logged = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+    assert!(logged.contains("access token refreshed"), "the log shows what happened");
+    let database = [std::fs::read(&db).unwrap(), std::fs::read(dir.path().join("app.db-wal")).unwrap_or_default()].concat();
+    for secret in secrets.iter().chain([&"Passw0rd!".to_owned(), &"taro@example.jp".to_owned()]) {
+        assert!(!logged.contains(secret.as_str()), "a secret reached the log");
+        assert!(!database.windows(secret.len()).any(|w| w == secret.as_bytes()), "a secret reached SQLite");
+    }
+    // The authorization code in the redirect is not logged either.
+    assert!(!logged.contains("code="), "a redirect URL reached the log");
+}
+
+#[tokio::test]
+async fn listeners_get_the_current_screen_first_and_stop_when_dropped() {
+    let sim = SimCloud::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let opened = Arc::new(Opened::default());
+    let app = SmartHems::new(config(&sim, &dir.path().join("a.db")), opened.clone(), Arc::new(MemorySecureStore::default())).unwrap();
+    let seen = Arc::new(Seen::default());
+    let subscription = app.subscribe(seen.clone());
+    assert_eq!(*seen.0.lock().unwrap(), ["スマートHEMSサービス"]);
+    app.tap(Action::OpenLogin).await;
+    assert_eq!(*seen.0.lock().unwrap(), ["スマートHEMSサービス", "ログイン画面を開いています…", "CLUB Panasonic ログイン"]);
+    drop(subscription);
+    app.tap(Action::CancelLogin).await;
+    assert_eq!(seen.0.lock().unwrap().len(), 3, "a dropped subscription hears nothing");
+}
+
+#[tokio::test]
+async fn only_https_or_loopback_is_accepted_in_the_config() {
+    let sim = SimCloud::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let good = config(&sim, &dir.path().join("a.db"));
+    for (field, bad) in [
+        ("issuer", Config { issuer: "http://club.panasonic.example/oidc".into(), ..good.clone() }),
+        ("cloud_base_url", Config { cloud_base_url: "http://hems.example/api/v1".into(), ..good.clone() }),
+        ("cloud_base_url", Config { cloud_base_url: "file:///etc/passwd".into(), ..good.clone() }),
+    ] {
+        let error = SmartHems::new(bad, Arc::new(Opened::default()), Arc::new(MemorySecureStore::default())).err();
+        assert!(
+            matches!(&error, Some(smarthems::SetupError::InsecureUrl { field: f }) if f == field),
+            "{field}: {error:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_replayed_redirect_is_refused_and_not_exchanged_again() {
+    let sim = SimCloud::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (opened, browser) = (Arc::new(Opened::default()), Browser::new(SimCloud::REDIRECT_URI));
+    let app = SmartHems::new(config(&sim, &dir.path().join("a.db")), opened.clone(), Arc::new(MemorySecureStore::default())).unwrap();
+    app.tap(Action::OpenLogin).await;
+    let url = opened.0.lock().unwrap().last().cloned().unwrap();
+    let page = browser.open(&url).await.unwrap();
+    let Visit::Redirect(back) = browser.log_in(&page, "taro@example.jp", "Passw0rd!").await.unwrap() else { panic!() };
+    assert_eq!(app.open_url(back.clone()).await.title, "スマートHEMSサービス利用規約");
+    // Log out and start a new login; the old redirect must not log anyone in.
+    app.tap(Action::DeclineTerms).await;
+    app.tap(Action::Logout).await;
+    app.tap(Action::OpenLogin).await;
+    assert_eq!(app.open_url(back).await.title, "ログインを完了できませんでした");
+    assert_eq!(sim.token_exchanges(), 1);
+}

@@ -1,0 +1,188 @@
+//! A simulated cloud for the スマートHEMSサービス app's tests, on loopback: CLUB Panasonic ID as an
+//! OpenID Connect provider (`/oidc`) and the Smart HEMS API (`/api/v1`), as specified in
+//! `docs/cloud-api.md`.
+//!
+//! Tests start one [`SimCloud`] each and point the app's `Config` at [`SimCloud::issuer`] and
+//! [`SimCloud::api_base`]; they steer it through the handle (or over HTTP under
+//! [`SimCloud::control_url`] from other languages) to add accounts, publish new terms, expire or
+//! revoke tokens, inject failures and take the network away.
+
+mod api;
+mod control;
+mod faults;
+mod keys;
+mod oidc;
+mod pages;
+mod seed;
+mod server;
+mod state;
+mod wire;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use tokio::sync::watch;
+
+pub use state::RequestRecord;
+
+/// Handle to a running simulated cloud. Clones share the same cloud; when the last clone is
+/// dropped both ports shut down.
+#[derive(Clone)]
+pub struct SimCloud {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    cloud: Arc<server::Cloud>,
+    control_addr: SocketAddr,
+    /// Never sent on; dropping it (with the last handle) is the servers' shutdown signal.
+    _lifetime: watch::Sender<()>,
+}
+
+impl SimCloud {
+    /// The one registered client (a public native app: no secret).
+    pub const CLIENT_ID: &str = oidc::CLIENT_ID;
+    /// The app's registered private-use-scheme redirect URI.
+    pub const REDIRECT_URI: &str = oidc::REDIRECT_URI;
+
+    /// Starts on a free loopback port, on the current tokio runtime.
+    ///
+    /// # Panics
+    /// If no loopback port can be bound (a broken test machine, not a test failure).
+    pub async fn start() -> SimCloud {
+        Self::start_on_port(0)
+            .await
+            .expect("binding the simulated cloud on 127.0.0.1")
+    }
+
+    /// Starts with the main port fixed (0 = any free port); the control port is always picked
+    /// by the system.
+    pub async fn start_on_port(port: u16) -> std::io::Result<SimCloud> {
+        // Key generation is slow in debug builds; do it off the async threads, before the first
+        // login needs it.
+        let _ = tokio::task::spawn_blocking(keys::warm_up).await;
+        let started = server::start(port).await?;
+        Ok(SimCloud {
+            inner: Arc::new(Inner {
+                cloud: started.cloud,
+                control_addr: started.control_addr,
+                _lifetime: started.lifetime,
+            }),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`, the same across `go_offline`/`go_online`.
+    pub fn base_url(&self) -> String {
+        self.inner.cloud.base_url().to_owned()
+    }
+
+    /// The OIDC issuer, `<base>/oidc`.
+    pub fn issuer(&self) -> String {
+        self.inner.cloud.issuer()
+    }
+
+    /// The Smart HEMS API base, `<base>/api/v1`.
+    pub fn api_base(&self) -> String {
+        format!("{}/api/v1", self.base_url())
+    }
+
+    /// The base of the HTTP control API, `http://127.0.0.1:SIDEPORT/_sim`, on a side port that
+    /// stays up while the main port is offline.
+    pub fn control_url(&self) -> String {
+        format!("http://{}/_sim", self.inner.control_addr)
+    }
+
+    /// Adds a CLUB Panasonic ID that can log in (or resets an existing one's password and name).
+    pub fn add_user(&self, email: &str, password: &str, display_name: &str) {
+        self.inner
+            .cloud
+            .world()
+            .add_user(email, password, display_name);
+    }
+
+    /// The next `times` requests whose path starts with `path_prefix` (any party on the main
+    /// port) answer `status` with `{"error":"simulated_failure"}`.
+    ///
+    /// # Panics
+    /// If `status` is not a valid HTTP status code (100–999).
+    pub fn fail_next(&self, path_prefix: &str, status: u16, times: u32) {
+        assert!(
+            StatusCode::from_u16(status).is_ok(),
+            "fail_next: {status} is not an HTTP status"
+        );
+        self.inner
+            .cloud
+            .world()
+            .fail_next(path_prefix, status, times);
+    }
+
+    /// Closes the main port: new connections are refused and kept-alive ones are closed.
+    pub async fn go_offline(&self) {
+        server::go_offline(&self.inner.cloud).await;
+    }
+
+    /// Re-opens the main port on the same port number.
+    ///
+    /// # Panics
+    /// If the port was taken by someone else in the meantime.
+    pub async fn go_online(&self) {
+        server::go_online(&self.inner.cloud)
+            .await
+            .expect("re-binding the simulated cloud's port");
+    }
+
+    /// Publishes a new version of the スマートHEMSサービス利用規約; earlier consents no longer
+    /// match the current version.
+    pub fn publish_app_terms(&self, version: &str, body: &str) {
+        self.inner
+            .cloud
+            .world()
+            .publish_app_terms(version, None, body);
+    }
+
+    /// Every access token issued so far is expired from now on.
+    pub fn expire_access_tokens(&self) {
+        self.inner.cloud.world().expire_access_tokens();
+    }
+
+    /// Every refresh token issued so far is revoked, as after a password change.
+    pub fn revoke_refresh_tokens(&self) {
+        self.inner.cloud.world().revoke_refresh_tokens();
+    }
+
+    /// Lifetime of access tokens issued from now on (default 3600 s).
+    pub fn set_access_token_ttl(&self, secs: u64) {
+        self.inner.cloud.world().access_token_ttl = Duration::from_secs(secs);
+    }
+
+    /// Every request the main port received, in order: method and path only.
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.inner.cloud.world().requests()
+    }
+
+    /// How many `authorization_code` grants succeeded.
+    pub fn token_exchanges(&self) -> u32 {
+        self.inner.cloud.world().token_exchanges
+    }
+
+    /// The terms version the account accepted last, if any.
+    pub fn app_consent(&self, email: &str) -> Option<String> {
+        self.inner
+            .cloud
+            .world()
+            .user_by_email(email)?
+            .app_consent
+            .clone()
+    }
+}
+
+impl std::fmt::Debug for SimCloud {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimCloud")
+            .field("base_url", &self.base_url())
+            .field("control_url", &self.control_url())
+            .finish()
+    }
+}

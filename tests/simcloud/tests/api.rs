@@ -1,0 +1,173 @@
+//! The Smart HEMS API: public documents, the bearer check and the consent rules.
+
+mod common;
+
+use common::*;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use smarthems_simcloud::SimCloud;
+
+async fn get_json(url: String, token: Option<&str>) -> (StatusCode, Value) {
+    let mut request = app().get(url);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn put_consent(cloud: &SimCloud, token: &str, body: &str) -> (StatusCode, Value) {
+    let response = app()
+        .put(format!("{}/me/consents/app", cloud.api_base()))
+        .bearer_auth(token)
+        .header("content-type", "application/json")
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn public_documents() {
+    let cloud = SimCloud::start().await;
+    let (status, config) = get_json(format!("{}/app-config", cloud.api_base()), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(config["min_app_version"], "3.0.0");
+    assert_eq!(config["min_firmware_version"], "2.80");
+    let lines = config["support"]["lines"].as_array().unwrap();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["phone"], "0120-871-141");
+    assert_eq!(lines[0]["until"], "2023-10-31");
+    assert_eq!(lines[1]["name"], "AiSEG2 お客様ご相談センター");
+    assert_eq!(lines[1]["until"], Value::Null);
+
+    let (status, terms) = get_json(format!("{}/terms/app", cloud.api_base()), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(terms["kind"], "app");
+    assert_eq!(terms["version"], "2023-06-21");
+    assert_eq!(terms["title"], "スマートHEMSサービス利用規約");
+    assert!(str_of(&terms, "body").starts_with("第1条（本規約の目的）"));
+}
+
+#[tokio::test]
+async fn protected_calls_need_a_live_bearer_token() {
+    let cloud = SimCloud::start().await;
+    let tokens = signed_in(&cloud).await;
+    let token = str_of(&tokens, "access_token");
+    let api = cloud.api_base();
+
+    for path in ["/me/profile", "/me/consents"] {
+        for (name, auth) in [
+            ("no token", None),
+            ("unknown token", Some("forged")),
+            ("live token", Some(token)),
+        ] {
+            let (status, body) = get_json(format!("{api}{path}"), auth).await;
+            if name == "live token" {
+                assert_eq!(status, StatusCode::OK, "{path}");
+            } else {
+                assert_eq!(
+                    (status, body),
+                    (StatusCode::UNAUTHORIZED, json!({"error": "invalid_token"})),
+                    "{path} {name}"
+                );
+            }
+        }
+    }
+    let (_, profile) = get_json(format!("{api}/me/profile"), Some(token)).await;
+    assert_eq!(profile["display_name"], "パナソニック 太郎");
+    assert!(str_of(&profile, "subject").starts_with("cp-"));
+
+    // A PUT with a bad token is refused before its body is looked at.
+    assert_eq!(
+        put_consent(&cloud, "forged", "{}").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn consent_follows_the_current_terms() {
+    let cloud = SimCloud::start().await;
+    let tokens = signed_in(&cloud).await;
+    let token = str_of(&tokens, "access_token");
+    let consents = format!("{}/me/consents", cloud.api_base());
+
+    assert_eq!(
+        get_json(consents.clone(), Some(token)).await.1,
+        json!({"app_terms": null})
+    );
+    assert_eq!(cloud.app_consent(EMAIL), None);
+
+    // (body, expected status, expected answer)
+    let cases = [
+        (
+            r#"{"version":"2020-01-01"}"#,
+            StatusCode::CONFLICT,
+            json!({"error": "outdated_terms"}),
+        ),
+        (
+            r#"{"versio":"2023-06-21"}"#,
+            StatusCode::BAD_REQUEST,
+            json!({"error": "invalid_request"}),
+        ),
+        (
+            "not json",
+            StatusCode::BAD_REQUEST,
+            json!({"error": "invalid_request"}),
+        ),
+        (
+            r#"{"version":"2023-06-21"}"#,
+            StatusCode::NO_CONTENT,
+            Value::Null,
+        ),
+    ];
+    for (body, status, answer) in cases {
+        assert_eq!(
+            put_consent(&cloud, token, body).await,
+            (status, answer),
+            "{body}"
+        );
+    }
+    assert_eq!(
+        get_json(consents.clone(), Some(token)).await.1,
+        json!({"app_terms": "2023-06-21"})
+    );
+    assert_eq!(cloud.app_consent(EMAIL).as_deref(), Some("2023-06-21"));
+
+    // New terms: the old version can no longer be accepted, the new one can.
+    cloud.publish_app_terms("2024-04-01", "第1条（本規約の目的）改定版");
+    let (_, terms) = get_json(format!("{}/terms/app", cloud.api_base()), None).await;
+    assert_eq!(terms["version"], "2024-04-01");
+    assert_eq!(terms["title"], "スマートHEMSサービス利用規約");
+    assert_eq!(
+        put_consent(&cloud, token, r#"{"version":"2023-06-21"}"#)
+            .await
+            .0,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        get_json(consents.clone(), Some(token)).await.1,
+        json!({"app_terms": "2023-06-21"})
+    );
+    assert_eq!(
+        put_consent(&cloud, token, r#"{"version":"2024-04-01"}"#)
+            .await
+            .0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(cloud.app_consent(EMAIL).as_deref(), Some("2024-04-01"));
+    assert_eq!(cloud.app_consent("nobody@example.jp"), None);
+}
+
+#[tokio::test]
+async fn unknown_paths_answer_json_404() {
+    let cloud = SimCloud::start().await;
+    let (status, body) = get_json(format!("{}/nothing-here", cloud.api_base()), None).await;
+    assert_eq!(
+        (status, body),
+        (StatusCode::NOT_FOUND, json!({"error": "not_found"}))
+    );
+}

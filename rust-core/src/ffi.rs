@@ -144,6 +144,11 @@ impl SmartHems {
         self.send(Event::Incoming(IncomingUrl(url))).await
     }
 
+    /// The app came back to the foreground (for instance from Google Home).
+    pub async fn app_foregrounded(&self) -> ScreenView {
+        self.send(Event::Foregrounded).await
+    }
+
     /// Calls `listener` with the current screen now and with every change after, until the
     /// returned subscription is dropped.
     pub fn subscribe(&self, listener: Arc<dyn ScreenListener>) -> Arc<Subscription> {

@@ -6,7 +6,9 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
-use super::{update, view, Account, Effect, Event, Failure, IncomingUrl, Language, Screen, State, Terms};
+use super::{
+    update, view, Account, Action, Category, Device, Effect, Event, Failure, IncomingUrl, Language, Screen, State, Terms,
+};
 
 /// Every answer the world could give to an effect.
 pub fn outcomes(effect: &Effect) -> Vec<Event> {
@@ -24,9 +26,9 @@ pub fn outcomes(effect: &Effect) -> Vec<Event> {
         ],
         Effect::ForgetLogin => vec![],
         Effect::CheckTerms => vec![
-            Event::TermsChecked { terms: terms.clone(), accepted: None },
-            Event::TermsChecked { terms: terms.clone(), accepted: Some("1".into()) },
-            Event::TermsChecked { terms, accepted: Some("2".into()) },
+            Event::TermsChecked { terms: terms.clone(), accepted: None, legacy_speaker_user: false },
+            Event::TermsChecked { terms: terms.clone(), accepted: Some("1".into()), legacy_speaker_user: false },
+            Event::TermsChecked { terms, accepted: Some("2".into()), legacy_speaker_user: true },
             fail(Failure::Offline),
             fail(Failure::ServiceTrouble),
             fail(Failure::SessionExpired),
@@ -39,14 +41,49 @@ pub fn outcomes(effect: &Effect) -> Vec<Event> {
             fail(Failure::TermsOutdated),
         ],
         Effect::SignOut => vec![Event::SignedOut],
+        Effect::LoadTerms(kind) => {
+            vec![Event::TermsLoaded { kind: *kind, terms }, fail(Failure::Offline), fail(Failure::ServiceTrouble)]
+        }
+        Effect::LoadDevices => vec![
+            Event::DevicesLoaded(vec![
+                Device { id: "ac".into(), name: "エアコン".into(), category: Category::AirConditioner },
+                Device { id: "li".into(), name: "照明1".into(), category: Category::Light },
+            ]),
+            Event::DevicesLoaded(vec![]),
+            fail(Failure::Offline),
+            fail(Failure::SessionExpired),
+        ],
+        Effect::Register(_) => vec![
+            Event::Registered,
+            fail(Failure::Offline),
+            fail(Failure::ServiceTrouble),
+            fail(Failure::SessionExpired),
+            fail(Failure::TermsOutdated),
+            fail(Failure::NicknameRefused),
+            fail(Failure::DevicesChanged),
+        ],
+        Effect::OpenGoogleHome => vec![],
+        Effect::CheckLink => vec![
+            Event::LinkChecked { linked: true },
+            Event::LinkChecked { linked: false },
+            fail(Failure::Offline),
+            fail(Failure::SessionExpired),
+        ],
     }
 }
 
-/// Events worth trying in a state: its buttons, a restart and a link from outside.
+/// Events worth trying in a state: its buttons, typing (a good and a bad value), a restart, a
+/// link from outside and coming back to the foreground.
 fn inputs(state: &State) -> Vec<Event> {
-    let mut events: Vec<Event> =
-        view(state, Language::Japanese).buttons.into_iter().map(|b| Event::Tap(b.action)).collect();
+    let shown = view(state, Language::Japanese);
+    let mut events: Vec<Event> = shown.buttons.into_iter().map(|b| Event::Tap(b.action)).collect();
+    if shown.input.is_some() {
+        for text in ["Taro", " "] {
+            events.push(Event::Tap(Action::EditNickname { text: text.into() }));
+        }
+    }
     events.push(Event::Launched);
+    events.push(Event::Foregrounded);
     events.push(Event::Incoming(IncomingUrl("app:/redirect".into())));
     events
 }
@@ -67,10 +104,17 @@ pub struct Graph {
 
 fn label(event: &Event) -> String {
     match event {
+        Event::Tap(Action::EditNickname { .. }) => "EditNickname".into(),
+        Event::Tap(Action::ToggleDevice { .. }) => "ToggleDevice".into(),
+        Event::Tap(Action::ToggleCategory { .. }) => "ToggleCategory".into(),
+        Event::Tap(Action::ChooseSpeaker { provider }) => format!("ChooseSpeaker {provider:?}"),
         Event::Tap(action) => format!("{action:?}"),
         Event::Failed(f) => format!("Failed {f:?}"),
         Event::SignedIn(_) => "SignedIn".into(),
-        Event::TermsChecked { terms, accepted } => match accepted {
+        Event::TermsLoaded { kind, .. } => format!("TermsLoaded {kind:?}"),
+        Event::DevicesLoaded(_) => "DevicesLoaded".into(),
+        Event::LinkChecked { linked } => format!("LinkChecked {}", if *linked { "linked" } else { "not linked" }),
+        Event::TermsChecked { terms, accepted, .. } => match accepted {
             None => "TermsChecked new".into(),
             Some(v) if *v == terms.version => "TermsChecked current".into(),
             Some(_) => "TermsChecked revised".into(),

@@ -6,14 +6,21 @@
 //! lives here, so every screen is testable in microseconds and the graph can be explored
 //! exhaustively (`graph`), which is also how `docs/flow.md` is drawn.
 
+pub mod devices;
 pub mod graph;
+pub mod nickname;
 mod screen;
+mod screen_speaker;
 mod text;
+pub mod voice;
 
 use serde::{Deserialize, Serialize};
 
-pub use screen::{view, Action, Button, Problem, Screen, ScreenView};
+pub use devices::{Category, Device, Selection};
+pub use nickname::NicknameError;
+pub use screen::{view, Action, Button, Problem, Screen, ScreenView, TextInput};
 pub use text::Language;
+pub use voice::NameWarning;
 
 /// Who is logged in. Never a secret: tokens live behind the secure store only.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, uniffi::Record)]
@@ -32,6 +39,43 @@ pub struct Terms {
     pub body: String,
 }
 
+/// Which terms text: the app's (step 4), the privacy policy (13) or the speaker service's (16).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, uniffi::Enum)]
+pub enum TermsKind {
+    App,
+    Privacy,
+    Speaker,
+}
+
+/// Smart speakers the service links with; Google Home first, others can join.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, uniffi::Enum)]
+pub enum SpeakerProvider {
+    GoogleHome,
+}
+
+/// The speaker registration being filled in (flow B): survives the app being killed, and is
+/// dropped when the registration is finished or abandoned.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SpeakerDraft {
+    /// As typed, so nothing the user entered is lost, even when it is not valid yet.
+    pub nickname: String,
+    pub nickname_error: Option<NicknameError>,
+    pub privacy_version: Option<String>,
+    pub selection: Selection,
+    pub provider: Option<SpeakerProvider>,
+    pub speaker_terms_version: Option<String>,
+}
+
+/// What the cloud needs to register the speaker service (step 17's 「登録」).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Registration {
+    pub nickname: String,
+    pub device_ids: Vec<String>,
+    pub privacy_version: String,
+    pub speaker_terms_version: String,
+    pub provider: SpeakerProvider,
+}
+
 /// What the app is busy with; kept in the saved state so work in flight when the app was killed
 /// is started again on the next launch.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, uniffi::Enum)]
@@ -41,6 +85,11 @@ pub enum Activity {
     LoadingTerms,
     SavingConsent { version: String },
     SigningOut,
+    LoadingPrivacyPolicy,
+    LoadingDevices,
+    LoadingSpeakerTerms,
+    Registering,
+    CheckingLink,
 }
 
 /// Everything the app remembers between launches. Saved after every transition.
@@ -56,6 +105,12 @@ pub struct State {
     pub after_login: Option<Activity>,
     /// A one-off message shown over the current screen; cleared by the next event.
     pub notice: Option<Notice>,
+    /// The user had the speaker service under the old Panasonic ID (the 6-B note).
+    pub legacy_speaker_user: bool,
+    /// The speaker registration in progress.
+    pub speaker: Option<SpeakerDraft>,
+    /// The nickname registered with the speaker service, once registration is done.
+    pub speaker_nickname: Option<String>,
 }
 
 impl Default for State {
@@ -67,6 +122,9 @@ impl Default for State {
             retry: None,
             after_login: None,
             notice: None,
+            legacy_speaker_user: false,
+            speaker: None,
+            speaker_nickname: None,
         }
     }
 }
@@ -78,6 +136,8 @@ pub enum Notice {
     LinkIgnored,
     /// Background refresh failed; what is shown may be out of date.
     RefreshFailed,
+    /// The AiSEG2's device list changed since it was shown; the list has been read again.
+    DevicesChanged,
 }
 
 /// A URL handed to the app from outside (browser redirect). Its query carries a one-time code,
@@ -106,6 +166,10 @@ pub enum Failure {
     LoginRejected,
     /// The terms changed while the user was reading them: show the new version.
     TermsOutdated,
+    /// The cloud refused the nickname by its own rules: ask for another.
+    NicknameRefused,
+    /// A chosen device is no longer on the AiSEG2: read the list again.
+    DevicesChanged,
 }
 
 /// Everything that can happen to the app.
@@ -120,9 +184,15 @@ pub enum Event {
     // Results of effects.
     LoginOpened,
     SignedIn(Account),
-    TermsChecked { terms: Terms, accepted: Option<String> },
+    TermsChecked { terms: Terms, accepted: Option<String>, legacy_speaker_user: bool },
     ConsentSaved,
     SignedOut,
+    TermsLoaded { kind: TermsKind, terms: Terms },
+    DevicesLoaded(Vec<Device>),
+    Registered,
+    /// The app came back to the foreground (from Google Home).
+    Foregrounded,
+    LinkChecked { linked: bool },
     Failed(Failure),
 }
 
@@ -141,6 +211,16 @@ pub enum Effect {
     SaveConsent { version: String },
     /// Revoke the tokens and wipe everything local.
     SignOut,
+    /// Load the privacy policy or the speaker terms.
+    LoadTerms(TermsKind),
+    /// Read the AiSEG2's device list.
+    LoadDevices,
+    /// Register nickname, devices and consents (idempotent: a retry registers nothing twice).
+    Register(Registration),
+    /// Ask the platform to open the Google Home app.
+    OpenGoogleHome,
+    /// Ask the cloud whether Google Home now holds the account link.
+    CheckLink,
 }
 
 /// The effect that (re)starts an activity. `SigningIn` has none: the one-time code it was
@@ -152,18 +232,45 @@ fn effect_for(activity: &Activity) -> Option<Effect> {
         Activity::LoadingTerms => Some(Effect::CheckTerms),
         Activity::SavingConsent { version } => Some(Effect::SaveConsent { version: version.clone() }),
         Activity::SigningOut => Some(Effect::SignOut),
+        Activity::LoadingPrivacyPolicy => Some(Effect::LoadTerms(TermsKind::Privacy)),
+        Activity::LoadingDevices => Some(Effect::LoadDevices),
+        Activity::LoadingSpeakerTerms => Some(Effect::LoadTerms(TermsKind::Speaker)),
+        // Registration is rebuilt from the saved draft by `resume_registration`.
+        Activity::Registering => None,
+        Activity::CheckingLink => Some(Effect::CheckLink),
     }
+}
+
+/// The registration the draft describes, once every part of it is there.
+fn registration(state: &State) -> Option<Registration> {
+    let draft = state.speaker.as_ref()?;
+    Some(Registration {
+        nickname: nickname::validate(&draft.nickname).ok()?,
+        device_ids: draft.selection.chosen.iter().cloned().collect(),
+        privacy_version: draft.privacy_version.clone()?,
+        speaker_terms_version: draft.speaker_terms_version.clone()?,
+        provider: draft.provider?,
+    })
 }
 
 /// Move to `Busy(activity)` and start it.
 fn start(mut state: State, activity: Activity) -> (State, Vec<Effect>) {
-    match effect_for(&activity) {
+    let effect = match activity {
+        Activity::Registering => registration(&state).map(Effect::Register),
+        _ => effect_for(&activity),
+    };
+    match effect {
         Some(effect) => {
             state.screen = Screen::Busy { activity };
             (state, vec![effect])
         }
-        None => {
+        None if activity == Activity::SigningIn => {
             state.screen = Screen::Problem { problem: Problem::LoginInterrupted };
+            (state, vec![])
+        }
+        // A registration whose draft is incomplete (cannot happen through the screens) starts over.
+        None => {
+            state.screen = Screen::Nickname;
             (state, vec![])
         }
     }
@@ -178,6 +285,7 @@ fn after_terms(mut state: State) -> (State, Vec<Effect>) {
 fn home(state: &State) -> Screen {
     Screen::Home {
         display_name: state.account.as_ref().map(|a| a.display_name.clone()).unwrap_or_default(),
+        speaker_nickname: state.speaker_nickname.clone(),
     }
 }
 
@@ -192,7 +300,10 @@ fn running(state: &State) -> Option<Activity> {
 /// The transition function: all of the app's behaviour, top to bottom.
 pub fn update(state: &State, event: Event) -> (State, Vec<Effect>) {
     let mut next = state.clone();
-    next.notice = None;
+    // A notice lasts until the user does something; results of effects keep it.
+    if matches!(event, Event::Tap(_) | Event::Incoming(_) | Event::Launched | Event::Foregrounded) {
+        next.notice = None;
+    }
 
     match event {
         // ── Launch: resume whatever was in flight when the app was last stopped ──
@@ -200,12 +311,19 @@ pub fn update(state: &State, event: Event) -> (State, Vec<Effect>) {
             Some(activity) => start(next, activity),
             // Home refreshes quietly so a revised terms version is noticed (step 4 again).
             None if matches!(state.screen, Screen::Home { .. }) => (next, vec![Effect::CheckTerms]),
+            // Killed while the user was in Google Home: coming back is the moment to check.
+            None if state.screen == Screen::WaitingForGoogleHome => start(next, Activity::CheckingLink),
             None => (next, vec![]),
         },
 
-        // ── Taps: only the buttons the current screen shows do anything ──
+        // ── Taps: only the buttons the current screen shows (and enables) do anything ──
         Event::Tap(action) => {
-            if !view(state, Language::Japanese).buttons.iter().any(|b| b.action == action) {
+            let shown = view(state, Language::Japanese);
+            let offered = match &action {
+                Action::EditNickname { .. } => shown.input.is_some(),
+                _ => shown.buttons.iter().any(|b| b.action == action && b.enabled),
+            };
+            if !offered {
                 return (state.clone(), vec![]);
             }
             tap(next, action)
@@ -222,6 +340,12 @@ pub fn update(state: &State, event: Event) -> (State, Vec<Effect>) {
             }
         }
 
+        // ── Coming back from Google Home (step 18 → 25): is the account linked now? ──
+        Event::Foregrounded => match state.screen {
+            Screen::WaitingForGoogleHome => start(next, Activity::CheckingLink),
+            _ => (state.clone(), vec![]),
+        },
+
         // ── Results of effects ──
         Event::LoginOpened => {
             next.screen = Screen::Login;
@@ -236,7 +360,8 @@ pub fn update(state: &State, event: Event) -> (State, Vec<Effect>) {
             let resume = next.after_login.take().unwrap_or(Activity::LoadingTerms);
             start(next, resume)
         }
-        Event::TermsChecked { terms, accepted } => {
+        Event::TermsChecked { terms, accepted, legacy_speaker_user } => {
+            next.legacy_speaker_user = legacy_speaker_user;
             if accepted.as_deref() == Some(terms.version.as_str()) {
                 if matches!(state.screen, Screen::Home { .. }) {
                     return (next, vec![]);
@@ -249,6 +374,35 @@ pub fn update(state: &State, event: Event) -> (State, Vec<Effect>) {
         }
         Event::ConsentSaved => after_terms(next),
         Event::SignedOut => (State::default(), vec![]),
+        Event::TermsLoaded { kind, terms } => {
+            next.screen = match kind {
+                TermsKind::Privacy => Screen::PrivacyPolicy { terms },
+                TermsKind::Speaker | TermsKind::App => Screen::SpeakerTerms { terms },
+            };
+            (next, vec![])
+        }
+        Event::DevicesLoaded(devices) => {
+            let draft = next.speaker.get_or_insert_with(SpeakerDraft::default);
+            // Re-reading the AiSEG2 (the refresh link, or a device that vanished) keeps the
+            // choices that still exist.
+            draft.selection = draft.selection.refreshed(devices);
+            next.screen = Screen::DeviceSelection;
+            (next, vec![])
+        }
+        Event::Registered => {
+            next.speaker_nickname = registration(state).map(|r| r.nickname);
+            next.screen = Screen::HandOff;
+            (next, vec![])
+        }
+        Event::LinkChecked { linked } => {
+            if linked {
+                next.speaker = None;
+                next.screen = Screen::SpeakerDone;
+            } else {
+                next.screen = Screen::Troubleshooting;
+            }
+            (next, vec![])
+        }
         Event::Failed(failure) => failed(state, next, failure),
     }
 }
@@ -261,21 +415,38 @@ fn tap(mut next: State, action: Action) -> (State, Vec<Effect>) {
             next.after_login = None;
             (next, vec![Effect::ForgetLogin])
         }
-        Action::AcceptTerms => match &next.screen {
-            Screen::AppTerms { terms, .. } => {
-                let version = terms.version.clone();
-                start(next, Activity::SavingConsent { version })
+        Action::AcceptTerms => match std::mem::replace(&mut next.screen, Screen::Welcome) {
+            Screen::AppTerms { terms, .. } => start(next, Activity::SavingConsent { version: terms.version }),
+            Screen::PrivacyPolicy { terms } => {
+                next.speaker.get_or_insert_with(SpeakerDraft::default).privacy_version = Some(terms.version);
+                start(next, Activity::LoadingDevices)
             }
-            _ => (next, vec![]),
+            Screen::SpeakerTerms { terms } => {
+                next.speaker.get_or_insert_with(SpeakerDraft::default).speaker_terms_version = Some(terms.version);
+                next.screen = Screen::Utterances;
+                (next, vec![])
+            }
+            other => {
+                next.screen = other;
+                (next, vec![])
+            }
         },
         Action::DeclineTerms => {
-            next.screen = Screen::TermsDeclined;
+            next.screen = match next.screen {
+                Screen::AppTerms { .. } => Screen::TermsDeclined,
+                // Declining the privacy policy or the speaker terms ends this registration.
+                _ => {
+                    next.speaker = None;
+                    Screen::SpeakerCancelled
+                }
+            };
             (next, vec![])
         }
         Action::ReviewTerms => start(next, Activity::LoadingTerms),
         Action::RegisterSpeaker => {
             next.speaker_prompt_answered = true;
-            next.screen = Screen::SpeakerSetupPending;
+            next.speaker.get_or_insert_with(SpeakerDraft::default);
+            next.screen = Screen::Nickname;
             (next, vec![])
         }
         Action::SkipSpeaker | Action::GoHome => {
@@ -283,6 +454,50 @@ fn tap(mut next: State, action: Action) -> (State, Vec<Effect>) {
             next.screen = home(&next);
             (next, vec![])
         }
+        Action::CancelSpeaker => {
+            next.speaker = None;
+            next.screen = home(&next);
+            (next, vec![])
+        }
+        Action::EditNickname { text } => {
+            let draft = next.speaker.get_or_insert_with(SpeakerDraft::default);
+            draft.nickname = text;
+            draft.nickname_error = None;
+            (next, vec![])
+        }
+        Action::SubmitNickname => {
+            let draft = next.speaker.get_or_insert_with(SpeakerDraft::default);
+            match nickname::validate(&draft.nickname) {
+                Ok(_) => start(next, Activity::LoadingPrivacyPolicy),
+                Err(error) => {
+                    draft.nickname_error = Some(error);
+                    (next, vec![])
+                }
+            }
+        }
+        Action::ToggleDevice { id } => {
+            next.speaker.get_or_insert_with(SpeakerDraft::default).selection.toggle(&id);
+            (next, vec![])
+        }
+        Action::ToggleCategory { category } => {
+            next.speaker.get_or_insert_with(SpeakerDraft::default).selection.toggle_all(category);
+            (next, vec![])
+        }
+        Action::RefreshDevices => start(next, Activity::LoadingDevices),
+        Action::ConfirmDevices => {
+            next.screen = Screen::AccountLink;
+            (next, vec![])
+        }
+        Action::ChooseSpeaker { provider } => {
+            next.speaker.get_or_insert_with(SpeakerDraft::default).provider = Some(provider);
+            start(next, Activity::LoadingSpeakerTerms)
+        }
+        Action::Register => start(next, Activity::Registering),
+        Action::OpenGoogleHome => {
+            next.screen = Screen::WaitingForGoogleHome;
+            (next, vec![Effect::OpenGoogleHome])
+        }
+        Action::CheckLink => start(next, Activity::CheckingLink),
         Action::Retry => match next.retry.take() {
             Some(activity) => start(next, activity),
             None => (next, vec![]),
@@ -304,7 +519,25 @@ fn failed(state: &State, mut next: State, failure: Failure) -> (State, Vec<Effec
         Failure::SessionExpired => Problem::SessionExpired,
         Failure::LoginCancelled => Problem::LoginCancelled,
         Failure::LoginRejected => Problem::LoginRejected,
-        Failure::TermsOutdated => return start(next, Activity::LoadingTerms),
+        Failure::TermsOutdated => {
+            // The terms changed under the user: show the new text of the terms concerned.
+            let reload = match activity {
+                Some(Activity::Registering) => Activity::LoadingPrivacyPolicy,
+                _ => Activity::LoadingTerms,
+            };
+            return start(next, reload);
+        }
+        Failure::NicknameRefused => {
+            let draft = next.speaker.get_or_insert_with(SpeakerDraft::default);
+            draft.nickname_error = Some(NicknameError::Refused);
+            next.screen = Screen::Nickname;
+            return (next, vec![]);
+        }
+        Failure::DevicesChanged => {
+            let (mut reloading, effects) = start(next, Activity::LoadingDevices);
+            reloading.notice = Some(Notice::DevicesChanged);
+            return (reloading, effects);
+        }
     };
     match failure {
         Failure::Offline | Failure::ServiceTrouble => {

@@ -5,7 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Activity, Language, Notice, State, Terms};
+use super::devices::Category;
+use super::{Activity, Language, Notice, SpeakerProvider, State, Terms};
 
 /// The screens of the app. Step numbers refer to the seed guide.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, uniffi::Enum)]
@@ -22,10 +23,30 @@ pub enum Screen {
     TermsDeclined,
     /// Step 5: スマートスピーカー連携サービス登録 — はい / いいえ.
     SpeakerPrompt,
-    /// Step 6-B: speaker registration, which arrives with flow B.
-    SpeakerSetupPending,
+    /// Step 12: the nickname of the person using the speaker.
+    Nickname,
+    /// Step 13: プライバシーポリシー.
+    PrivacyPolicy { terms: Terms },
+    /// Step 14: 音声操作機器選択.
+    DeviceSelection,
+    /// Step 15: アカウントリンク — which speaker to link.
+    AccountLink,
+    /// Step 16: スマートスピーカー連携サービス利用規約.
+    SpeakerTerms { terms: Terms },
+    /// Step 17: example utterances and the naming cautions; 「登録」.
+    Utterances,
+    /// Step 18: 「Google Home 起動」.
+    HandOff,
+    /// Steps 19–24 happen in Google Home; the app waits to come back to the foreground.
+    WaitingForGoogleHome,
+    /// Step 25: linked; try a voice command.
+    SpeakerDone,
+    /// p.10: the link is not there; how to relink.
+    Troubleshooting,
+    /// A consent was declined: the registration was stopped.
+    SpeakerCancelled,
     /// Step 6-A: the app's home.
-    Home { display_name: String },
+    Home { display_name: String, speaker_nickname: Option<String> },
     /// Something went wrong; the screen says what to do next.
     Problem { problem: Problem },
 }
@@ -47,8 +68,8 @@ pub enum Problem {
     LoginInterrupted,
 }
 
-/// Everything a user can tap.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, uniffi::Enum)]
+/// Everything a user can do on a screen.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, uniffi::Enum)]
 pub enum Action {
     OpenLogin,
     CancelLogin,
@@ -57,18 +78,53 @@ pub enum Action {
     ReviewTerms,
     RegisterSpeaker,
     SkipSpeaker,
+    CancelSpeaker,
+    EditNickname { text: String },
+    SubmitNickname,
+    ToggleDevice { id: String },
+    ToggleCategory { category: Category },
+    RefreshDevices,
+    ConfirmDevices,
+    ChooseSpeaker { provider: SpeakerProvider },
+    Register,
+    OpenGoogleHome,
+    CheckLink,
     GoHome,
     Retry,
     Logout,
 }
 
-/// A button: the label the user reads and the action it sends.
+/// A button: the label the user reads and the action it sends. Check boxes are buttons too.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
 pub struct Button {
     pub label: String,
     pub action: Action,
     /// The main button of the screen (drawn prominently).
     pub primary: bool,
+    /// Can be tapped now (「次へ」 waits for a device to be chosen).
+    pub enabled: bool,
+    /// For a check box: whether it is checked.
+    pub checked: Option<bool>,
+    /// The heading this button is listed under (a device category).
+    pub section: Option<String>,
+    /// A warning or tip shown with it (a device name that may not work by voice).
+    pub hint: Option<String>,
+}
+
+impl Button {
+    pub(crate) fn new(label: String, action: Action, primary: bool) -> Button {
+        Button { label, action, primary, enabled: true, checked: None, section: None, hint: None }
+    }
+}
+
+/// A text field on the screen; typing sends `Action::EditNickname`.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct TextInput {
+    pub label: String,
+    pub value: String,
+    pub max_chars: u32,
+    /// What is wrong with the value, and what to do.
+    pub error: Option<String>,
 }
 
 /// Everything a shell needs to draw the current screen, in the user's language.
@@ -80,6 +136,8 @@ pub struct ScreenView {
     /// Paragraphs of body text, in order.
     pub body: Vec<String>,
     pub buttons: Vec<Button>,
+    /// A text field, on screens that ask for one.
+    pub input: Option<TextInput>,
     /// A one-off message over the screen.
     pub notice: Option<String>,
     /// Work is in progress: show a spinner, take no taps.
@@ -89,7 +147,7 @@ pub struct ScreenView {
 /// Builds the view of a state.
 pub fn view(state: &State, lang: Language) -> ScreenView {
     let t = |ja: &str, en: &str| lang.pick(ja, en);
-    let button = |ja: &str, en: &str, action: Action, primary: bool| Button { label: t(ja, en), action, primary };
+    let button = |ja: &str, en: &str, action: Action, primary: bool| Button::new(t(ja, en), action, primary);
     let login_again = || {
         vec![
             button("もう一度ログインする", "Log in again", Action::OpenLogin, true),
@@ -130,6 +188,10 @@ pub fn view(state: &State, lang: Language) -> ScreenView {
                 Activity::LoadingTerms => t("読み込んでいます…", "Loading…"),
                 Activity::SavingConsent { .. } => t("同意を登録しています…", "Saving your consent…"),
                 Activity::SigningOut => t("ログアウトしています…", "Logging out…"),
+                Activity::LoadingPrivacyPolicy | Activity::LoadingSpeakerTerms => t("読み込んでいます…", "Loading…"),
+                Activity::LoadingDevices => t("AiSEG2の機器を読み込んでいます…", "Reading the AiSEG2's devices…"),
+                Activity::Registering => t("登録しています…", "Registering…"),
+                Activity::CheckingLink => t("連携を確認しています…", "Checking the link…"),
             },
             vec![],
             vec![],
@@ -166,41 +228,64 @@ pub fn view(state: &State, lang: Language) -> ScreenView {
         ),
         Screen::SpeakerPrompt => (
             t("スマートスピーカー連携サービス登録", "Smart speaker service registration"),
-            vec![
-                t(
+            [
+                state.legacy_speaker_user.then(|| t(
+                    "以前のPanasonic IDでスマートスピーカー連携サービスをご利用いただいていました。CLUB Panasonic IDで再登録が必要です。",
+                    "You used the smart speaker service with your old Panasonic ID. You need to register again with your CLUB Panasonic ID.",
+                )),
+                Some(t(
                     "スマートスピーカー連携サービスを利用して、AiSEG2につながる機器を声で操作しますか？",
                     "Do you want to use the smart speaker service to control your AiSEG2 devices by voice?",
-                ),
-                t(
+                )),
+                Some(t(
                     "※すでにスマートスピーカーをご利用中の方も、CLUB Panasonicへの初回ログイン時には再登録が必要です。「はい」をタップしてください。",
                     "Note: if you used a smart speaker with your old Panasonic ID, you must register again: tap 'Yes'.",
-                ),
-            ],
+                )),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
             vec![
                 button("はい", "Yes", Action::RegisterSpeaker, true),
                 button("いいえ", "No", Action::SkipSpeaker, false),
             ],
         ),
-        Screen::SpeakerSetupPending => (
-            t("スマートスピーカー連携サービス", "Smart speaker service"),
-            vec![t(
-                "スマートスピーカーの登録は、このバージョンではまだご利用いただけません。アプリのホームからご利用ください。",
-                "Smart speaker registration is not available in this version yet. You can use the app from its home screen.",
-            )],
-            vec![button("ホームへ", "Go to home", Action::GoHome, true)],
-        ),
-        Screen::Home { display_name } => (
-            t("ホーム", "Home"),
-            vec![if display_name.is_empty() {
+        Screen::Home { display_name, speaker_nickname } => {
+            let mut body = vec![if display_name.is_empty() {
                 t("スマートHEMSサービスをご利用いただけます。", "The Smart HEMS Service is ready.")
             } else {
                 lang.pick(
                     &format!("{display_name}さん、スマートHEMSサービスをご利用いただけます。"),
                     &format!("Welcome, {display_name}. The Smart HEMS Service is ready."),
                 )
-            }],
-            vec![button("ログアウト", "Log out", Action::Logout, false)],
-        ),
+            }];
+            let mut buttons = Vec::new();
+            match speaker_nickname {
+                Some(nickname) => body.push(lang.pick(
+                    &format!("スマートスピーカー連携サービス：登録済み（ニックネーム「{nickname}」）"),
+                    &format!("Smart speaker service: registered (nickname \"{nickname}\")"),
+                )),
+                None => buttons.push(button(
+                    "スマートスピーカー連携サービスを登録する",
+                    "Register for the smart speaker service",
+                    Action::RegisterSpeaker,
+                    false,
+                )),
+            }
+            buttons.push(button("ログアウト", "Log out", Action::Logout, false));
+            (t("ホーム", "Home"), body, buttons)
+        }
+        Screen::Nickname
+        | Screen::PrivacyPolicy { .. }
+        | Screen::DeviceSelection
+        | Screen::AccountLink
+        | Screen::SpeakerTerms { .. }
+        | Screen::Utterances
+        | Screen::HandOff
+        | Screen::WaitingForGoogleHome
+        | Screen::SpeakerDone
+        | Screen::Troubleshooting
+        | Screen::SpeakerCancelled => return super::screen_speaker::view(&state.screen, state, lang),
         Screen::Problem { problem } => match problem {
             Problem::Offline => (
                 t("インターネットに接続できません", "Cannot connect to the internet"),
@@ -250,6 +335,19 @@ pub fn view(state: &State, lang: Language) -> ScreenView {
         },
     };
 
+    finish(state, lang, title, body, buttons, None)
+}
+
+/// Puts a view together with the notice and the busy flag every screen shares.
+pub(super) fn finish(
+    state: &State,
+    lang: Language,
+    title: String,
+    body: Vec<String>,
+    buttons: Vec<Button>,
+    input: Option<TextInput>,
+) -> ScreenView {
+    let t = |ja: &str, en: &str| lang.pick(ja, en);
     let notice = state.notice.map(|notice| match notice {
         Notice::LinkIgnored => t(
             "このリンクは今は使えません。画面の案内に従って操作してください。",
@@ -259,6 +357,10 @@ pub fn view(state: &State, lang: Language) -> ScreenView {
             "最新の情報を取得できませんでした。通信環境をご確認ください。",
             "Could not fetch the latest information. Please check your connection.",
         ),
+        Notice::DevicesChanged => t(
+            "AiSEG2に登録されている機器が変わったため、一覧を読み込み直しました。選び直してください。",
+            "The AiSEG2's devices have changed, so the list was read again. Please check your choice.",
+        ),
     });
 
     ScreenView {
@@ -267,6 +369,7 @@ pub fn view(state: &State, lang: Language) -> ScreenView {
         title,
         body,
         buttons,
+        input,
         notice,
     }
 }

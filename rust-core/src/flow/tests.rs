@@ -21,7 +21,7 @@ fn busy(activity: Activity) -> Screen {
 #[test]
 fn each_transition() {
     let app_terms = Screen::AppTerms { terms: terms("2"), revised: false };
-    let home = Screen::Home { display_name: "太郎".into() };
+    let home = Screen::Home { display_name: "太郎".into(), speaker_nickname: None };
     let answered = |screen: Screen| State { speaker_prompt_answered: true, ..on(screen) };
     let url = || IncomingUrl("jp.co.panasonic.smarthems:/oauth2redirect?code=c&state=s".into());
 
@@ -40,13 +40,13 @@ fn each_transition() {
         ("signed in: load the terms",
             State { screen: busy(Activity::SigningIn), ..State::default() }, Event::SignedIn(taro()), busy(Activity::LoadingTerms), vec![Effect::CheckTerms]),
         ("terms never accepted: show them",
-            on(busy(Activity::LoadingTerms)), Event::TermsChecked { terms: terms("2"), accepted: None }, app_terms.clone(), vec![]),
+            on(busy(Activity::LoadingTerms)), Event::TermsChecked { terms: terms("2"), accepted: None, legacy_speaker_user: false }, app_terms.clone(), vec![]),
         ("an older version accepted: show the revision",
-            on(busy(Activity::LoadingTerms)), Event::TermsChecked { terms: terms("2"), accepted: Some("1".into()) }, Screen::AppTerms { terms: terms("2"), revised: true }, vec![]),
+            on(busy(Activity::LoadingTerms)), Event::TermsChecked { terms: terms("2"), accepted: Some("1".into()), legacy_speaker_user: false }, Screen::AppTerms { terms: terms("2"), revised: true }, vec![]),
         ("current version accepted, first time: the speaker question",
-            on(busy(Activity::LoadingTerms)), Event::TermsChecked { terms: terms("2"), accepted: Some("2".into()) }, Screen::SpeakerPrompt, vec![]),
+            on(busy(Activity::LoadingTerms)), Event::TermsChecked { terms: terms("2"), accepted: Some("2".into()), legacy_speaker_user: false }, Screen::SpeakerPrompt, vec![]),
         ("current version accepted, question answered: home",
-            answered(busy(Activity::LoadingTerms)), Event::TermsChecked { terms: terms("2"), accepted: Some("2".into()) }, home.clone(), vec![]),
+            answered(busy(Activity::LoadingTerms)), Event::TermsChecked { terms: terms("2"), accepted: Some("2".into()), legacy_speaker_user: false }, home.clone(), vec![]),
         ("同意する saves the consent to that version",
             on(app_terms.clone()), Event::Tap(Action::AcceptTerms), busy(Activity::SavingConsent { version: "2".into() }), vec![Effect::SaveConsent { version: "2".into() }]),
         ("consent saved: the speaker question (step 5)",
@@ -58,7 +58,7 @@ fn each_transition() {
         ("いいえ: home (6-A)",
             on(Screen::SpeakerPrompt), Event::Tap(Action::SkipSpeaker), home.clone(), vec![]),
         ("はい: speaker registration (6-B)",
-            on(Screen::SpeakerPrompt), Event::Tap(Action::RegisterSpeaker), Screen::SpeakerSetupPending, vec![]),
+            on(Screen::SpeakerPrompt), Event::Tap(Action::RegisterSpeaker), Screen::Nickname, vec![]),
         ("a button the screen does not show does nothing",
             on(Screen::SpeakerPrompt), Event::Tap(Action::AcceptTerms), Screen::SpeakerPrompt, vec![]),
         ("offline while loading: retry screen",
@@ -82,7 +82,7 @@ fn each_transition() {
         ("launched at home: refresh the terms quietly",
             answered(home.clone()), Event::Launched, home.clone(), vec![Effect::CheckTerms]),
         ("revised terms found from home",
-            answered(home.clone()), Event::TermsChecked { terms: terms("3"), accepted: Some("2".into()) }, Screen::AppTerms { terms: terms("3"), revised: true }, vec![]),
+            answered(home.clone()), Event::TermsChecked { terms: terms("3"), accepted: Some("2".into()), legacy_speaker_user: false }, Screen::AppTerms { terms: terms("3"), revised: true }, vec![]),
         ("accepting a revision from home returns home",
             answered(busy(Activity::SavingConsent { version: "3".into() })), Event::ConsentSaved, home.clone(), vec![]),
         ("a failed quiet refresh keeps home",
@@ -149,10 +149,14 @@ fn every_screen_speaks_both_languages() {
             // A screen with no buttons must be a passing one.
             assert!(v.busy || !v.buttons.is_empty(), "{:?} has no way forward", state.screen);
         }
-        // English screens carry no Japanese, except texts the cloud serves (the terms).
+        // English screens carry no Japanese, except texts from the cloud or the AiSEG2 (terms,
+        // device names and the Japanese commands built from them).
         let en = view(&state, Language::English);
         let japanese = |s: &str| s.chars().any(|c| ('\u{3040}'..='\u{30ff}').contains(&c) || ('\u{4e00}'..='\u{9fff}').contains(&c));
-        if !matches!(state.screen, Screen::AppTerms { .. }) {
+        if !matches!(
+            state.screen,
+            Screen::AppTerms { .. } | Screen::PrivacyPolicy { .. } | Screen::SpeakerTerms { .. } | Screen::Utterances
+        ) {
             assert!(!japanese(&en.title) && !en.body.iter().any(|b| japanese(b)), "{:?}", state.screen);
         }
     }
@@ -174,4 +178,149 @@ fn the_flow_picture_is_up_to_date() {
         current == graph::flow_document(),
         "docs/flow.md is stale: run `cargo run -p smarthems --bin flowchart` and commit it"
     );
+}
+
+fn draft_with(devices: &[(&str, &str, Category)], chosen: &[&str]) -> SpeakerDraft {
+    SpeakerDraft {
+        nickname: "たろう".into(),
+        selection: Selection {
+            devices: devices.iter().map(|(id, name, c)| Device { id: (*id).into(), name: (*name).into(), category: *c }).collect(),
+            chosen: chosen.iter().map(|s| (*s).to_owned()).collect(),
+        },
+        ..SpeakerDraft::default()
+    }
+}
+
+fn speaking(screen: Screen, draft: SpeakerDraft) -> State {
+    State { speaker: Some(draft), speaker_prompt_answered: true, ..on(screen) }
+}
+
+#[test]
+fn each_speaker_transition() {
+    let devices = [("ac-1", "リビングのエアコン", Category::AirConditioner), ("li-1", "照明", Category::Light)];
+    let none = || draft_with(&devices, &[]);
+    let one = || draft_with(&devices, &["ac-1"]);
+    let complete = || SpeakerDraft {
+        privacy_version: Some("p1".into()),
+        speaker_terms_version: Some("s1".into()),
+        provider: Some(SpeakerProvider::GoogleHome),
+        ..one()
+    };
+    let registration = Registration {
+        nickname: "たろう".into(),
+        device_ids: vec!["ac-1".into()],
+        privacy_version: "p1".into(),
+        speaker_terms_version: "s1".into(),
+        provider: SpeakerProvider::GoogleHome,
+    };
+    let home = Screen::Home { display_name: "太郎".into(), speaker_nickname: None };
+
+    #[rustfmt::skip]
+    let cases: Vec<(&str, State, Event, Screen, Vec<Effect>)> = vec![
+        ("登録する with a valid nickname loads the privacy policy",
+            speaking(Screen::Nickname, none()), Event::Tap(Action::SubmitNickname), busy(Activity::LoadingPrivacyPolicy), vec![Effect::LoadTerms(TermsKind::Privacy)]),
+        ("登録する with a blank nickname stays and explains",
+            speaking(Screen::Nickname, SpeakerDraft { nickname: "　".into(), ..none() }), Event::Tap(Action::SubmitNickname), Screen::Nickname, vec![]),
+        ("登録をやめる: home, nothing registered",
+            speaking(Screen::Nickname, none()), Event::Tap(Action::CancelSpeaker), home.clone(), vec![]),
+        ("the privacy policy arrives",
+            speaking(busy(Activity::LoadingPrivacyPolicy), none()), Event::TermsLoaded { kind: TermsKind::Privacy, terms: terms("p1") }, Screen::PrivacyPolicy { terms: terms("p1") }, vec![]),
+        ("同意する on the privacy policy reads the AiSEG2's devices",
+            speaking(Screen::PrivacyPolicy { terms: terms("p1") }, none()), Event::Tap(Action::AcceptTerms), busy(Activity::LoadingDevices), vec![Effect::LoadDevices]),
+        ("同意しない on the privacy policy stops the registration",
+            speaking(Screen::PrivacyPolicy { terms: terms("p1") }, none()), Event::Tap(Action::DeclineTerms), Screen::SpeakerCancelled, vec![]),
+        ("the devices arrive",
+            speaking(busy(Activity::LoadingDevices), none()), Event::DevicesLoaded(vec![]), Screen::DeviceSelection, vec![]),
+        ("次へ is disabled while nothing is chosen",
+            speaking(Screen::DeviceSelection, none()), Event::Tap(Action::ConfirmDevices), Screen::DeviceSelection, vec![]),
+        ("次へ with a device chosen: account link",
+            speaking(Screen::DeviceSelection, one()), Event::Tap(Action::ConfirmDevices), Screen::AccountLink, vec![]),
+        ("こちらへ reads the AiSEG2 again",
+            speaking(Screen::DeviceSelection, one()), Event::Tap(Action::RefreshDevices), busy(Activity::LoadingDevices), vec![Effect::LoadDevices]),
+        ("Google Home loads the speaker terms",
+            speaking(Screen::AccountLink, one()), Event::Tap(Action::ChooseSpeaker { provider: SpeakerProvider::GoogleHome }), busy(Activity::LoadingSpeakerTerms), vec![Effect::LoadTerms(TermsKind::Speaker)]),
+        ("同意する on the speaker terms: example utterances",
+            speaking(Screen::SpeakerTerms { terms: terms("s1") }, one()), Event::Tap(Action::AcceptTerms), Screen::Utterances, vec![]),
+        ("同意しない on the speaker terms stops the registration",
+            speaking(Screen::SpeakerTerms { terms: terms("s1") }, one()), Event::Tap(Action::DeclineTerms), Screen::SpeakerCancelled, vec![]),
+        ("登録 registers everything at once",
+            speaking(Screen::Utterances, complete()), Event::Tap(Action::Register), busy(Activity::Registering), vec![Effect::Register(registration.clone())]),
+        ("killed while registering: register again (the PUT is idempotent)",
+            speaking(busy(Activity::Registering), complete()), Event::Launched, busy(Activity::Registering), vec![Effect::Register(registration.clone())]),
+        ("registered: hand off to Google Home",
+            speaking(busy(Activity::Registering), complete()), Event::Registered, Screen::HandOff, vec![]),
+        ("the cloud refuses the nickname: back to it",
+            speaking(busy(Activity::Registering), complete()), Event::Failed(Failure::NicknameRefused), Screen::Nickname, vec![]),
+        ("a chosen device vanished: read the list again",
+            speaking(busy(Activity::Registering), complete()), Event::Failed(Failure::DevicesChanged), busy(Activity::LoadingDevices), vec![Effect::LoadDevices]),
+        ("terms changed while registering: the privacy policy again",
+            speaking(busy(Activity::Registering), complete()), Event::Failed(Failure::TermsOutdated), busy(Activity::LoadingPrivacyPolicy), vec![Effect::LoadTerms(TermsKind::Privacy)]),
+        ("Google Home 起動",
+            speaking(Screen::HandOff, complete()), Event::Tap(Action::OpenGoogleHome), Screen::WaitingForGoogleHome, vec![Effect::OpenGoogleHome]),
+        ("back in the foreground: check the link",
+            speaking(Screen::WaitingForGoogleHome, complete()), Event::Foregrounded, busy(Activity::CheckingLink), vec![Effect::CheckLink]),
+        ("foreground elsewhere does nothing",
+            speaking(Screen::HandOff, complete()), Event::Foregrounded, Screen::HandOff, vec![]),
+        ("killed while in Google Home: check on launch",
+            speaking(Screen::WaitingForGoogleHome, complete()), Event::Launched, busy(Activity::CheckingLink), vec![Effect::CheckLink]),
+        ("linked: done (25)",
+            speaking(busy(Activity::CheckingLink), complete()), Event::LinkChecked { linked: true }, Screen::SpeakerDone, vec![]),
+        ("not linked: troubleshooting (p.10)",
+            speaking(busy(Activity::CheckingLink), complete()), Event::LinkChecked { linked: false }, Screen::Troubleshooting, vec![]),
+        ("troubleshooting opens Google Home again",
+            speaking(Screen::Troubleshooting, complete()), Event::Tap(Action::OpenGoogleHome), Screen::WaitingForGoogleHome, vec![Effect::OpenGoogleHome]),
+    ];
+    for (name, state, event, screen, effects) in cases {
+        let (next, got) = update(&state, event);
+        assert_eq!(next.screen, screen, "{name}");
+        assert_eq!(got, effects, "{name}");
+    }
+}
+
+#[test]
+fn typed_text_and_choices_survive_and_refresh_keeps_what_still_exists() {
+    let devices = [("ac-1", "リビングのエアコン", Category::AirConditioner), ("li-1", "照明", Category::Light)];
+    let state = speaking(Screen::Nickname, draft_with(&devices, &[]));
+    let (typed, _) = update(&state, Event::Tap(Action::EditNickname { text: " たろう\u{202E}".into() }));
+    let (refused, _) = update(&typed, Event::Tap(Action::SubmitNickname));
+    let shown = view(&refused, Language::Japanese).input.unwrap();
+    assert_eq!(shown.value, " たろう\u{202E}", "what was typed is kept, even when refused");
+    assert!(shown.error.unwrap().contains("見えない文字"));
+
+    let choosing = speaking(Screen::DeviceSelection, draft_with(&devices, &[]));
+    let (chosen, _) = update(&choosing, Event::Tap(Action::ToggleCategory { category: Category::AirConditioner }));
+    let (chosen, _) = update(&chosen, Event::Tap(Action::ToggleDevice { id: "li-1".into() }));
+    let (refreshing, _) = update(&chosen, Event::Tap(Action::RefreshDevices));
+    let (refreshed, _) = update(
+        &refreshing,
+        Event::DevicesLoaded(vec![Device { id: "ac-1".into(), name: "リビングのエアコン".into(), category: Category::AirConditioner }]),
+    );
+    let selection = &refreshed.speaker.unwrap().selection;
+    assert_eq!(selection.chosen.iter().collect::<Vec<_>>(), ["ac-1"]);
+}
+
+#[test]
+fn device_screen_lists_categories_toggles_and_voice_warnings() {
+    let devices = [
+        ("ac-1", "エアコンA", Category::AirConditioner),
+        ("li-1", "照明", Category::Light),
+        ("li-2", "照明", Category::Light),
+    ];
+    let state = speaking(Screen::DeviceSelection, draft_with(&devices, &["ac-1", "li-1", "li-2"]));
+    let v = view(&state, Language::Japanese);
+    let labels: Vec<_> = v.buttons.iter().map(|b| (b.label.as_str(), b.checked, b.section.as_deref())).collect();
+    assert_eq!(labels[0], ("エアコン 全て", Some(true), Some("エアコン")));
+    assert_eq!(labels[1], ("エアコンA", Some(true), Some("エアコン")));
+    assert_eq!(labels[2], ("照明 全て", Some(true), Some("照明")));
+    assert!(v.buttons[1].hint.as_ref().unwrap().contains("アルファベット"));
+    assert!(v.buttons[3].hint.as_ref().unwrap().contains("複数"));
+    assert!(v.buttons.last().unwrap().enabled, "次へ is enabled with devices chosen");
+}
+
+#[test]
+fn every_speaker_path_gets_back_home() {
+    let graph = graph::explore();
+    for screen in [Screen::Nickname, Screen::DeviceSelection, Screen::Utterances, Screen::Troubleshooting, Screen::SpeakerDone] {
+        assert!(graph.states.iter().any(|s| s.screen == screen), "{screen:?} is reachable");
+    }
 }

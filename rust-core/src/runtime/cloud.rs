@@ -7,7 +7,7 @@ use serde::Deserialize;
 use url::Url;
 
 use super::net;
-use crate::flow::{Failure, Terms};
+use crate::flow::{Category, Device, Failure, Registration, SpeakerProvider, Terms, TermsKind};
 
 /// A failed cloud call, by what the caller can do about it.
 #[derive(Debug, thiserror::Error)]
@@ -18,6 +18,8 @@ pub enum CloudError {
     Unauthorized,
     #[error("the terms version is no longer current")]
     OutdatedTerms,
+    #[error("the cloud refused the request: {code}")]
+    Rejected { code: String },
     #[error("the cloud answered {status}")]
     Status { status: u16 },
     #[error("unexpected answer: {0}")]
@@ -30,6 +32,9 @@ impl From<&CloudError> for Failure {
             CloudError::Unreachable(_) => Failure::Offline,
             CloudError::Unauthorized => Failure::SessionExpired,
             CloudError::OutdatedTerms => Failure::TermsOutdated,
+            CloudError::Rejected { code } if code == "invalid_nickname" => Failure::NicknameRefused,
+            CloudError::Rejected { code } if code == "unknown_device" => Failure::DevicesChanged,
+            CloudError::Rejected { .. } => Failure::ServiceTrouble,
             CloudError::Status { .. } | CloudError::Malformed(_) => Failure::ServiceTrouble,
         }
     }
@@ -49,6 +54,34 @@ impl CloudError {
 #[derive(Deserialize)]
 struct Consents {
     app_terms: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Profile {
+    #[serde(default)]
+    legacy_speaker_user: bool,
+}
+
+#[derive(Deserialize)]
+struct WireDevice {
+    id: String,
+    name: String,
+    category: String,
+}
+
+#[derive(Deserialize)]
+struct Devices {
+    devices: Vec<WireDevice>,
+}
+
+#[derive(Deserialize)]
+struct Link {
+    linked: bool,
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    error: String,
 }
 
 /// The Smart HEMS API client.
@@ -90,6 +123,10 @@ impl Cloud {
             }
             StatusCode::UNAUTHORIZED => Err(CloudError::Unauthorized),
             StatusCode::CONFLICT => Err(CloudError::OutdatedTerms),
+            StatusCode::UNPROCESSABLE_ENTITY => {
+                let code = response.json::<ErrorBody>().await.map(|b| b.error).unwrap_or_default();
+                Err(CloudError::Rejected { code })
+            }
             s => Err(CloudError::Status { status: s.as_u16() }),
         }
     }
@@ -100,9 +137,49 @@ impl Cloud {
             .ok_or_else(|| CloudError::Malformed(format!("{path}: empty answer")))
     }
 
-    /// The current スマートHEMSサービス利用規約.
-    pub async fn app_terms(&self) -> Result<Terms, CloudError> {
-        self.get("terms/app", None).await
+    /// The current version of a terms text.
+    pub async fn terms(&self, kind: TermsKind) -> Result<Terms, CloudError> {
+        let path = match kind {
+            TermsKind::App => "terms/app",
+            TermsKind::Privacy => "terms/privacy",
+            TermsKind::Speaker => "terms/speaker",
+        };
+        self.get(path, None).await
+    }
+
+    /// Whether the user had the speaker service under the old Panasonic ID.
+    pub async fn legacy_speaker_user(&self, token: &str) -> Result<bool, CloudError> {
+        Ok(self.get::<Profile>("me/profile", Some(token)).await?.legacy_speaker_user)
+    }
+
+    /// The AiSEG2's devices as it reports them now.
+    pub async fn devices(&self, token: &str) -> Result<Vec<Device>, CloudError> {
+        let devices = self.get::<Devices>("me/aiseg/devices", Some(token)).await?.devices;
+        Ok(devices
+            .into_iter()
+            .map(|d| Device { id: d.id, name: d.name, category: Category::from_wire(&d.category) })
+            .collect())
+    }
+
+    /// Registers the speaker service. A PUT of the whole registration, so sending it again after
+    /// a lost answer changes nothing.
+    pub async fn register_speaker(&self, token: &str, r: &Registration) -> Result<(), CloudError> {
+        let provider = match r.provider {
+            SpeakerProvider::GoogleHome => "google_home",
+        };
+        let body = serde_json::json!({
+            "nickname": r.nickname,
+            "device_ids": r.device_ids,
+            "privacy_version": r.privacy_version,
+            "speaker_terms_version": r.speaker_terms_version,
+            "provider": provider,
+        });
+        self.call::<serde_json::Value>(Method::PUT, "me/speaker-registration", Some(token), Some(body)).await.map(|_| ())
+    }
+
+    /// Whether the speaker (Google Home) now holds a working account link.
+    pub async fn speaker_linked(&self, token: &str) -> Result<bool, CloudError> {
+        Ok(self.get::<Link>("me/speaker-link", Some(token)).await?.linked)
     }
 
     /// The terms version this user accepted, if any.

@@ -21,7 +21,7 @@ use platform::Platform;
 use retry::RetryPolicy;
 use secure::SecureStore;
 
-use crate::flow::{Effect, Event, Failure};
+use crate::flow::{Effect, Event, Failure, TermsKind};
 
 /// A failed step: the cloud's or the login's error.
 #[derive(Debug, thiserror::Error)]
@@ -78,9 +78,10 @@ impl Runtime {
             }
             Effect::CheckTerms => {
                 self.authorized(|token| async move {
-                    let terms = self.cloud.app_terms().await?;
+                    let terms = self.cloud.terms(TermsKind::App).await?;
                     let accepted = self.cloud.accepted_app_terms(&token).await?;
-                    Ok(Event::TermsChecked { terms, accepted })
+                    let legacy_speaker_user = self.cloud.legacy_speaker_user(&token).await?;
+                    Ok(Event::TermsChecked { terms, accepted, legacy_speaker_user })
                 })
                 .await
             }
@@ -95,6 +96,30 @@ impl Runtime {
             Effect::SignOut => {
                 self.login.sign_out(store).await;
                 Ok(Event::SignedOut)
+            }
+            Effect::LoadTerms(kind) => self
+                .retrying(|| async { Ok(Event::TermsLoaded { kind, terms: self.cloud.terms(kind).await? }) })
+                .await,
+            Effect::LoadDevices => {
+                self.authorized(|token| async move { Ok(Event::DevicesLoaded(self.cloud.devices(&token).await?)) }).await
+            }
+            Effect::Register(registration) => {
+                let registration = &registration;
+                self.authorized(|token| async move {
+                    self.cloud.register_speaker(&token, registration).await?;
+                    Ok(Event::Registered)
+                })
+                .await
+            }
+            Effect::OpenGoogleHome => {
+                self.platform.open_google_home();
+                return None;
+            }
+            Effect::CheckLink => {
+                self.authorized(|token| async move {
+                    Ok(Event::LinkChecked { linked: self.cloud.speaker_linked(&token).await? })
+                })
+                .await
             }
         };
         Some(result.unwrap_or_else(|error| {

@@ -20,15 +20,20 @@ pub enum Parties {
     Real { issuer: String, cloud_base_url: String, client_id: String, redirect_uri: String },
 }
 
-/// The system browser's part of the phone: it records what the app asked it to open.
+/// The phone around the app: it records what the app asked it to open (the login page in the
+/// system browser, the Google Home app).
 #[derive(Default)]
-pub struct PhoneBrowser {
+pub struct Phone {
     pub opened: Mutex<Vec<String>>,
+    pub google_home_opened: std::sync::atomic::AtomicU32,
 }
 
-impl Platform for PhoneBrowser {
+impl Platform for Phone {
     fn open_login_page(&self, url: String) {
         self.opened.lock().unwrap().push(url);
+    }
+    fn open_google_home(&self) {
+        self.google_home_opened.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 }
 
@@ -47,7 +52,7 @@ impl ScreenListener for ScreenPrinter {
 pub struct QaWorld {
     pub parties: Parties,
     pub browser: Browser,
-    pub phone_browser: Arc<PhoneBrowser>,
+    pub phone: Arc<Phone>,
     pub secure: Arc<MemorySecureStore>,
     pub dir: tempfile::TempDir,
     pub app: Option<Arc<SmartHems>>,
@@ -86,7 +91,7 @@ impl QaWorld {
         Ok(QaWorld {
             parties,
             browser: Browser::new(&redirect),
-            phone_browser: Arc::default(),
+            phone: Arc::default(),
             secure: Arc::default(),
             dir: tempfile::tempdir()?,
             app: None,
@@ -133,7 +138,7 @@ impl QaWorld {
     /// Starts the app the way a phone does: build it from its database, subscribe, start.
     pub async fn launch(&mut self) -> Result<ScreenView, String> {
         let retry = smarthems::runtime::retry::RetryPolicy { pauses: vec![std::time::Duration::from_millis(50)] };
-        let app = SmartHems::with_retry_policy(self.config(), self.phone_browser.clone(), self.secure.clone(), retry)
+        let app = SmartHems::with_retry_policy(self.config(), self.phone.clone(), self.secure.clone(), retry)
             .map_err(|e| e.to_string())?;
         self.subscription = Some(app.subscribe(Arc::new(ScreenPrinter)));
         let view = app.start().await;
@@ -164,7 +169,7 @@ impl QaWorld {
             .buttons
             .iter()
             .find(|b| b.label == label)
-            .map(|b| b.action)
+            .map(|b| b.action.clone())
             .ok_or_else(|| {
                 let shown: Vec<_> = view.buttons.iter().map(|b| format!("「{}」", b.label)).collect();
                 format!("「{}」 has no button 「{label}」; it shows {}", view.title, shown.join(" "))
@@ -202,7 +207,7 @@ impl QaWorld {
 
     /// The last URL the app asked the system browser to open.
     pub fn last_opened_url(&self) -> Result<String, String> {
-        self.phone_browser.opened.lock().unwrap().last().cloned().ok_or_else(|| "the app has not opened the browser".into())
+        self.phone.opened.lock().unwrap().last().cloned().ok_or_else(|| "the app has not opened the browser".into())
     }
 
     /// Hands a URL back to the app as the phone would (the browser's redirect).

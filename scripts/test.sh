@@ -13,3 +13,7 @@ npm ci --prefix tests/interop --no-audit --no-fund --loglevel=error
 
 echo "== cargo test (core, simulated cloud, harness features, interop)"
 cargo test --workspace --locked
+
+echo "== the core's keychain store against the real Linux kernel keyring (in a fresh session keyring)"
+command -v keyctl >/dev/null || apt_install keyutils
+keyctl session - cargo test --locked -p smarthems --lib keychain -- --ignored

@@ -5,6 +5,8 @@
 //! the provider refuses means the session has ended).
 
 pub mod cloud;
+#[cfg(feature = "keyring")]
+pub mod keychain;
 pub mod login;
 pub mod net;
 pub mod platform;

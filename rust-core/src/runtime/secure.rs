@@ -15,8 +15,8 @@ pub enum SecureStoreError {
     Unavailable { reason: String },
 }
 
-/// Secret storage provided by the platform.
-#[uniffi::export(foreign)]
+/// Secret storage: the platform keychain (`keychain_secure_store`), or one the shell implements.
+#[uniffi::export(rust, foreign)]
 pub trait SecureStore: Send + Sync {
     /// The value under `key`, if any.
     fn load(&self, key: String) -> Result<Option<String>, SecureStoreError>;

@@ -59,10 +59,13 @@ pub async fn run(features: &Path) -> (usize, usize) {
                 .tee::<QaWorld, _>(writer::JUnit::for_tee(junit, 0))
                 .normalized(),
         )
+        // Our own binary owns the command line (the feature path), not cucumber's parser.
+        .with_default_cli()
         .run(features)
         .await;
     let _ = summary;
     let (passed, failed) = report::write_html(&dir.join("index.html")).expect("the HTML report can be written");
+    let dir = dir.canonicalize().unwrap_or(dir);
     println!("\nQA report: {}", dir.join("index.html").display());
     (passed, failed)
 }

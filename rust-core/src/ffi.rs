@@ -11,7 +11,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
 pub use crate::flow::Language;
-use crate::flow::{self, Action, Event, IncomingUrl, ScreenView, State};
+use crate::flow::links::{self, Link};
+use crate::flow::{self, Action, Event, IncomingUrl, RegistrationCode, ScreenView, State};
 use crate::runtime::cloud::Cloud;
 use crate::runtime::login::{Login, LoginConfig};
 pub use crate::runtime::platform::Platform;
@@ -34,6 +35,11 @@ pub struct Config {
     /// The app's SQLite file (the flow's state and drafts; never a secret).
     pub database_path: String,
     pub language: Language,
+    /// The installed app's version, compared with the cloud's minimum (step 1).
+    pub app_version: String,
+    /// Files or folders the old app left (the old Panasonic ID's data and the local
+    /// スマートHEMSクラブ data), deleted by the migration to CLUB Panasonic ID.
+    pub old_id_paths: Vec<String>,
 }
 
 /// Why the app object could not be built.
@@ -104,6 +110,9 @@ struct Inner {
     runtime: Runtime,
     language: Language,
     listeners: Arc<Listeners>,
+    /// What links from outside are checked against.
+    redirect_uri: url::Url,
+    service_origin: url::Url,
 }
 
 /// The app.
@@ -139,9 +148,15 @@ impl SmartHems {
         self.send(Event::Tap(action)).await
     }
 
-    /// A URL handed to the app from outside: the login redirect from the browser.
+    /// A URL handed to the app from outside: the login redirect from the browser, or an AiSEG2
+    /// 2D-code link. Anything else is refused with a notice, and nothing is sent anywhere.
     pub async fn open_url(&self, url: String) -> ScreenView {
-        self.send(Event::Incoming(IncomingUrl(url))).await
+        let event = match links::classify(&url, &self.inner.redirect_uri, &self.inner.service_origin) {
+            Link::LoginRedirect(url) => Event::Incoming(IncomingUrl(url)),
+            Link::RegistrationCode(code) => Event::RegistrationLink(RegistrationCode(code)),
+            Link::Unknown => Event::StrayLink,
+        };
+        self.send(event).await
     }
 
     /// The app came back to the foreground (for instance from Google Home).
@@ -174,6 +189,10 @@ impl SmartHems {
     ) -> Result<Arc<SmartHems>, SetupError> {
         let insecure = |field: &str| SetupError::InsecureUrl { field: field.into() };
         let http = net::client();
+        let redirect_uri = url::Url::parse(&config.redirect_uri).map_err(|_| insecure("redirect_uri"))?;
+        let mut service_origin = net::allowed_url(&config.cloud_base_url).ok_or_else(|| insecure("cloud_base_url"))?;
+        service_origin.set_path("/");
+        service_origin.set_query(None);
         let login = Login::new(
             LoginConfig { issuer: config.issuer, client_id: config.client_id, redirect_uri: config.redirect_uri },
             http.clone(),
@@ -188,9 +207,19 @@ impl SmartHems {
                 state: Mutex::new(state),
                 turn: tokio::sync::Mutex::new(()),
                 store,
-                runtime: Runtime { login, cloud, secure: secure_store, platform, retry },
+                runtime: Runtime {
+                    login,
+                    cloud,
+                    secure: secure_store,
+                    platform,
+                    retry,
+                    app_version: config.app_version,
+                    old_id_paths: config.old_id_paths.into_iter().map(PathBuf::from).collect(),
+                },
                 language: config.language,
                 listeners: Arc::default(),
+                redirect_uri,
+                service_origin,
             }),
         }))
     }

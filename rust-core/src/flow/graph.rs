@@ -7,15 +7,19 @@
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
 use super::{
-    update, view, Account, Action, Category, Device, Effect, Event, Failure, IncomingUrl, Language, Screen, State, Terms,
+    update, view, Account, Action, Category, Device, Effect, Event, Failure, IncomingUrl, Language, RegistrationCode, Screen,
+    State, Terms, UpdateNeed, UpdateTarget,
 };
 
-/// Every answer the world could give to an effect.
-pub fn outcomes(effect: &Effect) -> Vec<Event> {
+/// Every answer the world could give to an effect, in this state. A few rare answers (an update
+/// needed) are tried only from the screens where launches usually land, which keeps the explored
+/// space small without losing a kind of path.
+pub fn outcomes(state: &State, effect: &Effect) -> Vec<Event> {
+    let landing = matches!(state.screen, Screen::Welcome | Screen::Home { .. } | Screen::Nickname);
     let fail = |f: Failure| Event::Failed(f);
     let terms = Terms { version: "2".into(), title: "規約".into(), body: String::new() };
     match effect {
-        Effect::OpenLogin => vec![Event::LoginOpened, fail(Failure::Offline)],
+        Effect::OpenLogin { .. } => vec![Event::LoginOpened, fail(Failure::Offline)],
         Effect::FinishLogin(_) => vec![
             Event::SignedIn(Account { subject: "a".into(), display_name: "A".into() }),
             Event::SignedIn(Account { subject: "b".into(), display_name: "B".into() }),
@@ -62,7 +66,18 @@ pub fn outcomes(effect: &Effect) -> Vec<Event> {
             fail(Failure::NicknameRefused),
             fail(Failure::DevicesChanged),
         ],
-        Effect::OpenGoogleHome => vec![],
+        Effect::OpenGoogleHome | Effect::KeepCode(_) => vec![],
+        Effect::ClaimCode => vec![Event::CodeClaimed, fail(Failure::CodeExpired), fail(Failure::Offline), fail(Failure::SessionExpired)],
+        Effect::CheckOldId => vec![Event::OldIdChecked { found: true }, Event::OldIdChecked { found: false }],
+        Effect::WipeOldId => vec![Event::OldIdWiped],
+        Effect::CheckVersions if landing || matches!(state.screen, Screen::UpdateRequired { .. }) => vec![
+            Event::VersionsChecked { need: None },
+            Event::VersionsChecked {
+                need: Some(UpdateNeed { target: UpdateTarget::Firmware, installed: "2.79".into(), required: "2.80".into() }),
+            },
+        ],
+        Effect::CheckVersions => vec![Event::VersionsChecked { need: None }],
+        Effect::LoadHelp => vec![Event::HelpLoaded { support: super::support::built_in(), now: 0 }],
         Effect::CheckLink => vec![
             Event::LinkChecked { linked: true },
             Event::LinkChecked { linked: false },
@@ -85,6 +100,10 @@ fn inputs(state: &State) -> Vec<Event> {
     events.push(Event::Launched);
     events.push(Event::Foregrounded);
     events.push(Event::Incoming(IncomingUrl("app:/redirect".into())));
+    if matches!(state.screen, Screen::Welcome | Screen::Home { .. }) {
+        events.push(Event::RegistrationLink(RegistrationCode("code".into())));
+    }
+    events.push(Event::StrayLink);
     events
 }
 
@@ -114,6 +133,9 @@ fn label(event: &Event) -> String {
         Event::TermsLoaded { kind, .. } => format!("TermsLoaded {kind:?}"),
         Event::DevicesLoaded(_) => "DevicesLoaded".into(),
         Event::LinkChecked { linked } => format!("LinkChecked {}", if *linked { "linked" } else { "not linked" }),
+        Event::RegistrationLink(_) => "2D code link".into(),
+        Event::VersionsChecked { need } => format!("VersionsChecked {}", if need.is_some() { "update needed" } else { "ok" }),
+        Event::HelpLoaded { .. } => "HelpLoaded".into(),
         Event::TermsChecked { terms, accepted, .. } => match accepted {
             None => "TermsChecked new".into(),
             Some(v) if *v == terms.version => "TermsChecked current".into(),
@@ -132,6 +154,7 @@ pub fn explore() -> Graph {
     let mut tried: HashSet<(usize, Event)> = HashSet::new();
 
     while let Some(i) = queue.pop_front() {
+        assert!(graph.states.len() < 200_000, "the flow's state space does not close: {:#?}", &graph.states[graph.states.len() - 3..]);
         // An input, then every answer to the effects it starts, and so on until the flow settles.
         let mut pending: Vec<(usize, Event)> = inputs(&graph.states[i]).into_iter().map(|e| (i, e)).collect();
         while let Some((from, event)) = pending.pop() {
@@ -152,7 +175,8 @@ pub fn explore() -> Graph {
             if from != to {
                 graph.edges.push(Edge { from, to, label: text });
             }
-            pending.extend(effects.iter().flat_map(outcomes).map(|answer| (to, answer)));
+            let to_state = &graph.states[to];
+            pending.extend(effects.iter().flat_map(|e| outcomes(to_state, e)).map(|answer| (to, answer)));
         }
     }
     graph

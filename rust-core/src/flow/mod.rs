@@ -8,9 +8,11 @@
 
 pub mod devices;
 pub mod graph;
+pub mod links;
 pub mod nickname;
 mod screen;
 mod screen_speaker;
+pub mod support;
 mod text;
 pub mod voice;
 
@@ -18,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 pub use devices::{Category, Device, Selection};
 pub use nickname::NicknameError;
+pub use support::{Support, SupportDays, SupportLine, UpdateNeed, UpdateTarget};
 pub use screen::{view, Action, Button, Problem, Screen, ScreenView, TextInput};
 pub use text::Language;
 pub use voice::NameWarning;
@@ -90,6 +93,10 @@ pub enum Activity {
     LoadingSpeakerTerms,
     Registering,
     CheckingLink,
+    OpeningRegistration,
+    ClaimingCode,
+    WipingOldId,
+    LoadingHelp,
 }
 
 /// Everything the app remembers between launches. Saved after every transition.
@@ -111,6 +118,8 @@ pub struct State {
     pub speaker: Option<SpeakerDraft>,
     /// The nickname registered with the speaker service, once registration is done.
     pub speaker_nickname: Option<String>,
+    /// Screens to go back to when help is closed or an update has been made, innermost last.
+    pub return_to: Vec<Screen>,
 }
 
 impl Default for State {
@@ -125,6 +134,7 @@ impl Default for State {
             legacy_speaker_user: false,
             speaker: None,
             speaker_nickname: None,
+            return_to: Vec::new(),
         }
     }
 }
@@ -151,6 +161,17 @@ impl std::fmt::Debug for IncomingUrl {
     }
 }
 
+/// The one-time token of an AiSEG2 2D code: a credential, so it is kept in the secure store
+/// (never in the saved state) and never printed.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct RegistrationCode(pub String);
+
+impl std::fmt::Debug for RegistrationCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RegistrationCode(<redacted>)")
+    }
+}
+
 /// Why an effect failed, in terms of what the user can do next.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, uniffi::Enum)]
 pub enum Failure {
@@ -170,6 +191,8 @@ pub enum Failure {
     NicknameRefused,
     /// A chosen device is no longer on the AiSEG2: read the list again.
     DevicesChanged,
+    /// The 2D code has expired or was already used: show a new one on the AiSEG2.
+    CodeExpired,
 }
 
 /// Everything that can happen to the app.
@@ -179,8 +202,10 @@ pub enum Event {
     Launched,
     /// The user tapped a button.
     Tap(Action),
-    /// A URL came in from outside (the login redirect).
+    /// The login redirect came in from outside.
     Incoming(IncomingUrl),
+    /// A link came in that the app does not act on.
+    StrayLink,
     // Results of effects.
     LoginOpened,
     SignedIn(Account),
@@ -193,14 +218,26 @@ pub enum Event {
     /// The app came back to the foreground (from Google Home).
     Foregrounded,
     LinkChecked { linked: bool },
+    /// An AiSEG2 2D code was opened (flow C).
+    RegistrationLink(RegistrationCode),
+    CodeClaimed,
+    /// Whether an old Panasonic ID session (before 2023-06-21) is still on the phone.
+    OldIdChecked { found: bool },
+    OldIdWiped,
+    /// Step 1: an update the user must make, if any. Also sent when the check could not be made:
+    /// being offline never blocks the app.
+    VersionsChecked { need: Option<UpdateNeed> },
+    /// The help data, and the time now (seconds since the epoch) to tell which lines are open.
+    HelpLoaded { support: Support, now: i64 },
     Failed(Failure),
 }
 
 /// Requests to the runtime. Each is answered by exactly one event, except `ForgetLogin`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Effect {
-    /// Prepare PKCE, state and nonce, and open the login page in the system browser.
-    OpenLogin,
+    /// Prepare PKCE, state and nonce, and open the login page in the system browser; `create`
+    /// opens CLUB Panasonic's registration instead (OIDC `prompt=create`).
+    OpenLogin { create: bool },
     /// Check the redirect and exchange its code for tokens.
     FinishLogin(IncomingUrl),
     /// Drop a login that was started but will not be finished.
@@ -221,13 +258,29 @@ pub enum Effect {
     OpenGoogleHome,
     /// Ask the cloud whether Google Home now holds the account link.
     CheckLink,
+    /// Keep a 2D code's token in the secure store until it is claimed.
+    KeepCode(RegistrationCode),
+    /// Bind the kept 2D code's AiSEG2 to this account.
+    ClaimCode,
+    /// Look for an old Panasonic ID session left on the phone.
+    CheckOldId,
+    /// Delete the old ID's credentials and the local スマートHEMSクラブ data; nothing is sent.
+    WipeOldId,
+    /// Compare the app and the AiSEG2 firmware with the minimum versions the cloud asks for.
+    CheckVersions,
+    /// Load the support lines (the built-in ones when offline).
+    LoadHelp,
 }
 
 /// The effect that (re)starts an activity. `SigningIn` has none: the one-time code it was
 /// exchanging is gone after a restart, so the user is asked to log in again.
 fn effect_for(activity: &Activity) -> Option<Effect> {
     match activity {
-        Activity::OpeningLogin => Some(Effect::OpenLogin),
+        Activity::OpeningLogin => Some(Effect::OpenLogin { create: false }),
+        Activity::OpeningRegistration => Some(Effect::OpenLogin { create: true }),
+        Activity::ClaimingCode => Some(Effect::ClaimCode),
+        Activity::WipingOldId => Some(Effect::WipeOldId),
+        Activity::LoadingHelp => Some(Effect::LoadHelp),
         Activity::SigningIn => None,
         Activity::LoadingTerms => Some(Effect::CheckTerms),
         Activity::SavingConsent { version } => Some(Effect::SaveConsent { version: version.clone() }),
@@ -289,6 +342,18 @@ fn home(state: &State) -> Screen {
     }
 }
 
+/// Carries on after a launch (or an update): restarts the activity in flight, or refreshes.
+fn resume(next: State) -> (State, Vec<Effect>) {
+    match running(&next) {
+        Some(activity) => start(next, activity),
+        // Home refreshes quietly so a revised terms version is noticed (step 4 again).
+        None if matches!(next.screen, Screen::Home { .. }) => (next, vec![Effect::CheckTerms]),
+        // Killed while the user was in Google Home: coming back is the moment to check.
+        None if next.screen == Screen::WaitingForGoogleHome => start(next, Activity::CheckingLink),
+        None => (next, vec![]),
+    }
+}
+
 /// The activity that was running, if the screen shows one.
 fn running(state: &State) -> Option<Activity> {
     match &state.screen {
@@ -297,24 +362,79 @@ fn running(state: &State) -> Option<Activity> {
     }
 }
 
-/// The transition function: all of the app's behaviour, top to bottom.
+/// The transition function: all of the app's behaviour (`transition`, below, top to bottom).
 pub fn update(state: &State, event: Event) -> (State, Vec<Effect>) {
+    let (mut next, effects) = transition(state, event);
+    // The way back only exists while help or an update screen is in front.
+    let detour = matches!(
+        next.screen,
+        Screen::Help { .. } | Screen::UpdateRequired { .. } | Screen::Busy { activity: Activity::LoadingHelp }
+    );
+    if !detour {
+        next.return_to.clear();
+    }
+    (next, effects)
+}
+
+fn transition(state: &State, event: Event) -> (State, Vec<Effect>) {
     let mut next = state.clone();
     // A notice lasts until the user does something; results of effects keep it.
-    if matches!(event, Event::Tap(_) | Event::Incoming(_) | Event::Launched | Event::Foregrounded) {
+    if matches!(event, Event::Tap(_) | Event::Incoming(_) | Event::StrayLink | Event::Launched | Event::Foregrounded) {
         next.notice = None;
     }
 
     match event {
-        // ── Launch: resume whatever was in flight when the app was last stopped ──
-        Event::Launched => match running(state) {
-            Some(activity) => start(next, activity),
-            // Home refreshes quietly so a revised terms version is noticed (step 4 again).
-            None if matches!(state.screen, Screen::Home { .. }) => (next, vec![Effect::CheckTerms]),
-            // Killed while the user was in Google Home: coming back is the moment to check.
-            None if state.screen == Screen::WaitingForGoogleHome => start(next, Activity::CheckingLink),
-            None => (next, vec![]),
-        },
+        // ── Launch: step 1's version check (and, on a fresh install, an old ID to migrate),
+        //    then resume whatever was in flight when the app was last stopped ──
+        Event::Launched => {
+            let old_id = (*state == State::default()).then_some(Effect::CheckOldId);
+            (next, old_id.into_iter().chain([Effect::CheckVersions]).collect())
+        }
+        Event::VersionsChecked { need: Some(need) } => {
+            // Help open at launch is closed first, so the way back stays one screen deep.
+            while matches!(next.screen, Screen::Help { .. } | Screen::Busy { activity: Activity::LoadingHelp }) {
+                next.screen = next.return_to.pop().unwrap_or(Screen::Welcome);
+            }
+            if !matches!(next.screen, Screen::UpdateRequired { .. }) {
+                next.return_to.push(next.screen.clone());
+            }
+            next.screen = Screen::UpdateRequired { need };
+            (next, vec![])
+        }
+        Event::VersionsChecked { need: None } => {
+            if matches!(state.screen, Screen::UpdateRequired { .. }) {
+                next.screen = next.return_to.pop().unwrap_or(Screen::Welcome);
+            }
+            resume(next)
+        }
+        Event::OldIdChecked { found } => {
+            if found {
+                next.screen = Screen::Migration;
+            }
+            (next, vec![])
+        }
+        Event::OldIdWiped => start(next, Activity::OpeningLogin),
+        Event::HelpLoaded { support, now } => {
+            next.screen = Screen::Help { support, now };
+            (next, vec![])
+        }
+
+        // ── Flow C: a 2D code from the AiSEG2 starts speaker registration for that AiSEG2 ──
+        Event::RegistrationLink(code) => {
+            next.speaker = Some(SpeakerDraft::default());
+            next.speaker_prompt_answered = true;
+            let (next, effects) = if next.account.is_none() {
+                next.after_login = Some(Activity::ClaimingCode);
+                start(next, Activity::OpeningLogin)
+            } else {
+                start(next, Activity::ClaimingCode)
+            };
+            (next, [Effect::KeepCode(code)].into_iter().chain(effects).collect())
+        }
+        Event::CodeClaimed => {
+            next.screen = Screen::Nickname;
+            (next, vec![])
+        }
 
         // ── Taps: only the buttons the current screen shows (and enables) do anything ──
         Event::Tap(action) => {
@@ -327,6 +447,11 @@ pub fn update(state: &State, event: Event) -> (State, Vec<Effect>) {
                 return (state.clone(), vec![]);
             }
             tap(next, action)
+        }
+
+        Event::StrayLink => {
+            next.notice = Some(Notice::LinkIgnored);
+            (next, vec![])
         }
 
         // ── A URL from outside: only a login redirect, only while waiting for one ──
@@ -353,7 +478,7 @@ pub fn update(state: &State, event: Event) -> (State, Vec<Effect>) {
         }
         Event::SignedIn(account) => {
             // A different person logging in must not inherit the previous one's progress.
-            if next.account.as_ref().map(|a| &a.subject) != Some(&account.subject) {
+            if next.account.as_ref().is_some_and(|previous| previous.subject != account.subject) {
                 next = State::default();
             }
             next.account = Some(account);
@@ -410,6 +535,17 @@ pub fn update(state: &State, event: Event) -> (State, Vec<Effect>) {
 fn tap(mut next: State, action: Action) -> (State, Vec<Effect>) {
     match action {
         Action::OpenLogin => start(next, Activity::OpeningLogin),
+        Action::CreateId => start(next, Activity::OpeningRegistration),
+        Action::Migrate => start(next, Activity::WipingOldId),
+        Action::CheckUpdates => (next, vec![Effect::CheckVersions]),
+        Action::OpenHelp => {
+            next.return_to.push(next.screen.clone());
+            start(next, Activity::LoadingHelp)
+        }
+        Action::CloseHelp => {
+            next.screen = next.return_to.pop().unwrap_or(Screen::Welcome);
+            (next, vec![])
+        }
         Action::CancelLogin => {
             next.screen = Screen::Welcome;
             next.after_login = None;
@@ -537,6 +673,10 @@ fn failed(state: &State, mut next: State, failure: Failure) -> (State, Vec<Effec
             let (mut reloading, effects) = start(next, Activity::LoadingDevices);
             reloading.notice = Some(Notice::DevicesChanged);
             return (reloading, effects);
+        }
+        Failure::CodeExpired => {
+            next.speaker = None;
+            Problem::CodeExpired
         }
     };
     match failure {

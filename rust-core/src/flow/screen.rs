@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::devices::Category;
+use super::support::{self, Support, UpdateNeed, UpdateTarget};
 use super::{Activity, Language, Notice, SpeakerProvider, State, Terms};
 
 /// The screens of the app. Step numbers refer to the seed guide.
@@ -47,6 +48,12 @@ pub enum Screen {
     SpeakerCancelled,
     /// Step 6-A: the app's home.
     Home { display_name: String, speaker_nickname: Option<String> },
+    /// An old Panasonic ID session is on the phone: explain the change to CLUB Panasonic ID.
+    Migration,
+    /// Step 1: the app or the AiSEG2 firmware must be updated first.
+    UpdateRequired { need: UpdateNeed },
+    /// Help: support lines, their hours, and whether they are open now (`now`: epoch seconds).
+    Help { support: Support, now: i64 },
     /// Something went wrong; the screen says what to do next.
     Problem { problem: Problem },
 }
@@ -66,12 +73,19 @@ pub enum Problem {
     LoginRejected,
     /// The app was closed while logging in: log in again.
     LoginInterrupted,
+    /// The AiSEG2's 2D code expired or was used: show a new one on the AiSEG2.
+    CodeExpired,
 }
 
 /// Everything a user can do on a screen.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, uniffi::Enum)]
 pub enum Action {
     OpenLogin,
+    CreateId,
+    Migrate,
+    CheckUpdates,
+    OpenHelp,
+    CloseHelp,
     CancelLogin,
     AcceptTerms,
     DeclineTerms,
@@ -168,7 +182,10 @@ pub fn view(state: &State, lang: Language) -> ScreenView {
                     "No CLUB Panasonic ID yet? You can register on the login page.",
                 ),
             ],
-            vec![button("CLUB Panasonic ログイン画面へ", "Go to CLUB Panasonic login", Action::OpenLogin, true)],
+            vec![
+                button("CLUB Panasonic ログイン画面へ", "Go to CLUB Panasonic login", Action::OpenLogin, true),
+                button("CLUB Panasonic IDを新規登録する", "Register a CLUB Panasonic ID", Action::CreateId, false),
+            ],
         ),
         Screen::Login => (
             t("CLUB Panasonic ログイン", "CLUB Panasonic login"),
@@ -192,6 +209,10 @@ pub fn view(state: &State, lang: Language) -> ScreenView {
                 Activity::LoadingDevices => t("AiSEG2の機器を読み込んでいます…", "Reading the AiSEG2's devices…"),
                 Activity::Registering => t("登録しています…", "Registering…"),
                 Activity::CheckingLink => t("連携を確認しています…", "Checking the link…"),
+                Activity::OpeningRegistration => t("新規登録画面を開いています…", "Opening registration…"),
+                Activity::ClaimingCode => t("AiSEG2を確認しています…", "Checking the AiSEG2…"),
+                Activity::WipingOldId => t("以前のIDの情報を削除しています…", "Removing the old ID's data…"),
+                Activity::LoadingHelp => t("読み込んでいます…", "Loading…"),
             },
             vec![],
             vec![],
@@ -275,6 +296,75 @@ pub fn view(state: &State, lang: Language) -> ScreenView {
             buttons.push(button("ログアウト", "Log out", Action::Logout, false));
             (t("ホーム", "Home"), body, buttons)
         }
+        Screen::Migration => (
+            t("認証IDがCLUB Panasonic IDに変わりました", "Your login is now a CLUB Panasonic ID"),
+            vec![
+                t(
+                    "2023年6月21日以降、これまでのID（Panasonic ID）ではスマートHEMSサービスアプリおよびスマートスピーカー連携サービスをご利用いただけません。",
+                    "Since 21 June 2023 the old Panasonic ID no longer works for the Smart HEMS app and the smart speaker service.",
+                ),
+                t(
+                    "この端末に残っている以前のIDのログイン情報と、終了した会員制サービス「スマートHEMSクラブ」の情報を削除し、CLUB Panasonic IDでのログインに進みます。以前のIDの情報はどこにも送信されません。",
+                    "The old ID's login and the data of the discontinued Smart HEMS Club on this phone will be deleted, then you log in with a CLUB Panasonic ID. Nothing of the old ID is sent anywhere.",
+                ),
+                t(
+                    "CLUB Panasonic IDをお持ちでない方は、ログイン画面から新規登録できます。スマートスピーカー連携サービスをご利用の方は再設定が必要です。",
+                    "No CLUB Panasonic ID yet? Register on the login page. Smart speaker users must set up the speaker again.",
+                ),
+            ],
+            vec![button("CLUB Panasonic IDでログインする", "Log in with a CLUB Panasonic ID", Action::Migrate, true)],
+        ),
+        Screen::UpdateRequired { need } => {
+            let (what, how) = match need.target {
+                UpdateTarget::App => (
+                    t("スマートHEMSサービスアプリ", "the Smart HEMS app"),
+                    t(
+                        "App Store または Google Play で「スマートHEMSサービス」を最新バージョンにアップデートしてください。",
+                        "Update 'Smart HEMS Service' to the latest version in the App Store or Google Play.",
+                    ),
+                ),
+                UpdateTarget::Firmware => (
+                    t("AiSEG2のファームウェア", "the AiSEG2 firmware"),
+                    t(
+                        "AiSEG2のファームウェアをアップデートしてください。方法は『AiSEG2取扱説明書(詳細版)』371ページ～をご確認ください。",
+                        "Update the AiSEG2 firmware; see the AiSEG2 manual (detailed edition) from page 371.",
+                    ),
+                ),
+            };
+            (
+                t("アップデートが必要です", "An update is needed"),
+                vec![
+                    lang.pick(&format!("{what}を最新バージョンにアップデートしてください。"), &format!("Please update {what} to the latest version.")),
+                    lang.pick(
+                        &format!("現在のバージョン：{}　必要なバージョン：{}以上", need.installed, need.required),
+                        &format!("Installed: {}   Required: {} or later", need.installed, need.required),
+                    ),
+                    how,
+                ],
+                vec![button("アップデートしたので確認する", "I have updated: check again", Action::CheckUpdates, true)],
+            )
+        }
+        Screen::Help { support: data, now } => {
+            let now = support::japan_time(*now);
+            let mut body = Vec::new();
+            for line in support::current_lines(data, &now) {
+                let open = support::is_open(&line, &data.holidays, &now);
+                body.push(format!("{}：{}", line.name, line.phone));
+                body.push(lang.pick(
+                    &format!("受付時間 {}（{}）", support::hours_text(&line, lang), if open { "ただいま受付中" } else { "ただいま受付時間外" }),
+                    &format!("Hours: {} ({})", support::hours_text(&line, lang), if open { "open now" } else { "closed now" }),
+                ));
+                if let Some(note) = &line.note {
+                    body.push(format!("※{note}"));
+                }
+            }
+            body.push(t(
+                "※すでにAiSEG2をご利用中で、サーバーサービスや接続機器などを登録済みの方を対象としています。",
+                "This app assumes an AiSEG2 already in use, with the server service and its devices registered.",
+            ));
+            body.push(t("※Google Homeのセットアップは完了している状態を想定しています。", "Google Home is assumed to be set up already."));
+            (t("ヘルプ・お問い合わせ", "Help and contact"), body, vec![button("戻る", "Back", Action::CloseHelp, true)])
+        }
         Screen::Nickname
         | Screen::PrivacyPolicy { .. }
         | Screen::DeviceSelection
@@ -324,6 +414,14 @@ pub fn view(state: &State, lang: Language) -> ScreenView {
                 )],
                 login_again(),
             ),
+            Problem::CodeExpired => (
+                t("この2次元コードは使えません", "This 2D code cannot be used"),
+                vec![t(
+                    "2次元コードの有効期限が切れているか、すでに使われています。AiSEG2の画面で「スマートスピーカー設定」→「ID登録」をタップして新しい2次元コードを表示し、読み取ってください。",
+                    "The 2D code has expired or was already used. On the AiSEG2, tap 'Smart speaker settings' → 'ID registration' to show a new code, and scan it.",
+                )],
+                vec![button("ホームへ", "Go to home", Action::GoHome, true)],
+            ),
             Problem::LoginInterrupted => (
                 t("ログインが中断されました", "Login was interrupted"),
                 vec![t(
@@ -348,6 +446,12 @@ pub(super) fn finish(
     input: Option<TextInput>,
 ) -> ScreenView {
     let t = |ja: &str, en: &str| lang.pick(ja, en);
+    let busy = matches!(state.screen, Screen::Busy { .. });
+    // Help is one tap away on every screen that takes taps.
+    let mut buttons = buttons;
+    if !busy && !matches!(state.screen, Screen::Help { .. }) {
+        buttons.push(Button::new(t("ヘルプ・お問い合わせ", "Help and contact"), Action::OpenHelp, false));
+    }
     let notice = state.notice.map(|notice| match notice {
         Notice::LinkIgnored => t(
             "このリンクは今は使えません。画面の案内に従って操作してください。",
@@ -364,7 +468,7 @@ pub(super) fn finish(
     });
 
     ScreenView {
-        busy: matches!(state.screen, Screen::Busy { .. }),
+        busy,
         screen: state.screen.clone(),
         title,
         body,

@@ -2,6 +2,12 @@
 
 use super::*;
 
+/// The explored graph, shared by the tests that read it (exploring takes a second or two).
+fn explored() -> &'static graph::Graph {
+    static GRAPH: std::sync::OnceLock<graph::Graph> = std::sync::OnceLock::new();
+    GRAPH.get_or_init(graph::explore)
+}
+
 fn terms(version: &str) -> Terms {
     Terms { version: version.into(), title: "スマートHEMSサービス利用規約".into(), body: "第1条".into() }
 }
@@ -28,7 +34,7 @@ fn each_transition() {
     #[rustfmt::skip]
     let cases: Vec<(&str, State, Event, Screen, Vec<Effect>)> = vec![
         ("welcome: CLUB Panasonic ログイン画面へ opens the login page",
-            State::default(), Event::Tap(Action::OpenLogin), busy(Activity::OpeningLogin), vec![Effect::OpenLogin]),
+            State::default(), Event::Tap(Action::OpenLogin), busy(Activity::OpeningLogin), vec![Effect::OpenLogin { create: false }]),
         ("the browser opened: wait for it",
             State { screen: busy(Activity::OpeningLogin), ..State::default() }, Event::LoginOpened, Screen::Login, vec![]),
         ("the redirect arrives while waiting: finish the login",
@@ -74,13 +80,13 @@ fn each_transition() {
         ("a login answer that cannot be trusted",
             State { screen: busy(Activity::SigningIn), ..State::default() }, Event::Failed(Failure::LoginRejected), Screen::Problem { problem: Problem::LoginRejected }, vec![]),
         ("killed while signing in: the code is gone, log in again",
-            State { screen: busy(Activity::SigningIn), ..State::default() }, Event::Launched, Screen::Problem { problem: Problem::LoginInterrupted }, vec![]),
+            State { screen: busy(Activity::SigningIn), ..State::default() }, Event::VersionsChecked { need: None }, Screen::Problem { problem: Problem::LoginInterrupted }, vec![]),
         ("killed while saving: save again",
-            on(busy(Activity::SavingConsent { version: "2".into() })), Event::Launched, busy(Activity::SavingConsent { version: "2".into() }), vec![Effect::SaveConsent { version: "2".into() }]),
+            on(busy(Activity::SavingConsent { version: "2".into() })), Event::VersionsChecked { need: None }, busy(Activity::SavingConsent { version: "2".into() }), vec![Effect::SaveConsent { version: "2".into() }]),
         ("launched on a screen: stay there",
-            on(Screen::SpeakerPrompt), Event::Launched, Screen::SpeakerPrompt, vec![]),
+            on(Screen::SpeakerPrompt), Event::VersionsChecked { need: None }, Screen::SpeakerPrompt, vec![]),
         ("launched at home: refresh the terms quietly",
-            answered(home.clone()), Event::Launched, home.clone(), vec![Effect::CheckTerms]),
+            answered(home.clone()), Event::VersionsChecked { need: None }, home.clone(), vec![Effect::CheckTerms]),
         ("revised terms found from home",
             answered(home.clone()), Event::TermsChecked { terms: terms("3"), accepted: Some("2".into()), legacy_speaker_user: false }, Screen::AppTerms { terms: terms("3"), revised: true }, vec![]),
         ("accepting a revision from home returns home",
@@ -110,7 +116,7 @@ fn retry_starts_the_failed_activity_again() {
 
     // A sign-in cut off by the network starts again from the login page (codes are one-time).
     let (failed, _) = update(&on(busy(Activity::SigningIn)), Event::Failed(Failure::Offline));
-    assert_eq!(update(&failed, Event::Tap(Action::Retry)).1, vec![Effect::OpenLogin]);
+    assert_eq!(update(&failed, Event::Tap(Action::Retry)).1, vec![Effect::OpenLogin { create: false }]);
 }
 
 #[test]
@@ -142,16 +148,16 @@ fn a_stray_link_leaves_a_notice_that_the_next_event_clears() {
 
 #[test]
 fn every_screen_speaks_both_languages() {
-    for state in graph::explore().states {
+    for state in &explored().states {
         for lang in [Language::Japanese, Language::English] {
-            let v = view(&state, lang);
+            let v = view(state, lang);
             assert!(!v.title.is_empty(), "{:?}", state.screen);
             // A screen with no buttons must be a passing one.
             assert!(v.busy || !v.buttons.is_empty(), "{:?} has no way forward", state.screen);
         }
         // English screens carry no Japanese, except texts from the cloud or the AiSEG2 (terms,
         // device names and the Japanese commands built from them).
-        let en = view(&state, Language::English);
+        let en = view(state, Language::English);
         let japanese = |s: &str| s.chars().any(|c| ('\u{3040}'..='\u{30ff}').contains(&c) || ('\u{4e00}'..='\u{9fff}').contains(&c));
         if !matches!(
             state.screen,
@@ -164,7 +170,7 @@ fn every_screen_speaks_both_languages() {
 
 #[test]
 fn no_reachable_state_is_a_dead_end() {
-    let graph = graph::explore();
+    let graph = explored();
     assert!(graph.states.len() > 20, "exploration found too little: {}", graph.states.len());
     let stuck = graph.states_that_cannot_reach(|s| matches!(s.screen, Screen::Home { .. }));
     assert!(stuck.is_empty(), "states that can never reach home: {stuck:#?}");
@@ -246,7 +252,7 @@ fn each_speaker_transition() {
         ("登録 registers everything at once",
             speaking(Screen::Utterances, complete()), Event::Tap(Action::Register), busy(Activity::Registering), vec![Effect::Register(registration.clone())]),
         ("killed while registering: register again (the PUT is idempotent)",
-            speaking(busy(Activity::Registering), complete()), Event::Launched, busy(Activity::Registering), vec![Effect::Register(registration.clone())]),
+            speaking(busy(Activity::Registering), complete()), Event::VersionsChecked { need: None }, busy(Activity::Registering), vec![Effect::Register(registration.clone())]),
         ("registered: hand off to Google Home",
             speaking(busy(Activity::Registering), complete()), Event::Registered, Screen::HandOff, vec![]),
         ("the cloud refuses the nickname: back to it",
@@ -262,7 +268,7 @@ fn each_speaker_transition() {
         ("foreground elsewhere does nothing",
             speaking(Screen::HandOff, complete()), Event::Foregrounded, Screen::HandOff, vec![]),
         ("killed while in Google Home: check on launch",
-            speaking(Screen::WaitingForGoogleHome, complete()), Event::Launched, busy(Activity::CheckingLink), vec![Effect::CheckLink]),
+            speaking(Screen::WaitingForGoogleHome, complete()), Event::VersionsChecked { need: None }, busy(Activity::CheckingLink), vec![Effect::CheckLink]),
         ("linked: done (25)",
             speaking(busy(Activity::CheckingLink), complete()), Event::LinkChecked { linked: true }, Screen::SpeakerDone, vec![]),
         ("not linked: troubleshooting (p.10)",
@@ -319,8 +325,77 @@ fn device_screen_lists_categories_toggles_and_voice_warnings() {
 
 #[test]
 fn every_speaker_path_gets_back_home() {
-    let graph = graph::explore();
+    let graph = explored();
     for screen in [Screen::Nickname, Screen::DeviceSelection, Screen::Utterances, Screen::Troubleshooting, Screen::SpeakerDone] {
         assert!(graph.states.iter().any(|s| s.screen == screen), "{screen:?} is reachable");
     }
+}
+
+#[test]
+fn launch_checks_versions_first_and_an_old_id_on_a_fresh_install() {
+    assert_eq!(update(&State::default(), Event::Launched).1, vec![Effect::CheckOldId, Effect::CheckVersions]);
+    assert_eq!(update(&on(Screen::SpeakerPrompt), Event::Launched).1, vec![Effect::CheckVersions]);
+
+    let need = UpdateNeed { target: UpdateTarget::Firmware, installed: "2.79".into(), required: "2.80".into() };
+    let saving = busy(Activity::SavingConsent { version: "2".into() });
+    let (blocked, effects) = update(&on(saving.clone()), Event::VersionsChecked { need: Some(need.clone()) });
+    assert_eq!((blocked.screen.clone(), effects), (Screen::UpdateRequired { need: need.clone() }, vec![]));
+    let (checking, effects) = update(&blocked, Event::Tap(Action::CheckUpdates));
+    assert_eq!(effects, vec![Effect::CheckVersions]);
+    let (still, _) = update(&checking, Event::VersionsChecked { need: Some(need) });
+    assert_eq!(still.return_to, vec![saving.clone()], "checking again does not stack screens");
+    // Updated: the flow continues where it was, restarting the work in flight.
+    let (resumed, effects) = update(&still, Event::VersionsChecked { need: None });
+    assert_eq!(resumed.screen, saving);
+    assert_eq!(effects, vec![Effect::SaveConsent { version: "2".into() }]);
+}
+
+#[test]
+fn old_id_migration_wipes_locally_then_logs_in() {
+    let (migration, _) = update(&State::default(), Event::OldIdChecked { found: true });
+    assert_eq!(migration.screen, Screen::Migration);
+    let (wiping, effects) = update(&migration, Event::Tap(Action::Migrate));
+    assert_eq!(effects, vec![Effect::WipeOldId]);
+    let (opening, effects) = update(&wiping, Event::OldIdWiped);
+    assert_eq!((opening.screen, effects), (busy(Activity::OpeningLogin), vec![Effect::OpenLogin { create: false }]));
+}
+
+#[test]
+fn help_opens_from_any_screen_and_returns() {
+    for screen in [Screen::Welcome, Screen::Nickname, Screen::Problem { problem: Problem::Offline }, Screen::Troubleshooting] {
+        let state = speaking(screen.clone(), SpeakerDraft::default());
+        let (loading, effects) = update(&state, Event::Tap(Action::OpenHelp));
+        assert_eq!(effects, vec![Effect::LoadHelp], "{screen:?}");
+        let (help, _) = update(&loading, Event::HelpLoaded { support: support::built_in(), now: 1_700_000_000 });
+        let shown = view(&help, Language::Japanese);
+        assert!(shown.body.iter().any(|b| b.contains("0120-081-701")), "{:?}", shown.body);
+        let (back, _) = update(&help, Event::Tap(Action::CloseHelp));
+        assert_eq!(back.screen, screen);
+    }
+}
+
+#[test]
+fn a_2d_code_starts_flow_c_without_app_terms() {
+    let code = || RegistrationCode("c".repeat(24));
+    // Not logged in: log in first, then claim the code; the app's terms are not asked.
+    let (opening, effects) = update(&State::default(), Event::RegistrationLink(code()));
+    assert_eq!(effects, vec![Effect::KeepCode(code()), Effect::OpenLogin { create: false }]);
+    let (waiting, _) = update(&opening, Event::LoginOpened);
+    let (signing, _) = update(&waiting, Event::Incoming(IncomingUrl("x".into())));
+    let (claiming, effects) = update(&signing, Event::SignedIn(taro()));
+    assert_eq!((claiming.screen.clone(), effects), (busy(Activity::ClaimingCode), vec![Effect::ClaimCode]));
+    assert_eq!(update(&claiming, Event::CodeClaimed).0.screen, Screen::Nickname);
+    let (expired, _) = update(&claiming, Event::Failed(Failure::CodeExpired));
+    assert_eq!(expired.screen, Screen::Problem { problem: Problem::CodeExpired });
+    assert!(view(&expired, Language::Japanese).body[0].contains("新しい2次元コード"));
+
+    // Logged in already: claim straight away.
+    let (claiming, effects) = update(&on(Screen::SpeakerPrompt), Event::RegistrationLink(code()));
+    assert_eq!((claiming.screen, effects), (busy(Activity::ClaimingCode), vec![Effect::KeepCode(code()), Effect::ClaimCode]));
+}
+
+#[test]
+fn new_id_opens_registration() {
+    let (opening, effects) = update(&State::default(), Event::Tap(Action::CreateId));
+    assert_eq!((opening.screen, effects), (busy(Activity::OpeningRegistration), vec![Effect::OpenLogin { create: true }]));
 }

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use url::Url;
 
 use super::net;
-use crate::flow::{Category, Device, Failure, Registration, SpeakerProvider, Terms, TermsKind};
+use crate::flow::{Category, Device, Failure, Registration, SpeakerProvider, Support, Terms, TermsKind};
 
 /// A failed cloud call, by what the caller can do about it.
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +34,7 @@ impl From<&CloudError> for Failure {
             CloudError::OutdatedTerms => Failure::TermsOutdated,
             CloudError::Rejected { code } if code == "invalid_nickname" => Failure::NicknameRefused,
             CloudError::Rejected { code } if code == "unknown_device" => Failure::DevicesChanged,
+            CloudError::Rejected { code } if code == "code_expired" => Failure::CodeExpired,
             CloudError::Rejected { .. } => Failure::ServiceTrouble,
             CloudError::Status { .. } | CloudError::Malformed(_) => Failure::ServiceTrouble,
         }
@@ -77,6 +78,19 @@ struct Devices {
 #[derive(Deserialize)]
 struct Link {
     linked: bool,
+}
+
+/// What the cloud says about the app as a whole.
+#[derive(Deserialize)]
+pub struct AppConfig {
+    pub min_app_version: String,
+    pub min_firmware_version: String,
+    pub support: Option<Support>,
+}
+
+#[derive(Deserialize)]
+struct Aiseg {
+    firmware_version: String,
 }
 
 #[derive(Deserialize)]
@@ -123,7 +137,7 @@ impl Cloud {
             }
             StatusCode::UNAUTHORIZED => Err(CloudError::Unauthorized),
             StatusCode::CONFLICT => Err(CloudError::OutdatedTerms),
-            StatusCode::UNPROCESSABLE_ENTITY => {
+            StatusCode::UNPROCESSABLE_ENTITY | StatusCode::GONE => {
                 let code = response.json::<ErrorBody>().await.map(|b| b.error).unwrap_or_default();
                 Err(CloudError::Rejected { code })
             }
@@ -145,6 +159,22 @@ impl Cloud {
             TermsKind::Speaker => "terms/speaker",
         };
         self.get(path, None).await
+    }
+
+    /// Minimum versions and the help data.
+    pub async fn app_config(&self) -> Result<AppConfig, CloudError> {
+        self.get("app-config", None).await
+    }
+
+    /// The firmware version of the user's AiSEG2.
+    pub async fn firmware_version(&self, token: &str) -> Result<String, CloudError> {
+        Ok(self.get::<Aiseg>("me/aiseg", Some(token)).await?.firmware_version)
+    }
+
+    /// Binds the AiSEG2 whose 2D code this is to the user (flow C). A code works once.
+    pub async fn claim_code(&self, token: &str, code: &str) -> Result<(), CloudError> {
+        let body = serde_json::json!({ "code": code });
+        self.call::<serde_json::Value>(Method::POST, "me/aiseg/claim", Some(token), Some(body)).await.map(|_| ())
     }
 
     /// Whether the user had the speaker service under the old Panasonic ID.

@@ -335,6 +335,11 @@ impl Login {
         Ok(store.load(TOKENS_KEY.into()).map_err(store_error)?.and_then(|json| serde_json::from_str(&json).ok()))
     }
 
+    /// Whether tokens are kept (someone is logged in on this phone).
+    pub fn has_session(&self, store: &dyn SecureStore) -> bool {
+        matches!(self.tokens(store), Ok(Some(_)))
+    }
+
     /// A usable access token, refreshed first when it is about to expire or `force_refresh` is
     /// set (the cloud just said it is no longer valid).
     pub async fn access_token(&self, store: &dyn SecureStore, force_refresh: bool) -> Result<String, LoginError> {

@@ -23,7 +23,12 @@ use platform::Platform;
 use retry::RetryPolicy;
 use secure::SecureStore;
 
+use crate::flow::support::{self, UpdateNeed, UpdateTarget};
 use crate::flow::{Effect, Event, Failure, TermsKind};
+
+/// Where the old app kept the old Panasonic ID session in the secure store.
+pub const OLD_ID_KEYS: [&str; 2] = ["panasonic_id.session", "panasonic_id.credentials"];
+const REGISTRATION_CODE_KEY: &str = "registration.code";
 
 /// A failed step: the cloud's or the login's error.
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +61,10 @@ pub struct Runtime {
     pub secure: Arc<dyn SecureStore>,
     pub platform: Arc<dyn Platform>,
     pub retry: RetryPolicy,
+    /// The installed app's version (step 1).
+    pub app_version: String,
+    /// Files the old app left: the old ID's data and the local スマートHEMSクラブ data.
+    pub old_id_paths: Vec<std::path::PathBuf>,
 }
 
 impl Runtime {
@@ -63,8 +72,8 @@ impl Runtime {
     pub async fn run(&self, effect: Effect) -> Option<Event> {
         let store = self.secure.as_ref();
         let result: Result<Event, StepError> = match effect {
-            Effect::OpenLogin => {
-                match self.retrying(|| async { Ok(self.login.begin(store, false).await?) }).await {
+            Effect::OpenLogin { create } => {
+                match self.retrying(|| async { Ok(self.login.begin(store, create).await?) }).await {
                     Ok(url) => {
                         // Not under any lock: the shell may call back into the core from here.
                         self.platform.open_login_page(url.to_string());
@@ -117,6 +126,63 @@ impl Runtime {
                 self.platform.open_google_home();
                 return None;
             }
+            Effect::KeepCode(code) => {
+                if let Err(error) = store.save(REGISTRATION_CODE_KEY.into(), code.0) {
+                    tracing::error!(%error, "could not keep the 2D code");
+                }
+                return None;
+            }
+            Effect::ClaimCode => {
+                let code = store.load(REGISTRATION_CODE_KEY.into()).ok().flatten().unwrap_or_default();
+                let code = &code;
+                let result = self
+                    .authorized(|token| async move {
+                        self.cloud.claim_code(&token, code).await?;
+                        Ok(Event::CodeClaimed)
+                    })
+                    .await;
+                // A code works once: forget it unless the claim may simply be tried again.
+                if !matches!(&result, Err(e) if e.is_transient() || e.failure() == Failure::SessionExpired) {
+                    let _ = store.delete(REGISTRATION_CODE_KEY.into());
+                }
+                result
+            }
+            Effect::CheckOldId => {
+                let in_store = OLD_ID_KEYS.iter().any(|k| matches!(store.load((*k).into()), Ok(Some(_))));
+                let on_disk = self.old_id_paths.iter().any(|p| p.exists());
+                Ok(Event::OldIdChecked { found: in_store || on_disk })
+            }
+            Effect::WipeOldId => {
+                // Local only: nothing of the old ID is sent anywhere.
+                for key in OLD_ID_KEYS {
+                    if let Err(error) = store.delete(key.into()) {
+                        tracing::error!(%error, "could not delete an old ID secret");
+                    }
+                }
+                for path in &self.old_id_paths {
+                    let removed =
+                        if path.is_dir() { std::fs::remove_dir_all(path) } else { std::fs::remove_file(path) };
+                    if let Err(error) = removed.or_else(|e| if e.kind() == std::io::ErrorKind::NotFound { Ok(()) } else { Err(e) }) {
+                        tracing::error!(%error, "could not delete old local data");
+                    }
+                }
+                Ok(Event::OldIdWiped)
+            }
+            Effect::CheckVersions => Ok(Event::VersionsChecked { need: self.update_needed().await }),
+            Effect::LoadHelp => {
+                let support = match self.cloud.app_config().await {
+                    Ok(config) => config.support.unwrap_or_else(support::built_in),
+                    Err(error) => {
+                        tracing::info!(%error, "help from the built-in data");
+                        support::built_in()
+                    }
+                };
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs() as i64)
+                    .unwrap_or(0);
+                Ok(Event::HelpLoaded { support, now })
+            }
             Effect::CheckLink => {
                 self.authorized(|token| async move {
                     Ok(Event::LinkChecked { linked: self.cloud.speaker_linked(&token).await? })
@@ -128,6 +194,33 @@ impl Runtime {
             tracing::warn!(%error, "step failed");
             Event::Failed(error.failure())
         }))
+    }
+
+    /// Step 1: an update the user must make. A check that cannot be made blocks nothing.
+    async fn update_needed(&self) -> Option<UpdateNeed> {
+        let config = match self.cloud.app_config().await {
+            Ok(config) => config,
+            Err(error) => {
+                tracing::info!(%error, "version check skipped");
+                return None;
+            }
+        };
+        if support::is_below(&self.app_version, &config.min_app_version) {
+            return Some(UpdateNeed {
+                target: UpdateTarget::App,
+                installed: self.app_version.clone(),
+                required: config.min_app_version,
+            });
+        }
+        if !self.login.has_session(self.secure.as_ref()) {
+            return None;
+        }
+        let firmware = self.authorized(|token| async move { Ok(self.cloud.firmware_version(&token).await?) }).await.ok()?;
+        support::is_below(&firmware, &config.min_firmware_version).then(|| UpdateNeed {
+            target: UpdateTarget::Firmware,
+            installed: firmware,
+            required: config.min_firmware_version,
+        })
     }
 
     async fn retrying<T, F, Fut>(&self, attempt: F) -> Result<T, StepError>

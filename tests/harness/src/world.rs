@@ -128,6 +128,8 @@ impl QaWorld {
             cloud_base_url,
             database_path: self.database_path(),
             language: Language::Japanese,
+            app_version: "3.1.0".into(),
+            old_id_paths: vec![],
         }
     }
 

@@ -46,6 +46,8 @@ fn config(sim: &SimCloud, db: &std::path::Path) -> Config {
         cloud_base_url: sim.api_base(),
         database_path: db.to_string_lossy().into_owned(),
         language: Language::Japanese,
+        app_version: "3.1.0".into(),
+        old_id_paths: vec![],
     }
 }
 

@@ -12,11 +12,12 @@ use reqwest::redirect::Policy;
 use url::Url;
 
 /// Where a browser visit ended.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Visit {
     /// The provider sent the browser back to the app with this URL.
     Redirect(String),
-    /// The provider shows its login page.
+    /// The provider shows a page (its login page, a consent page).
     LoginPage { url: Url, html: String },
 }
 
@@ -42,7 +43,7 @@ impl Browser {
 
     async fn follow(&self, mut request: reqwest::RequestBuilder, mut current: Url) -> Result<Visit, String> {
         for _ in 0..10 {
-            let response = request.send().await.map_err(|e| format!("browser: {e}"))?;
+            let response = request.send().await.map_err(|e| format!("browser: {e:?}"))?;
             if response.status().is_redirection() {
                 let location = response
                     .headers()
@@ -69,19 +70,28 @@ impl Browser {
 
     /// Types the e-mail address and password into the login page and taps 「ログインする」.
     pub async fn log_in(&self, page: &Visit, email: &str, password: &str) -> Result<Visit, String> {
-        let Visit::LoginPage { url, html } = page else { return Err("no login page is shown".into()) };
-        let action = attr_after(html, "<form", "action").ok_or("the page has no form")?;
-        let target = url.join(&action).map_err(|e| e.to_string())?;
-        let mut form: Vec<(String, String)> = hidden_inputs(html);
-        form.push(("email".into(), email.into()));
-        form.push(("password".into(), password.into()));
-        self.follow(self.http.post(target.clone()).form(&form), target).await
+        self.submit(page, &[("email", email), ("password", password)]).await
     }
 
     /// Taps the login page's 「キャンセル」.
     pub async fn cancel(&self, page: &Visit) -> Result<Visit, String> {
-        let Visit::LoginPage { url, html } = page else { return Err("no login page is shown".into()) };
-        let href = link_labelled(html, "キャンセル").ok_or("the page has no キャンセル link")?;
+        self.follow_link(page, "キャンセル").await
+    }
+
+    /// Submits the page's first form with its hidden fields and these typed ones.
+    pub async fn submit(&self, page: &Visit, typed: &[(&str, &str)]) -> Result<Visit, String> {
+        let Visit::LoginPage { url, html } = page else { return Err("no page is shown".into()) };
+        let action = attr_after(html, "<form", "action").ok_or("the page has no form")?;
+        let target = url.join(&action).map_err(|e| e.to_string())?;
+        let mut form: Vec<(String, String)> = hidden_inputs(html);
+        form.extend(typed.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        self.follow(self.http.post(target.clone()).form(&form), target).await
+    }
+
+    /// Follows the link whose text contains `label`.
+    pub async fn follow_link(&self, page: &Visit, label: &str) -> Result<Visit, String> {
+        let Visit::LoginPage { url, html } = page else { return Err("no page is shown".into()) };
+        let href = link_labelled(html, label).ok_or(format!("the page has no 「{label}」 link"))?;
         let target = url.join(&href).map_err(|e| e.to_string())?;
         self.follow(self.http.get(target.clone()), target).await
     }

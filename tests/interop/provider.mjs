@@ -1,0 +1,66 @@
+// oidc-provider (panva; an OpenID Certified provider) started on 127.0.0.1 as the peer of the
+// core's login in interop tests. Prints one JSON line {"issuer": ...} and runs until its stdin
+// closes (so a test can never leave it behind) or it gets SIGTERM.
+//
+// Configuration mirrors what CLUB Panasonic ID offers the app: a public native client (no
+// secret), PKCE required (S256), the app's custom-scheme redirect, rotating refresh tokens,
+// revocation and userinfo. devInteractions gives plain HTML login/consent forms that a test can
+// post like a user.
+import http from 'node:http';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import Provider from 'oidc-provider';
+
+const accessTokenTtl = Number(process.env.ACCESS_TOKEN_TTL || 3600);
+
+// A fresh signing key per start, instead of oidc-provider's development keys.
+const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: 'interop-rs256', use: 'sig', alg: 'RS256' };
+
+const configuration = {
+  clients: [
+    {
+      client_id: 'smarthems-app',
+      application_type: 'native',
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      redirect_uris: ['jp.co.panasonic.smarthems:/oauth2redirect'],
+    },
+  ],
+  jwks: { keys: [signingKey] },
+  cookies: { keys: [randomBytes(32).toString('hex')] },
+  pkce: { required: () => true },
+  features: {
+    devInteractions: { enabled: true },
+    revocation: { enabled: true },
+    userinfo: { enabled: true },
+  },
+  scopes: ['openid', 'offline_access', 'profile', 'email'],
+  claims: { openid: ['sub'], profile: ['name'], email: ['email'] },
+  // By default a refresh token needs offline_access granted through prompt=consent. CLUB
+  // Panasonic ID gives the app one on every login (step 3's SSO must not ask for consent), so
+  // issue one whenever the client may use the refresh_token grant.
+  issueRefreshToken: async (ctx, client) => client.grantTypeAllowed('refresh_token'),
+  rotateRefreshToken: true,
+  ttl: { AccessToken: accessTokenTtl },
+  findAccount: async (ctx, id) => ({
+    accountId: id,
+    claims: async () => ({ sub: id, name: 'パナソニック 太郎', email: id }),
+  }),
+};
+
+const server = http.createServer();
+server.listen(0, '127.0.0.1', () => {
+  const { port } = server.address();
+  const issuer = `http://127.0.0.1:${port}`;
+  const provider = new Provider(issuer, configuration);
+  provider.on('server_error', (ctx, error) => console.error('server_error', error));
+  server.on('request', provider.callback());
+  process.stdout.write(`${JSON.stringify({ issuer })}\n`);
+});
+
+const stop = () => server.close(() => process.exit(0));
+process.stdin.on('end', stop);
+process.stdin.on('close', stop);
+process.stdin.resume();
+process.on('SIGTERM', stop);

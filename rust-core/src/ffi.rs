@@ -42,6 +42,14 @@ pub struct Config {
     pub old_id_paths: Vec<String>,
 }
 
+/// Knobs for tests and the headless harness; the phones use the defaults.
+#[derive(Clone, Debug, Default)]
+pub struct Tuning {
+    pub retry: RetryPolicy,
+    /// "Now" in seconds since the epoch, for help's open-now (QA runs at any hour).
+    pub fixed_time: Option<i64>,
+}
+
 /// Why the app object could not be built.
 #[derive(Debug, thiserror::Error, uniffi::Error)]
 pub enum SetupError {
@@ -130,7 +138,7 @@ impl SmartHems {
         platform: Arc<dyn Platform>,
         secure_store: Arc<dyn SecureStore>,
     ) -> Result<Arc<SmartHems>, SetupError> {
-        Self::with_retry_policy(config, platform, secure_store, RetryPolicy::default())
+        Self::with_tuning(config, platform, secure_store, Tuning::default())
     }
 
     /// The screen to draw now.
@@ -180,13 +188,14 @@ impl SmartHems {
 }
 
 impl SmartHems {
-    /// As `new`, with a chosen retry policy (tests use short pauses).
-    pub fn with_retry_policy(
+    /// As `new`, tuned for tests and the harness (short retry pauses, a fixed clock).
+    pub fn with_tuning(
         config: Config,
         platform: Arc<dyn Platform>,
         secure_store: Arc<dyn SecureStore>,
-        retry: RetryPolicy,
+        tuning: Tuning,
     ) -> Result<Arc<SmartHems>, SetupError> {
+        let Tuning { retry, fixed_time } = tuning;
         let insecure = |field: &str| SetupError::InsecureUrl { field: field.into() };
         let http = net::client();
         let redirect_uri = url::Url::parse(&config.redirect_uri).map_err(|_| insecure("redirect_uri"))?;
@@ -213,6 +222,7 @@ impl SmartHems {
                     secure: secure_store,
                     platform,
                     retry,
+                    fixed_time,
                     app_version: config.app_version,
                     old_id_paths: config.old_id_paths.into_iter().map(PathBuf::from).collect(),
                 },

@@ -11,6 +11,6 @@ pub mod ffi;
 pub mod flow;
 pub mod runtime;
 
-pub use ffi::{Config, Language, Platform, ScreenListener, SetupError, SmartHems, Subscription};
+pub use ffi::{Config, Language, Platform, ScreenListener, SetupError, SmartHems, Subscription, Tuning};
 pub use flow::{Action, Button, Problem, Screen, ScreenView};
 pub use runtime::secure::{MemorySecureStore, SecureStore, SecureStoreError};

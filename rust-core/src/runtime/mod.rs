@@ -61,6 +61,8 @@ pub struct Runtime {
     pub secure: Arc<dyn SecureStore>,
     pub platform: Arc<dyn Platform>,
     pub retry: RetryPolicy,
+    /// A fixed "now" (tests); the system clock otherwise.
+    pub fixed_time: Option<i64>,
     /// The installed app's version (step 1).
     pub app_version: String,
     /// Files the old app left: the old ID's data and the local スマートHEMSクラブ data.
@@ -177,10 +179,9 @@ impl Runtime {
                         support::built_in()
                     }
                 };
-                let now = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_secs() as i64)
-                    .unwrap_or(0);
+                let now = self.fixed_time.unwrap_or_else(|| {
+                    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+                });
                 Ok(Event::HelpLoaded { support, now })
             }
             Effect::CheckLink => {

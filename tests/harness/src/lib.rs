@@ -7,6 +7,7 @@ pub mod browser;
 pub mod oidc_peer;
 pub mod report;
 mod steps;
+mod steps_start;
 pub mod world;
 
 use std::path::{Path, PathBuf};

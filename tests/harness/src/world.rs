@@ -64,6 +64,14 @@ pub struct QaWorld {
     pub manual_browser: bool,
     /// Every refresh token the app has held (to check logout revoked it).
     pub seen_refresh_tokens: Vec<String>,
+    /// The installed app's version.
+    pub app_version: String,
+    /// Japan time fixed for the scenario (help's open-now), seconds since the epoch.
+    pub fixed_time: Option<i64>,
+    /// How many times the phone had opened Google Home when last checked.
+    pub google_home_seen: u32,
+    /// What the smart speaker answered last.
+    pub last_answer: Option<Result<String, String>>,
 }
 
 impl fmt::Debug for QaWorld {
@@ -101,6 +109,10 @@ impl QaWorld {
             restart_every_step: false,
             manual_browser: env("SMARTHEMS_BROWSER").as_deref() == Some("manual"),
             seen_refresh_tokens: Vec::new(),
+            app_version: "3.1.0".into(),
+            fixed_time: None,
+            google_home_seen: 0,
+            last_answer: None,
         })
     }
 
@@ -128,9 +140,14 @@ impl QaWorld {
             cloud_base_url,
             database_path: self.database_path(),
             language: Language::Japanese,
-            app_version: "3.1.0".into(),
-            old_id_paths: vec![],
+            app_version: self.app_version.clone(),
+            old_id_paths: vec![self.old_id_path().to_string_lossy().into_owned()],
         }
+    }
+
+    /// Where the old app's スマートHEMSクラブ data would be on this phone.
+    pub fn old_id_path(&self) -> std::path::PathBuf {
+        self.dir.path().join("smarthems_club")
     }
 
     pub fn database_path(&self) -> String {
@@ -139,8 +156,11 @@ impl QaWorld {
 
     /// Starts the app the way a phone does: build it from its database, subscribe, start.
     pub async fn launch(&mut self) -> Result<ScreenView, String> {
-        let retry = smarthems::runtime::retry::RetryPolicy { pauses: vec![std::time::Duration::from_millis(50)] };
-        let app = SmartHems::with_retry_policy(self.config(), self.phone.clone(), self.secure.clone(), retry)
+        let tuning = smarthems::Tuning {
+            retry: smarthems::runtime::retry::RetryPolicy { pauses: vec![std::time::Duration::from_millis(50)] },
+            fixed_time: self.fixed_time,
+        };
+        let app = SmartHems::with_tuning(self.config(), self.phone.clone(), self.secure.clone(), tuning)
             .map_err(|e| e.to_string())?;
         self.subscription = Some(app.subscribe(Arc::new(ScreenPrinter)));
         let view = app.start().await;

@@ -1,0 +1,61 @@
+//! Step phrases around starting the app: the migration from the old Panasonic ID, step 1's
+//! updates, and help.
+
+use cucumber::{given, then, when};
+
+use crate::world::QaWorld;
+
+type Step = Result<(), String>;
+
+const OLD_SESSION: &str = "old-panasonic-id-session-7f3a";
+
+#[given(regex = r"^以前のPanasonic IDのログイン情報とスマートHEMSクラブのデータがスマートフォンに残っている$")]
+async fn old_id_left(w: &mut QaWorld) -> Step {
+    use smarthems::SecureStore as _;
+    w.secure.save("panasonic_id.session".into(), OLD_SESSION.into()).map_err(|e| e.to_string())?;
+    let club = w.old_id_path();
+    std::fs::create_dir_all(&club).map_err(|e| e.to_string())?;
+    std::fs::write(club.join("members.json"), r#"{"club_member":"taro"}"#).map_err(|e| e.to_string())
+}
+
+#[then(regex = r"^以前のIDの情報はスマートフォンから削除され、Smart HEMSのAPIには何も送られていない$")]
+async fn old_id_gone(w: &mut QaWorld) -> Step {
+    if w.secure.values().iter().any(|v| v == OLD_SESSION) {
+        return Err("the old session is still in the secure store".into());
+    }
+    if w.old_id_path().exists() {
+        return Err("the スマートHEMSクラブ data is still on the phone".into());
+    }
+    let sent: Vec<_> = w
+        .sim()?
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.starts_with("/api/") && r.path != "/api/v1/app-config")
+        .collect();
+    if sent.is_empty() { Ok(()) } else { Err(format!("the app called the API: {sent:?}")) }
+}
+
+#[given(regex = r"^インストールされているアプリのバージョンが「(.+)」である$")]
+async fn installed_version(w: &mut QaWorld, version: String) -> Step {
+    w.app_version = version;
+    Ok(())
+}
+
+#[when(regex = r"^アプリを「(.+)」にアップデートする$")]
+async fn update_app(w: &mut QaWorld, version: String) -> Step {
+    crate::report::note(&format!("アプリを {version} にアップデート"));
+    w.app_version = version;
+    w.restart().await.map(drop)
+}
+
+#[given(regex = r"^日本時間が「(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2})」である$")]
+async fn japan_time(w: &mut QaWorld, y: i64, mo: i64, d: i64, h: i64, mi: i64) -> Step {
+    // Days since the epoch of the civil date, then Japan time (UTC+9) to UTC.
+    let y2 = if mo <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let doy = (153 * ((mo + 9) % 12) + 2) / 5 + d - 1;
+    let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
+    w.fixed_time = Some(days * 86_400 + (h - 9) * 3600 + mi * 60);
+    Ok(())
+}

@@ -7,6 +7,7 @@ pub mod browser;
 pub mod oidc_peer;
 pub mod report;
 mod steps;
+mod steps_speaker;
 mod steps_start;
 pub mod world;
 
@@ -30,6 +31,21 @@ pub fn secrets_in(store: &MemorySecureStore) -> Vec<String> {
                 .filter_map(move |k| v.get(k).and_then(|s| s.as_str()).map(str::to_owned))
         })
         .collect()
+}
+
+/// A device's state on the AiSEG2 in the words QA writes: 「オン」「オフ」「冷房」「25℃」「開」「閉」.
+pub fn describe_state(state: &smarthems_simcloud::DeviceState) -> String {
+    let mut words = vec![if state.on { "オン".to_owned() } else { "オフ".to_owned() }];
+    if let Some(mode) = &state.mode {
+        words.push(match mode.as_str() { "cool" => "冷房", "heat" => "暖房", "auto" => "自動", other => other }.to_owned());
+    }
+    if let Some(t) = state.setpoint {
+        words.push(format!("{t}℃"));
+    }
+    if let Some(open) = state.open {
+        words.push(if open { "開" } else { "閉" }.to_owned());
+    }
+    words.join(" ")
 }
 
 /// Where the reports go: `target/qa-report/` of the workspace.

@@ -23,6 +23,7 @@ pub(crate) fn router() -> Router<Arc<Cloud>> {
         .route("/me/profile", get(profile))
         .route("/me/consents", get(consents))
         .route("/me/consents/app", put(accept_app_terms))
+        .merge(crate::speaker::router())
 }
 
 /// The account behind the request's bearer token; extracting it answers the contract's 401 for
@@ -61,8 +62,12 @@ async fn app_terms(State(cloud): State<Arc<Cloud>>) -> Json<serde_json::Value> {
 async fn profile(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject) -> Response {
     let world = cloud.world();
     match world.user(&subject) {
-        Some(user) => Json(json!({ "subject": user.subject, "display_name": user.display_name }))
-            .into_response(),
+        Some(user) => Json(json!({
+            "subject": user.subject,
+            "display_name": user.display_name,
+            "legacy_speaker_user": world.speaker.is_legacy(&user.email),
+        }))
+        .into_response(),
         None => wire::invalid_token(),
     }
 }

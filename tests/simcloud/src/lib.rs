@@ -10,11 +10,13 @@
 mod api;
 mod control;
 mod faults;
+mod google;
 mod keys;
 mod oidc;
 mod pages;
 mod seed;
 mod server;
+mod speaker;
 mod state;
 mod wire;
 
@@ -25,6 +27,8 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use tokio::sync::watch;
 
+pub use google::LinkOutcome;
+pub use speaker::{AisegDevice, DeviceState, Registration, SyncedDevice};
 pub use state::RequestRecord;
 
 /// Handle to a running simulated cloud. Clones share the same cloud; when the last clone is
@@ -175,6 +179,104 @@ impl SimCloud {
             .user_by_email(email)?
             .app_consent
             .clone()
+    }
+
+    // ── Flow B: the AiSEG2, the speaker registration and Google Home ──
+
+    /// The AiSEG2's devices of this account.
+    pub fn aiseg_devices(&self, email: &str) -> Vec<AisegDevice> {
+        self.inner.cloud.world().speaker.devices(email)
+    }
+
+    /// Replaces the AiSEG2's device list (devices added or removed on the panel).
+    pub fn set_aiseg_devices(&self, email: &str, devices: Vec<AisegDevice>) {
+        self.inner.cloud.world().speaker.set_devices(email, devices);
+    }
+
+    /// Adds `n` numbered devices (for tests with a large AiSEG2).
+    pub fn add_aiseg_devices(&self, email: &str, n: usize) {
+        let mut devices = self.aiseg_devices(email);
+        let categories = ["air_conditioner", "light", "shutter", "air_purifier", "range_hood"];
+        for i in 0..n {
+            devices.push(AisegDevice {
+                id: format!("bulk-{i}"),
+                name: format!("部屋{}の機器", i),
+                category: categories[i % categories.len()].into(),
+                echonet_class: "0x0290".into(),
+            });
+        }
+        self.set_aiseg_devices(email, devices);
+    }
+
+    /// What a device of the AiSEG2 is doing.
+    pub fn device_state(&self, email: &str, id: &str) -> Option<DeviceState> {
+        self.inner.cloud.world().speaker.state(email, id)
+    }
+
+    /// The AiSEG2's firmware version (step 1).
+    pub fn set_firmware_version(&self, email: &str, version: &str) {
+        self.inner.cloud.world().speaker.set_firmware(email, version);
+    }
+
+    /// Marks the account as a user of the speaker service under the old Panasonic ID (6-B note).
+    pub fn set_legacy_speaker_user(&self, email: &str, legacy: bool) {
+        self.inner.cloud.world().speaker.set_legacy(email, legacy);
+    }
+
+    pub fn speaker_registration(&self, email: &str) -> Option<Registration> {
+        self.inner.cloud.world().speaker.registration(email)
+    }
+
+    /// How many distinct registrations the cloud created for the account.
+    pub fn registrations_made(&self, email: &str) -> u32 {
+        self.inner.cloud.world().speaker.registrations_made(email)
+    }
+
+    /// The next registration under this path is carried out, but its answer is lost (502).
+    pub fn lose_next_response(&self, path_prefix: &str) {
+        self.inner.cloud.world().speaker.lose_next_response(path_prefix);
+    }
+
+    /// The AiSEG2 panel: メニュー → 設定 → サーバーサービス → 機器コード → スマートスピーカー設定 →
+    /// ID登録 shows a 2D code; this is the link it carries (one use, ten minutes).
+    pub fn panel_registration_link(&self, email: &str) -> String {
+        let code = self.inner.cloud.world().speaker.show_panel_code(email);
+        format!("{}/aiseg/speaker-registration?code={code}", self.base_url())
+    }
+
+    /// Every 2D code shown so far expires.
+    pub fn expire_panel_codes(&self) {
+        self.inner.cloud.world().speaker.expire_panel_codes();
+    }
+
+    /// The Google Home app links the account (steps 19–24), tapping 「許可」.
+    pub async fn google_link(&self, email: &str, password: &str) -> Result<LinkOutcome, String> {
+        google::link(&self.inner.cloud, email, password, true).await
+    }
+
+    /// The Google Home app's consent is cancelled.
+    pub async fn google_cancel_link(&self, email: &str, password: &str) -> Result<LinkOutcome, String> {
+        google::link(&self.inner.cloud, email, password, false).await
+    }
+
+    /// Linking in Google Home appears to finish but stores no link (p.10's case).
+    pub fn set_google_linking_fails(&self, fails: bool) {
+        self.inner.cloud.world().speaker.linking_fails = fails;
+    }
+
+    /// The user unlinks in Google Home (DISCONNECT).
+    pub async fn google_unlink(&self, email: &str) -> Result<(), String> {
+        google::unlink(&self.inner.cloud, email).await
+    }
+
+    /// The devices Google holds after SYNC.
+    pub fn google_synced_devices(&self, email: &str) -> Vec<SyncedDevice> {
+        self.inner.cloud.world().speaker.synced(email)
+    }
+
+    /// A spoken command to Google Assistant: its answer, or why it did nothing.
+    pub async fn google_say(&self, email: &str, utterance: &str) -> Result<String, String> {
+        google::say(&self.inner.cloud, email, utterance).await
     }
 }
 

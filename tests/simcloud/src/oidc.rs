@@ -29,6 +29,22 @@ use crate::{pages, wire};
 
 pub(crate) const CLIENT_ID: &str = "smarthems-app";
 pub(crate) const REDIRECT_URI: &str = "jp.co.panasonic.smarthems:/oauth2redirect";
+/// Google Home's account-linking client (DESIGN.md: Google's redirect, the sandbox host for tests).
+pub(crate) const GOOGLE_CLIENT_ID: &str = "google-home";
+pub(crate) const GOOGLE_REDIRECT_URI: &str = "https://oauth-redirect-sandbox.googleusercontent.com/r/smarthems-sim";
+
+/// Whether `uri` is registered for `client_id`: the app's own redirects, or exactly Google's.
+fn client_redirect_ok(client_id: &str, uri: &str) -> bool {
+    match client_id {
+        CLIENT_ID => redirect_uri_registered(uri),
+        GOOGLE_CLIENT_ID => uri == GOOGLE_REDIRECT_URI,
+        _ => false,
+    }
+}
+
+fn known_client(client_id: Option<&str>) -> bool {
+    matches!(client_id, Some(CLIENT_ID | GOOGLE_CLIENT_ID))
+}
 pub(crate) const SSO_COOKIE: &str = "clubp_sso";
 
 pub(crate) fn router() -> Router<Arc<Cloud>> {
@@ -38,6 +54,7 @@ pub(crate) fn router() -> Router<Arc<Cloud>> {
         .route("/authorize", get(authorize))
         .route("/login", axum::routing::post(login))
         .route("/cancel", get(cancel))
+        .route("/consent", axum::routing::post(consent))
         .route("/token", axum::routing::post(token))
         .route("/revoke", axum::routing::post(revoke))
         .route("/userinfo", get(userinfo).post(userinfo))
@@ -168,14 +185,15 @@ async fn authorize(
 
     // Until client and redirect URI are known to be genuine, nothing may be sent to the redirect
     // URI (RFC 6749 §4.1.2.1): the person sees an error page instead.
-    if param("client_id") != Some(CLIENT_ID) {
+    if !known_client(param("client_id")) {
         tracing::info!("authorize refused: unknown client");
         return pages::error(
             StatusCode::BAD_REQUEST,
             "このアプリからはログインできません（不明なクライアント）。",
         );
     }
-    let Some(redirect_uri) = param("redirect_uri").filter(|uri| redirect_uri_registered(uri))
+    let client_id = param("client_id").unwrap_or_default();
+    let Some(redirect_uri) = param("redirect_uri").filter(|uri| client_redirect_ok(client_id, uri))
     else {
         tracing::info!("authorize refused: unregistered redirect_uri");
         return pages::error(
@@ -217,6 +235,11 @@ async fn authorize(
     // for its terms itself), so it behaves like no prompt.
     let wants_form = prompts.iter().any(|p| *p == "login" || *p == "create");
     match session {
+        // A third party (Google) always asks the person's consent, even with a session (step 20).
+        Some(_) if !wants_form && request.client_id == GOOGLE_CLIENT_ID => {
+            let interaction = world.begin_interaction(request);
+            pages::consent(&interaction)
+        }
         Some(login) if !wants_form => {
             tracing::info!("authorize: SSO session, redirecting back");
             let code = world.issue_code(request, login);
@@ -264,7 +287,7 @@ fn check_authorization_request(
         return Err(("invalid_request", "malformed code_challenge"));
     }
     Ok(AuthRequest {
-        client_id: CLIENT_ID.into(),
+        client_id: param("client_id").unwrap_or(CLIENT_ID).into(),
         redirect_uri: param("redirect_uri").unwrap_or_default().into(),
         state: param("state").map(str::to_owned),
         nonce: param("nonce").map(str::to_owned),
@@ -299,16 +322,22 @@ async fn login(State(cloud): State<Arc<Cloud>>, body: Bytes) -> Response {
         auth_time: Utc::now(),
     };
     let session = world.open_session(login.clone());
-    let code = world.issue_code(request.clone(), login);
-    drop(world);
-    tracing::info!("login succeeded, redirecting back with a code");
-
-    let reply = Reply {
-        redirect_uri: &request.redirect_uri,
-        state: request.state.as_deref(),
-        issuer: cloud.issuer(),
+    let mut response = if request.client_id == GOOGLE_CLIENT_ID {
+        // Logged in for Google: ask for consent next (step 20), with the new session's cookie.
+        let interaction = world.begin_interaction(request);
+        drop(world);
+        pages::consent(&interaction)
+    } else {
+        let code = world.issue_code(request.clone(), login);
+        drop(world);
+        tracing::info!("login succeeded, redirecting back with a code");
+        let reply = Reply {
+            redirect_uri: &request.redirect_uri,
+            state: request.state.as_deref(),
+            issuer: cloud.issuer(),
+        };
+        reply.send(StatusCode::SEE_OTHER, &[("code", &code)])
     };
-    let mut response = reply.send(StatusCode::SEE_OTHER, &[("code", &code)]);
     let cookie = format!("{SSO_COOKIE}={session}; Path=/oidc; HttpOnly; SameSite=Lax");
     if let Ok(cookie) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(header::SET_COOKIE, cookie);
@@ -334,6 +363,38 @@ async fn cancel(State(cloud): State<Arc<Cloud>>, RawQuery(query): RawQuery) -> R
     reply.error("access_denied", "The user cancelled the login.")
 }
 
+/// The consent page's 「許可」 or 「キャンセル」 (for Google Home's link).
+async fn consent(State(cloud): State<Arc<Cloud>>, headers: HeaderMap, body: Bytes) -> Response {
+    let form = wire::params(&body).unwrap_or_default();
+    let field = |name: &str| form.get(name).map(String::as_str).unwrap_or_default();
+    let mut world = cloud.world();
+    let login = sso_cookie(&headers).and_then(|id| world.session(id));
+    let Some(request) = world.take_interaction(field("interaction")) else {
+        return pages::error(StatusCode::BAD_REQUEST, EXPIRED_PAGE);
+    };
+    let reply = Reply {
+        redirect_uri: &request.redirect_uri,
+        state: request.state.as_deref(),
+        issuer: cloud.issuer(),
+    };
+    match (field("decision"), login) {
+        ("allow", Some(login)) => {
+            let code = world.issue_code(request.clone(), login);
+            drop(world);
+            tracing::info!("consent given");
+            reply.send(StatusCode::SEE_OTHER, &[("code", &code)])
+        }
+        ("allow", None) => {
+            drop(world);
+            reply.error("login_required", "the session ended before consent")
+        }
+        _ => {
+            drop(world);
+            reply.error("access_denied", "The user did not allow the link.")
+        }
+    }
+}
+
 /// OAuth token-endpoint error. The body is exactly `{"error":…}` (the contract's shape); the
 /// reason goes to the log instead of `error_description`.
 fn token_error(status: StatusCode, error: &str, reason: &str) -> Response {
@@ -355,7 +416,7 @@ async fn token(State(cloud): State<Arc<Cloud>>, body: Bytes) -> Response {
     };
     let field = |name: &str| form.get(name).map(String::as_str);
     // A public client authenticates by naming itself; anything else is not this client.
-    if field("client_id") != Some(CLIENT_ID) {
+    if !known_client(field("client_id")) {
         return token_error(
             StatusCode::UNAUTHORIZED,
             "invalid_client",
@@ -397,6 +458,9 @@ fn exchange_code(cloud: &Cloud, form: &HashMap<String, String>) -> Response {
             "unknown, used or expired code",
         );
     };
+    if Some(request.client_id.as_str()) != field("client_id") {
+        return token_error(StatusCode::BAD_REQUEST, "invalid_grant", "the code was issued to another client");
+    }
     if request.redirect_uri != redirect_uri {
         return token_error(
             StatusCode::BAD_REQUEST,
@@ -426,7 +490,8 @@ fn refresh(cloud: &Cloud, form: &HashMap<String, String>) -> Response {
             "refresh_token missing",
         );
     };
-    let Some((grant, tokens)) = cloud.world().rotate_refresh_token(refresh_token, CLIENT_ID) else {
+    let client_id = form.get("client_id").map(String::as_str).unwrap_or_default();
+    let Some((grant, tokens)) = cloud.world().rotate_refresh_token(refresh_token, client_id) else {
         return token_error(
             StatusCode::BAD_REQUEST,
             "invalid_grant",

@@ -48,6 +48,34 @@ pub(crate) fn login(interaction: &str, email: &str, error: Option<&str>) -> Resp
     html(StatusCode::OK, body)
 }
 
+/// Google Home asks to link with the account (step 20): the page names Google and what it gets.
+pub(crate) fn consent(interaction: &str) -> Response {
+    let interaction = escape(interaction);
+    let body = format!(
+        r#"<!DOCTYPE html>
+<html lang="ja">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Google Home との連携</title>
+</head>
+<body>
+<header><h1>CLUB Panasonic</h1></header>
+<main>
+<p>Google が、あなたの CLUB Panasonic ID にリンクして、AiSEG2 に登録された機器の一覧を読み取り、音声で操作することを求めています。</p>
+<form method="post" action="/oidc/consent">
+<input type="hidden" name="interaction" value="{interaction}">
+<button type="submit" name="decision" value="allow">許可</button>
+<button type="submit" name="decision" value="deny">キャンセル</button>
+</form>
+</main>
+</body>
+</html>
+"#
+    );
+    html(StatusCode::OK, body)
+}
+
 /// Shown instead of redirecting when the redirect target itself cannot be trusted (unknown
 /// client or unregistered redirect URI), as OAuth requires, or when a login page has expired.
 pub(crate) fn error(status: StatusCode, message: &str) -> Response {

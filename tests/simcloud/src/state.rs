@@ -121,6 +121,8 @@ pub(crate) struct World {
     pub token_exchanges: u32,
     failures: Vec<Failure>,
     requests: Vec<RequestRecord>,
+    /// Flow B's parties: AiSEG2s, speaker registrations, Google Home's links.
+    pub speaker: crate::speaker::SpeakerWorld,
 }
 
 impl World {
@@ -142,6 +144,7 @@ impl World {
             token_exchanges: 0,
             failures: Vec::new(),
             requests: Vec::new(),
+            speaker: crate::speaker::SpeakerWorld::seeded(),
         };
         world.add_user(seed::USER_EMAIL, seed::USER_PASSWORD, seed::USER_NAME);
         world

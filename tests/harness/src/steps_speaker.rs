@@ -1,0 +1,207 @@
+//! Step phrases of flow B: the nickname, the device list, and the parties around the speaker —
+//! the AiSEG2, the Google Home app and the smart speaker itself (all simulated).
+
+use cucumber::{given, then, when};
+use smarthems::Action;
+
+use crate::world::QaWorld;
+
+type Step = Result<(), String>;
+
+// ── The app's own fields and check boxes ─────────────────────────────────────────────
+
+#[when(regex = r"^ニックネーム「(.*)」を入力する$")]
+async fn type_nickname(w: &mut QaWorld, text: String) -> Step {
+    crate::report::note(&format!("ニックネーム「{text}」を入力"));
+    let screen = w.screen()?;
+    screen.input.ok_or_else(|| format!("「{}」 has no text field", screen.title))?;
+    w.app()?.tap(Action::EditNickname { text }).await;
+    w.after_step().await
+}
+
+#[then(regex = r"^入力欄に「(.*)」が入っている$")]
+async fn nickname_kept(w: &mut QaWorld, text: String) -> Step {
+    let input = w.screen()?.input.ok_or("no text field")?;
+    if input.value == text { Ok(()) } else { Err(format!("the field holds 「{}」", input.value)) }
+}
+
+#[then(regex = r"^入力欄に「(.+)」というエラーが表示される$")]
+async fn nickname_error(w: &mut QaWorld, text: String) -> Step {
+    let input = w.screen()?.input.ok_or("no text field")?;
+    match input.error {
+        Some(e) if e.contains(&text) => Ok(()),
+        other => Err(format!("the field's error is {other:?}")),
+    }
+}
+
+#[when(regex = r"^(\d+)つ目の「(.+)」をタップする$")]
+async fn tap_nth(w: &mut QaWorld, n: usize, label: String) -> Step {
+    let view = w.screen()?;
+    let button = view.buttons.iter().filter(|b| b.label == label).nth(n.saturating_sub(1)).ok_or(format!("no {n}つ目の「{label}」"))?;
+    crate::report::note(&format!("{n}つ目の「{label}」をタップ"));
+    w.app()?.tap(button.action.clone()).await;
+    w.after_step().await
+}
+
+#[then(regex = r"^「(.+)」にチェックが(付いている|付いていない)$")]
+async fn checked(w: &mut QaWorld, label: String, state: String) -> Step {
+    let view = w.screen()?;
+    let button = view.buttons.iter().find(|b| b.label == label).ok_or(format!("no 「{label}」"))?;
+    let want = state == "付いている";
+    if button.checked == Some(want) { Ok(()) } else { Err(format!("「{label}」 is checked: {:?}", button.checked)) }
+}
+
+#[then(regex = r"^「(.+)」に「(.+)」という注意が表示される$")]
+async fn hint_shown(w: &mut QaWorld, label: String, text: String) -> Step {
+    let view = w.screen()?;
+    let button = view.buttons.iter().find(|b| b.label == label).ok_or(format!("no 「{label}」"))?;
+    match &button.hint {
+        Some(h) if h.contains(&text) => Ok(()),
+        other => Err(format!("「{label}」 shows {other:?}")),
+    }
+}
+
+#[then(regex = r"^「(.+)」ボタンは押せない$")]
+async fn disabled(w: &mut QaWorld, label: String) -> Step {
+    let view = w.screen()?;
+    let button = view.buttons.iter().find(|b| b.label == label).ok_or(format!("no 「{label}」"))?;
+    if button.enabled { Err(format!("「{label}」 can be tapped")) } else { Ok(()) }
+}
+
+// ── The phone: Google Home app and coming back ─────────────────────────────────────────
+
+#[then(regex = r"^Google Homeアプリが開く$")]
+async fn google_home_opened(w: &mut QaWorld) -> Step {
+    let n = w.phone.google_home_opened.load(std::sync::atomic::Ordering::SeqCst);
+    if n > w.google_home_seen {
+        w.google_home_seen = n;
+        crate::report::note("Google Homeアプリが開く");
+        Ok(())
+    } else {
+        Err("the app did not ask the phone to open Google Home".into())
+    }
+}
+
+#[when(regex = r"^Google Homeアプリから(?:スマートHEMSサービス)?アプリに戻る$")]
+async fn back_to_app(w: &mut QaWorld) -> Step {
+    crate::report::note("アプリに戻る（フォアグラウンド）");
+    w.app()?.app_foregrounded().await;
+    w.after_step().await
+}
+
+#[when(regex = r"^Google Homeアプリでログインして「許可」をタップし、機器を追加する$")]
+async fn link_in_google_home(w: &mut QaWorld) -> Step {
+    crate::report::note("Google Home: ログイン → 「許可」 → 機器・家・場所を選ぶ（手順19〜24）");
+    w.sim()?.google_link(&w.email, &w.password).await.map(drop)
+}
+
+#[when(regex = r"^Google Homeアプリで連携の「キャンセル」をタップする$")]
+async fn cancel_in_google_home(w: &mut QaWorld) -> Step {
+    crate::report::note("Google Home: 「キャンセル」");
+    w.sim()?.google_cancel_link(&w.email, &w.password).await.map(drop)
+}
+
+#[given(regex = r"^Google Homeでの連携がうまくいかない状態である$")]
+#[when(regex = r"^Google Homeでの連携がうまくいかない状態である$")]
+async fn linking_fails(w: &mut QaWorld) -> Step {
+    w.sim()?.set_google_linking_fails(true);
+    Ok(())
+}
+
+#[when(regex = r"^Google Homeでの連携がうまくいく状態に戻る$")]
+async fn linking_works(w: &mut QaWorld) -> Step {
+    w.sim()?.set_google_linking_fails(false);
+    Ok(())
+}
+
+#[when(regex = r"^Google Homeアプリで「AISEG」の「アカウントのリンクを解除」をタップする$")]
+async fn unlink(w: &mut QaWorld) -> Step {
+    crate::report::note("Google Home: アカウントのリンクを解除");
+    w.sim()?.google_unlink(&w.email).await.map(drop)
+}
+
+#[then(regex = r"^Google Homeに(\d+)台の機器が同期されている$")]
+async fn synced(w: &mut QaWorld, n: usize) -> Step {
+    let got = w.sim()?.google_synced_devices(&w.email).len();
+    if got == n { Ok(()) } else { Err(format!("Google Home has {got} device(s)")) }
+}
+
+// ── The smart speaker ───────────────────────────────────────────────────────────────────
+
+#[when(regex = r"^スマートスピーカーに「(.+)」と話しかける$")]
+async fn say(w: &mut QaWorld, utterance: String) -> Step {
+    let answer = w.sim()?.google_say(&w.email, &utterance).await;
+    crate::report::note(&format!("🗣 「{utterance}」 → {}", match &answer { Ok(a) | Err(a) => a }));
+    w.last_answer = Some(answer);
+    Ok(())
+}
+
+#[then(regex = r"^スマートスピーカーが「(.+)」と答える$")]
+async fn answered(w: &mut QaWorld, text: String) -> Step {
+    match &w.last_answer {
+        Some(Ok(a)) if a.contains(&text) => Ok(()),
+        other => Err(format!("the speaker answered {other:?}")),
+    }
+}
+
+#[then(regex = r"^スマートスピーカーは機器を操作できない$")]
+async fn not_operated(w: &mut QaWorld) -> Step {
+    match &w.last_answer {
+        Some(Err(_)) => Ok(()),
+        other => Err(format!("the speaker answered {other:?}")),
+    }
+}
+
+// ── The AiSEG2 and the cloud ────────────────────────────────────────────────────────────
+
+#[then(regex = r"^AiSEG2の「(.+)」が「(.+)」になっている$")]
+async fn device_state(w: &mut QaWorld, name: String, expected: String) -> Step {
+    let sim = w.sim()?;
+    let device = sim.aiseg_devices(&w.email).into_iter().find(|d| d.name == name).ok_or(format!("the AiSEG2 has no 「{name}」"))?;
+    let state = sim.device_state(&w.email, &device.id).ok_or("no state")?;
+    let described = crate::describe_state(&state);
+    if described.contains(&expected) { Ok(()) } else { Err(format!("「{name}」 is {described}")) }
+}
+
+#[given(regex = r"^AiSEG2から「(.+)」が外され、「(.+)」（(.+)）が登録される$")]
+#[when(regex = r"^AiSEG2から「(.+)」が外され、「(.+)」（(.+)）が登録される$")]
+async fn aiseg_changes(w: &mut QaWorld, removed: String, added: String, category: String) -> Step {
+    crate::report::note(&format!("AiSEG2: 「{removed}」を外し「{added}」を登録"));
+    let sim = w.sim()?;
+    let mut devices = sim.aiseg_devices(&w.email);
+    devices.retain(|d| d.name != removed);
+    devices.push(smarthems_simcloud::AisegDevice {
+        id: format!("new-{}", devices.len()),
+        name: added,
+        category: category.clone(),
+        echonet_class: String::new(),
+    });
+    sim.set_aiseg_devices(&w.email, devices);
+    Ok(())
+}
+
+#[then(regex = r"^クラウドのスマートスピーカー連携サービスの登録は(\d+)件である$")]
+async fn registrations(w: &mut QaWorld, n: u32) -> Step {
+    let got = w.sim()?.registrations_made(&w.email);
+    if got == n { Ok(()) } else { Err(format!("{got} registration(s) were made")) }
+}
+
+#[then(regex = r"^クラウドに登録されたニックネームは「(.+)」、機器は(\d+)台である$")]
+async fn registered_as(w: &mut QaWorld, nickname: String, n: usize) -> Step {
+    let r = w.sim()?.speaker_registration(&w.email).ok_or("nothing is registered")?;
+    if r.nickname == nickname && r.device_ids.len() == n { Ok(()) } else { Err(format!("registered {r:?}")) }
+}
+
+#[given(regex = r"^スマートスピーカー連携サービスの登録の応答が一度届かない$")]
+#[when(regex = r"^スマートスピーカー連携サービスの登録の応答が一度届かない$")]
+async fn lose_answer(w: &mut QaWorld) -> Step {
+    crate::report::note("登録の応答が失われる");
+    w.sim()?.lose_next_response("/api/v1/me/speaker-registration");
+    Ok(())
+}
+
+#[given(regex = r"^以前のPanasonic IDでスマートスピーカー連携サービスを使っていた$")]
+async fn legacy(w: &mut QaWorld) -> Step {
+    w.sim()?.set_legacy_speaker_user(&w.email, true);
+    Ok(())
+}

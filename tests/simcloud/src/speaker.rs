@@ -1,0 +1,510 @@
+//! Flow B's side of the cloud: each user's AiSEG2 (its devices and their state), the speaker
+//! registration, the privacy policy and speaker terms, and the Google smart-home fulfillment
+//! endpoint that Google calls with the token it got by account linking (SYNC, QUERY, EXECUTE,
+//! DISCONNECT). Google Home's own memory (its link and the devices it synced) lives here too,
+//! so `google.rs` can play the Google Home app against it.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::api::Subject;
+use crate::server::Cloud;
+use crate::state::{random_token, Terms};
+use crate::wire::{self, JsonBody};
+
+/// A device as the AiSEG2 reports it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AisegDevice {
+    pub id: String,
+    pub name: String,
+    /// `air_conditioner`, `air_purifier`, `shutter`, `light`, `range_hood`, …
+    pub category: String,
+    pub echonet_class: String,
+}
+
+/// What a device is doing, as the AiSEG2 sees it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceState {
+    pub on: bool,
+    /// Air conditioners: `cool`, `heat`, `auto`, `dry`, `fan_only`.
+    pub mode: Option<String>,
+    /// Air conditioners: °C.
+    pub setpoint: Option<u32>,
+    /// Shutters and windows.
+    pub open: Option<bool>,
+}
+
+/// What the cloud registered for a user's speaker.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Registration {
+    pub registration_id: String,
+    pub nickname: String,
+    pub device_ids: Vec<String>,
+    pub privacy_version: String,
+    pub speaker_terms_version: String,
+}
+
+/// A device as Google holds it after SYNC.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncedDevice {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub device_type: String,
+    pub traits: Vec<String>,
+    pub name: String,
+    pub nicknames: Vec<String>,
+}
+
+struct Home {
+    aiseg_id: String,
+    firmware_version: String,
+    devices: Vec<AisegDevice>,
+    states: HashMap<String, DeviceState>,
+}
+
+/// Google Home's account link for one user.
+pub(crate) struct GoogleLink {
+    pub access_token: String,
+    pub devices: Vec<SyncedDevice>,
+}
+
+/// A 2D code shown on an AiSEG2 (flow C): one use, a few minutes.
+struct PanelCode {
+    aiseg_id: String,
+    expires: Instant,
+}
+
+/// How long an AiSEG2's 2D code can be used.
+pub(crate) const PANEL_CODE_TTL: Duration = Duration::from_secs(600);
+
+pub(crate) struct SpeakerWorld {
+    pub privacy: Terms,
+    pub speaker_terms: Terms,
+    homes: HashMap<String, Home>,
+    registrations: HashMap<String, Registration>,
+    registrations_made: HashMap<String, u32>,
+    pub links: HashMap<String, GoogleLink>,
+    legacy: HashSet<String>,
+    pub linking_fails: bool,
+    lose_next: Vec<String>,
+    panel_codes: HashMap<String, PanelCode>,
+}
+
+fn key(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+fn device(id: &str, name: &str, category: &str, class: &str) -> AisegDevice {
+    AisegDevice { id: id.into(), name: name.into(), category: category.into(), echonet_class: class.into() }
+}
+
+/// Taro's AiSEG2: the seed's examples, including the names its step 17 warns about.
+fn seed_devices() -> Vec<AisegDevice> {
+    vec![
+        device("ac-1", "リビングのエアコン", "air_conditioner", "0x0130"),
+        device("ac-2", "子供部屋のエアコン", "air_conditioner", "0x0130"),
+        device("ac-3", "エアコンA", "air_conditioner", "0x0130"),
+        device("ap-1", "ダイニングの空気清浄機", "air_purifier", "0x0135"),
+        device("sh-1", "リビングのシャッター", "shutter", "0x0263"),
+        device("li-1", "照明", "light", "0x0290"),
+        device("li-2", "照明", "light", "0x0290"),
+        device("li-3", "子供部屋の照明", "light", "0x0290"),
+        device("li-4", "照明1", "light", "0x0290"),
+        // A range hood is a ventilation fan to ECHONET Lite (0x0134); AiSEG2 lists it on its own.
+        device("rh-1", "キッチンのレンジフード", "range_hood", "0x0134"),
+    ]
+}
+
+impl SpeakerWorld {
+    pub fn seeded() -> SpeakerWorld {
+        let mut world = SpeakerWorld {
+            privacy: Terms {
+                version: "2023-06-21".into(),
+                title: "プライバシーポリシー".into(),
+                body: "8. 個人情報の開示などのご請求について\nお客様の個人情報の開示、訂正、削除等のご請求は、CLUB Panasonic事務局の窓口でお受けします。\n\n9. 安全管理措置\n当社は、お預かりした情報を適切に管理するための措置を講じます。\n\nパナソニック株式会社\n発効日 2023年6月21日".into(),
+            },
+            speaker_terms: Terms {
+                version: "2023-06-21".into(),
+                title: "スマートスピーカー連携サービス利用規約".into(),
+                body: "2018年10月22日 制定\n2019年6月24日 改定\n2023年6月21日 改定\n\n第1条（本規約の目的）\n本規約は、AiSEG2とスマートスピーカーを連携し、AiSEG2につながる機器を音声で操作するサービスの利用条件を定めます。\n\n第2条（諸規定等）\n本サービスによる機器操作は音声でご利用ください。".into(),
+            },
+            homes: HashMap::new(),
+            registrations: HashMap::new(),
+            registrations_made: HashMap::new(),
+            links: HashMap::new(),
+            legacy: HashSet::new(),
+            linking_fails: false,
+            lose_next: Vec::new(),
+            panel_codes: HashMap::new(),
+        };
+        world.set_devices("taro@example.jp", seed_devices());
+        world
+    }
+
+    fn home(&mut self, email: &str) -> &mut Home {
+        let n = self.homes.len();
+        self.homes.entry(key(email)).or_insert_with(|| Home {
+            aiseg_id: format!("A2-{:04}", n + 1),
+            firmware_version: "2.80".into(),
+            devices: Vec::new(),
+            states: HashMap::new(),
+        })
+    }
+
+    pub fn devices(&self, email: &str) -> Vec<AisegDevice> {
+        self.homes.get(&key(email)).map(|h| h.devices.clone()).unwrap_or_default()
+    }
+
+    pub fn set_devices(&mut self, email: &str, devices: Vec<AisegDevice>) {
+        let home = self.home(email);
+        home.states.retain(|id, _| devices.iter().any(|d| d.id == *id));
+        for d in &devices {
+            home.states.entry(d.id.clone()).or_default();
+        }
+        home.devices = devices;
+    }
+
+    pub fn state(&self, email: &str, id: &str) -> Option<DeviceState> {
+        self.homes.get(&key(email))?.states.get(id).cloned()
+    }
+
+    pub fn set_firmware(&mut self, email: &str, version: &str) {
+        self.home(email).firmware_version = version.into();
+    }
+
+    pub fn set_legacy(&mut self, email: &str, legacy: bool) {
+        if legacy {
+            self.legacy.insert(key(email));
+        } else {
+            self.legacy.remove(&key(email));
+        }
+    }
+
+    pub fn is_legacy(&self, email: &str) -> bool {
+        self.legacy.contains(&key(email))
+    }
+
+    pub fn registration(&self, email: &str) -> Option<Registration> {
+        self.registrations.get(&key(email)).cloned()
+    }
+
+    pub fn registrations_made(&self, email: &str) -> u32 {
+        self.registrations_made.get(&key(email)).copied().unwrap_or(0)
+    }
+
+    pub fn lose_next_response(&mut self, path_prefix: &str) {
+        self.lose_next.push(path_prefix.into());
+    }
+
+    fn take_lost(&mut self, path: &str) -> bool {
+        match self.lose_next.iter().position(|p| path.starts_with(p.as_str())) {
+            Some(i) => {
+                self.lose_next.remove(i);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The AiSEG2 shows a 2D code (flow C): a one-time token bound to this user's AiSEG2.
+    pub fn show_panel_code(&mut self, email: &str) -> String {
+        let aiseg_id = self.home(email).aiseg_id.clone();
+        let code = random_token();
+        self.panel_codes.insert(code.clone(), PanelCode { aiseg_id, expires: Instant::now() + PANEL_CODE_TTL });
+        code
+    }
+
+    /// Ends every 2D code's validity (a test makes one expire).
+    pub fn expire_panel_codes(&mut self) {
+        for code in self.panel_codes.values_mut() {
+            code.expires = Instant::now();
+        }
+    }
+
+    /// Google's view of the user's registered devices (what SYNC answers).
+    fn sync(&self, email: &str) -> Vec<SyncedDevice> {
+        let (Some(home), Some(registration)) = (self.homes.get(&key(email)), self.registrations.get(&key(email))) else {
+            return Vec::new();
+        };
+        home.devices
+            .iter()
+            .filter(|d| registration.device_ids.contains(&d.id))
+            .map(|d| {
+                let (device_type, traits): (&str, &[&str]) = match d.category.as_str() {
+                    "air_conditioner" => ("action.devices.types.AC_UNIT", &["action.devices.traits.OnOff", "action.devices.traits.TemperatureSetting"]),
+                    "air_purifier" => ("action.devices.types.AIRPURIFIER", &["action.devices.traits.OnOff"]),
+                    "shutter" => ("action.devices.types.SHUTTER", &["action.devices.traits.OpenClose"]),
+                    "electric_window" => ("action.devices.types.WINDOW", &["action.devices.traits.OpenClose"]),
+                    "electric_lock" => ("action.devices.types.LOCK", &["action.devices.traits.LockUnlock"]),
+                    "range_hood" => ("action.devices.types.HOOD", &["action.devices.traits.OnOff"]),
+                    "ventilation_fan" => ("action.devices.types.FAN", &["action.devices.traits.OnOff"]),
+                    "water_heater" => ("action.devices.types.WATERHEATER", &["action.devices.traits.OnOff"]),
+                    _ => ("action.devices.types.LIGHT", &["action.devices.traits.OnOff"]),
+                };
+                SyncedDevice {
+                    id: d.id.clone(),
+                    device_type: device_type.into(),
+                    traits: traits.iter().map(|t| (*t).to_owned()).collect(),
+                    // Google cuts names at 60 characters.
+                    name: d.name.chars().take(60).collect(),
+                    nicknames: vec![],
+                }
+            })
+            .collect()
+    }
+}
+
+/// A stable, opaque id for Google (never the e-mail address).
+fn agent_user_id(subject: &str) -> String {
+    let digest = Sha256::digest(format!("agent:{subject}").as_bytes());
+    format!("agent-{}", digest.iter().take(12).map(|b| format!("{b:02x}")).collect::<String>())
+}
+
+pub(crate) fn router() -> Router<Arc<Cloud>> {
+    Router::new()
+        .route("/terms/privacy", get(|State(cloud): State<Arc<Cloud>>| async move { terms_json(&cloud.world().speaker.privacy, "privacy") }))
+        .route("/terms/speaker", get(|State(cloud): State<Arc<Cloud>>| async move { terms_json(&cloud.world().speaker.speaker_terms, "speaker") }))
+        .route("/me/aiseg", get(aiseg))
+        .route("/me/aiseg/devices", get(aiseg_devices))
+        .route("/me/aiseg/claim", post(claim))
+        .route("/me/speaker-registration", put(register).delete(unregister))
+        .route("/me/speaker-link", get(speaker_link))
+        .route("/google/fulfillment", post(fulfillment))
+}
+
+fn terms_json(terms: &Terms, kind: &str) -> Json<serde_json::Value> {
+    Json(json!({ "kind": kind, "version": terms.version, "title": terms.title, "body": terms.body }))
+}
+
+fn email_of(cloud: &Cloud, subject: &str) -> Option<String> {
+    cloud.world().user(subject).map(|u| u.email.clone())
+}
+
+async fn aiseg(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject) -> Response {
+    let Some(email) = email_of(&cloud, &subject) else { return wire::invalid_token() };
+    let world = cloud.world();
+    match world.speaker.homes.get(&key(&email)) {
+        Some(home) => Json(json!({ "aiseg_id": home.aiseg_id, "firmware_version": home.firmware_version })).into_response(),
+        None => wire::error(StatusCode::NOT_FOUND, "no_aiseg"),
+    }
+}
+
+async fn aiseg_devices(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject) -> Response {
+    let Some(email) = email_of(&cloud, &subject) else { return wire::invalid_token() };
+    let world = cloud.world();
+    let home = world.speaker.homes.get(&key(&email));
+    Json(json!({
+        "aiseg_id": home.map(|h| h.aiseg_id.clone()),
+        "devices": home.map(|h| h.devices.clone()).unwrap_or_default(),
+    }))
+    .into_response()
+}
+
+#[derive(Deserialize)]
+struct Claim {
+    code: String,
+}
+
+/// Flow C: the code binds the AiSEG2 that showed it to this account; it works once.
+async fn claim(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject, JsonBody(claim): JsonBody<Claim>) -> Response {
+    let Some(email) = email_of(&cloud, &subject) else { return wire::invalid_token() };
+    let mut world = cloud.world();
+    let speaker = &mut world.speaker;
+    match speaker.panel_codes.remove(&claim.code) {
+        Some(code) if code.expires > Instant::now() => {
+            // The AiSEG2 that showed the code is now this user's (it may have been someone else's entry).
+            let owner = speaker.homes.iter().find(|(_, h)| h.aiseg_id == code.aiseg_id).map(|(k, _)| k.clone());
+            if let Some(owner) = owner.filter(|o| *o != key(&email)) {
+                if let Some(home) = speaker.homes.remove(&owner) {
+                    speaker.homes.insert(key(&email), home);
+                }
+            }
+            Json(json!({ "aiseg_id": code.aiseg_id })).into_response()
+        }
+        _ => wire::error(StatusCode::GONE, "code_expired"),
+    }
+}
+
+#[derive(Deserialize)]
+struct RegistrationBody {
+    nickname: String,
+    device_ids: Vec<String>,
+    privacy_version: String,
+    speaker_terms_version: String,
+    provider: String,
+}
+
+/// The service's own nickname rule: 1–20 characters after trimming, no control characters.
+fn nickname_ok(nickname: &str) -> bool {
+    let trimmed = nickname.trim();
+    (1..=20).contains(&trimmed.chars().count()) && !trimmed.chars().any(char::is_control)
+}
+
+async fn register(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject, JsonBody(body): JsonBody<RegistrationBody>) -> Response {
+    let Some(email) = email_of(&cloud, &subject) else { return wire::invalid_token() };
+    let mut world = cloud.world();
+    let speaker = &mut world.speaker;
+    if body.privacy_version != speaker.privacy.version || body.speaker_terms_version != speaker.speaker_terms.version {
+        return wire::error(StatusCode::CONFLICT, "outdated_terms");
+    }
+    if !nickname_ok(&body.nickname) {
+        return wire::error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_nickname");
+    }
+    if body.provider != "google_home" {
+        return wire::error(StatusCode::UNPROCESSABLE_ENTITY, "unknown_provider");
+    }
+    let known: HashSet<&String> = speaker.homes.get(&key(&email)).map(|h| h.devices.iter().map(|d| &d.id).collect()).unwrap_or_default();
+    if body.device_ids.is_empty() || body.device_ids.iter().any(|id| !known.contains(id)) {
+        return wire::error(StatusCode::UNPROCESSABLE_ENTITY, "unknown_device");
+    }
+    let mut device_ids = body.device_ids;
+    device_ids.sort();
+    let same = speaker.registrations.get(&key(&email)).is_some_and(|r| {
+        r.nickname == body.nickname.trim() && r.device_ids == device_ids && r.privacy_version == body.privacy_version
+    });
+    // A PUT: the same registration again (a retry after a lost answer) creates nothing new.
+    if !same {
+        *speaker.registrations_made.entry(key(&email)).or_default() += 1;
+        let registration = Registration {
+            registration_id: random_token(),
+            nickname: body.nickname.trim().to_owned(),
+            device_ids,
+            privacy_version: body.privacy_version,
+            speaker_terms_version: body.speaker_terms_version,
+        };
+        speaker.registrations.insert(key(&email), registration);
+    }
+    let registration = speaker.registrations[&key(&email)].clone();
+    if speaker.take_lost("/api/v1/me/speaker-registration") {
+        tracing::info!("registration done, answer lost on purpose");
+        return wire::error(StatusCode::BAD_GATEWAY, "simulated_lost_response");
+    }
+    Json(json!({
+        "registration_id": registration.registration_id,
+        "nickname": registration.nickname,
+        "device_ids": registration.device_ids,
+    }))
+    .into_response()
+}
+
+async fn unregister(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject) -> Response {
+    let Some(email) = email_of(&cloud, &subject) else { return wire::invalid_token() };
+    let mut world = cloud.world();
+    world.speaker.registrations.remove(&key(&email));
+    world.speaker.links.remove(&key(&email));
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn speaker_link(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject) -> Response {
+    let Some(email) = email_of(&cloud, &subject) else { return wire::invalid_token() };
+    let world = cloud.world();
+    let link = world.speaker.links.get(&key(&email));
+    let linked = link.is_some() && world.speaker.registrations.contains_key(&key(&email));
+    Json(json!({
+        "provider": "google_home",
+        "linked": linked,
+        "synced_devices": link.map(|l| l.devices.len()).unwrap_or(0),
+    }))
+    .into_response()
+}
+
+/// Google's smart-home intents, called with the token Google got by account linking.
+async fn fulfillment(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject, Json(request): Json<serde_json::Value>) -> Response {
+    let Some(email) = email_of(&cloud, &subject) else { return wire::invalid_token() };
+    let request_id = request["requestId"].clone();
+    let input = &request["inputs"][0];
+    let mut world = cloud.world();
+    let speaker = &mut world.speaker;
+    let payload = match input["intent"].as_str() {
+        Some("action.devices.SYNC") => json!({ "agentUserId": agent_user_id(&subject), "devices": speaker.sync(&email).iter().map(|d| json!({
+            "id": d.id, "type": d.device_type, "traits": d.traits,
+            "name": { "name": d.name, "nicknames": d.nicknames, "defaultNames": [] },
+            "willReportState": false,
+        })).collect::<Vec<_>>() }),
+        Some("action.devices.QUERY") => {
+            let home = speaker.home(&email);
+            let mut devices = serde_json::Map::new();
+            for d in input["payload"]["devices"].as_array().into_iter().flatten() {
+                let id = d["id"].as_str().unwrap_or_default();
+                let state = home.states.get(id).cloned().unwrap_or_default();
+                devices.insert(id.into(), json!({ "online": true, "status": "SUCCESS", "on": state.on,
+                    "thermostatMode": state.mode, "thermostatTemperatureSetpoint": state.setpoint }));
+            }
+            json!({ "devices": devices })
+        }
+        Some("action.devices.EXECUTE") => {
+            let registered: Vec<String> = speaker.registrations.get(&key(&email)).map(|r| r.device_ids.clone()).unwrap_or_default();
+            let home = speaker.home(&email);
+            let mut commands = Vec::new();
+            for command in input["payload"]["commands"].as_array().into_iter().flatten() {
+                for d in command["devices"].as_array().into_iter().flatten() {
+                    let id = d["id"].as_str().unwrap_or_default().to_owned();
+                    let status = match home.states.get_mut(&id).filter(|_| registered.contains(&id)) {
+                        Some(state) => {
+                            for exec in command["execution"].as_array().into_iter().flatten() {
+                                let params = &exec["params"];
+                                match exec["command"].as_str() {
+                                    Some("action.devices.commands.OnOff") => state.on = params["on"].as_bool().unwrap_or(state.on),
+                                    Some("action.devices.commands.ThermostatSetMode") => {
+                                        state.on = true;
+                                        state.mode = params["thermostatMode"].as_str().map(str::to_owned);
+                                    }
+                                    Some("action.devices.commands.ThermostatTemperatureSetpoint") => {
+                                        state.on = true;
+                                        state.setpoint = params["thermostatTemperatureSetpoint"].as_u64().map(|t| t as u32);
+                                    }
+                                    Some("action.devices.commands.OpenClose") => state.open = Some(params["openPercent"].as_u64().unwrap_or(0) > 0),
+                                    _ => {}
+                                }
+                            }
+                            "SUCCESS"
+                        }
+                        None => "ERROR",
+                    };
+                    commands.push(json!({ "ids": [id], "status": status }));
+                }
+            }
+            json!({ "commands": commands })
+        }
+        Some("action.devices.DISCONNECT") => {
+            speaker.links.remove(&key(&email));
+            json!({})
+        }
+        _ => return wire::error(StatusCode::BAD_REQUEST, "unknown_intent"),
+    };
+    Json(json!({ "requestId": request_id, "payload": payload })).into_response()
+}
+
+impl SpeakerWorld {
+    /// What Google synced (its memory of the link).
+    pub fn synced(&self, email: &str) -> Vec<SyncedDevice> {
+        self.links.get(&key(email)).map(|l| l.devices.clone()).unwrap_or_default()
+    }
+
+    /// Parses SYNC's answer into Google's memory of the link.
+    pub fn remember_link(&mut self, email: &str, access_token: String, sync: &serde_json::Value) {
+        let devices = sync["payload"]["devices"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|d| SyncedDevice {
+                id: d["id"].as_str().unwrap_or_default().into(),
+                device_type: d["type"].as_str().unwrap_or_default().into(),
+                traits: d["traits"].as_array().into_iter().flatten().filter_map(|t| t.as_str().map(str::to_owned)).collect(),
+                name: d["name"]["name"].as_str().unwrap_or_default().into(),
+                nicknames: d["name"]["nicknames"].as_array().into_iter().flatten().filter_map(|t| t.as_str().map(str::to_owned)).collect(),
+            })
+            .collect();
+        self.links.insert(key(email), GoogleLink { access_token, devices });
+    }
+}

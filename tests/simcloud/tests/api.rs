@@ -40,9 +40,11 @@ async fn public_documents() {
     let lines = config["support"]["lines"].as_array().unwrap();
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[0]["phone"], "0120-871-141");
-    assert_eq!(lines[0]["until"], "2023-10-31");
-    assert_eq!(lines[1]["name"], "AiSEG2 お客様ご相談センター");
-    assert_eq!(lines[1]["until"], Value::Null);
+    assert_eq!(lines[0]["valid_until"], "2023-10-31");
+    assert_eq!((lines[0]["days"].as_str(), lines[0]["opens"].as_str(), lines[0]["closes"].as_str()), (Some("weekdays"), Some("09:00"), Some("17:00")));
+    assert_eq!(lines[1]["phone"], "0120-081-701");
+    assert_eq!(lines[1]["valid_until"], Value::Null);
+    assert!(config["support"]["holidays"].as_array().unwrap().iter().any(|d| d == "2026-11-23"));
 
     let (status, terms) = get_json(format!("{}/terms/app", cloud.api_base()), None).await;
     assert_eq!(status, StatusCode::OK);

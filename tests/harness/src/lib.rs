@@ -7,6 +7,7 @@ pub mod browser;
 pub mod oidc_peer;
 pub mod report;
 mod steps;
+mod steps_c_and_signup;
 mod steps_speaker;
 mod steps_start;
 pub mod world;

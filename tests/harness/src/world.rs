@@ -72,6 +72,10 @@ pub struct QaWorld {
     pub google_home_seen: u32,
     /// What the smart speaker answered last.
     pub last_answer: Option<Result<String, String>>,
+    /// The page the browser shows now (multi-page flows such as 新規登録).
+    pub page: Option<crate::browser::Visit>,
+    /// The link of the last 2D code the phone read.
+    pub last_code_link: Option<String>,
 }
 
 impl fmt::Debug for QaWorld {
@@ -113,6 +117,8 @@ impl QaWorld {
             fixed_time: None,
             google_home_seen: 0,
             last_answer: None,
+            page: None,
+            last_code_link: None,
         })
     }
 

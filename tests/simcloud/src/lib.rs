@@ -14,6 +14,8 @@ mod google;
 mod keys;
 mod oidc;
 mod pages;
+mod panel;
+mod registration;
 mod seed;
 mod server;
 mod speaker;
@@ -28,6 +30,8 @@ use axum::http::StatusCode;
 use tokio::sync::watch;
 
 pub use google::LinkOutcome;
+pub use panel::PanelView;
+pub use registration::Message;
 pub use speaker::{AisegDevice, DeviceState, Registration, SyncedDevice};
 pub use state::RequestRecord;
 
@@ -181,6 +185,23 @@ impl SimCloud {
             .clone()
     }
 
+    // ── New CLUB Panasonic IDs: the outboxes of mail and SMS ──
+
+    /// Every e-mail the cloud sent, oldest first.
+    pub fn mail_outbox(&self) -> Vec<Message> {
+        self.inner.cloud.world().signups.mail.clone()
+    }
+
+    /// Every SMS the cloud sent, oldest first.
+    pub fn sms_outbox(&self) -> Vec<Message> {
+        self.inner.cloud.world().signups.sms.clone()
+    }
+
+    /// Every registration link sent so far is now more than an hour old.
+    pub fn expire_mail_links(&self) {
+        self.inner.cloud.world().signups.links_expired = true;
+    }
+
     // ── Flow B: the AiSEG2, the speaker registration and Google Home ──
 
     /// The AiSEG2's devices of this account.
@@ -242,6 +263,27 @@ impl SimCloud {
     pub fn panel_registration_link(&self, email: &str) -> String {
         let code = self.inner.cloud.world().speaker.show_panel_code(email);
         format!("{}/aiseg/speaker-registration?code={code}", self.base_url())
+    }
+
+    /// The 機器コード printed on the account's AiSEG2 unit.
+    pub fn aiseg_device_code(&self, email: &str) -> String {
+        self.inner.cloud.world().speaker.device_code(email)
+    }
+
+    /// What the account's AiSEG2 panel shows now.
+    pub fn panel_view(&self, email: &str) -> PanelView {
+        self.inner.cloud.world().speaker.panel_view(email)
+    }
+
+    /// Taps a button on the AiSEG2 panel (C steps 1–8).
+    pub fn panel_tap(&self, email: &str, label: &str) -> Result<PanelView, String> {
+        let base = self.base_url();
+        self.inner.cloud.world().speaker.panel_tap(email, label, &base)
+    }
+
+    /// Types the 機器コード on the panel and taps 決定.
+    pub fn panel_enter_device_code(&self, email: &str, code: &str) -> PanelView {
+        self.inner.cloud.world().speaker.panel_enter_device_code(email, code)
     }
 
     /// Every 2D code shown so far expires.

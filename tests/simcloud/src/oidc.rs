@@ -55,6 +55,7 @@ pub(crate) fn router() -> Router<Arc<Cloud>> {
         .route("/login", axum::routing::post(login))
         .route("/cancel", get(cancel))
         .route("/consent", axum::routing::post(consent))
+        .merge(crate::registration::router())
         .route("/token", axum::routing::post(token))
         .route("/revoke", axum::routing::post(revoke))
         .route("/userinfo", get(userinfo).post(userinfo))
@@ -247,6 +248,10 @@ async fn authorize(
         }
         None if prompts.contains(&"none") => {
             reply.error("login_required", "no CLUB Panasonic session")
+        }
+        _ if prompts.contains(&"create") => {
+            let interaction = world.begin_interaction(request);
+            pages::register(&interaction, "", None)
         }
         _ => {
             let interaction = world.begin_interaction(request);

@@ -48,6 +48,107 @@ pub(crate) fn login(interaction: &str, email: &str, error: Option<&str>) -> Resp
     html(StatusCode::OK, body)
 }
 
+/// A simple page of CLUB Panasonic's with a title and a paragraph.
+fn page(title: &str, main: &str) -> String {
+    format!(
+        r#"<!DOCTYPE html>
+<html lang="ja">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{}</title>
+</head>
+<body>
+<header><h1>CLUB Panasonic</h1></header>
+<main>
+{main}
+</main>
+</body>
+</html>
+"#,
+        escape(title)
+    )
+}
+
+fn alert(error: Option<&str>) -> String {
+    error.map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>\n", escape(e))).unwrap_or_default()
+}
+
+/// Step 7–8: 新規登録 — e-mail, password, the terms check box and the newsletter choice.
+pub(crate) fn register(interaction: &str, email: &str, error: Option<&str>) -> Response {
+    let main = format!(
+        r#"<nav class="tabs"><span class="tab">ログイン</span><span class="tab active" aria-current="page">新規登録</span></nav>
+{}<form method="post" action="/oidc/register">
+<input type="hidden" name="interaction" value="{}">
+<label for="email">メールアドレス</label>
+<input id="email" name="email" type="email" value="{}" required>
+<label for="password">パスワード（8～32文字、英字と数字を含む）</label>
+<input id="password" name="password" type="password" required>
+<label><input type="checkbox" name="terms" value="agree"> 利用規約に同意する</label>
+<fieldset><legend>メルマガ</legend>
+<label><input type="radio" name="newsletter" value="yes"> 受け取る</label>
+<label><input type="radio" name="newsletter" value="no" checked> 受け取らない</label>
+</fieldset>
+<button type="submit">確定</button>
+</form>
+<p>LINEなどのソーシャルアカウントでの登録もできます（このシミュレーションでは省略）。</p>"#,
+        alert(error),
+        escape(interaction),
+        escape(email)
+    );
+    html(StatusCode::OK, page("CLUB Panasonic 新規登録", &main))
+}
+
+/// A page that only tells something (「メールを送信しました」).
+pub(crate) fn notice(title: &str, text: &str) -> Response {
+    html(StatusCode::OK, page(title, &format!("<p>{}</p>", escape(text))))
+}
+
+/// A page with one 「続ける」 button carrying `token`.
+pub(crate) fn continue_form(title: &str, action: &str, token: &str) -> Response {
+    let main = format!(
+        r#"<p>{}</p>
+<form method="post" action="{}"><input type="hidden" name="token" value="{}"><button type="submit">続ける</button></form>"#,
+        escape(title),
+        escape(action),
+        escape(token)
+    );
+    html(StatusCode::OK, page(title, &main))
+}
+
+/// Step 11: 2段階認証設定のお願い — a phone number and 続ける, or スキップ.
+pub(crate) fn two_step(token: &str, error: Option<&str>) -> Response {
+    let token = escape(token);
+    let main = format!(
+        r#"<p>アカウントを守るため、2段階認証を設定してください。</p>
+{}<form method="post" action="/oidc/register/phone">
+<input type="hidden" name="token" value="{token}">
+<label for="phone">電話番号</label>
+<input id="phone" name="phone" type="tel" required>
+<button type="submit">続ける</button>
+</form>
+<p><a class="skip" href="/oidc/register/skip?token={token}">スキップ</a></p>"#,
+        alert(error)
+    );
+    html(StatusCode::OK, page("2段階認証設定", &main))
+}
+
+/// Step 11's note: the code from the SMS.
+pub(crate) fn sms_form(token: &str, error: Option<&str>) -> Response {
+    let main = format!(
+        r#"<p>SMSで届いた認証コードを入力してください。</p>
+{}<form method="post" action="/oidc/register/sms">
+<input type="hidden" name="token" value="{}">
+<label for="code">認証コード</label>
+<input id="code" name="code" inputmode="numeric" required>
+<button type="submit">続ける</button>
+</form>"#,
+        alert(error),
+        escape(token)
+    );
+    html(StatusCode::OK, page("認証コードの入力", &main))
+}
+
 /// Google Home asks to link with the account (step 20): the page names Google and what it gets.
 pub(crate) fn consent(interaction: &str) -> Response {
     let interaction = escape(interaction);

@@ -67,6 +67,11 @@ pub struct SyncedDevice {
 
 struct Home {
     aiseg_id: String,
+    /// Printed on the unit; the panel asks for it before server-service settings (C step 5).
+    device_code: String,
+    panel: crate::panel::PanelScreen,
+    /// The panel's last message (a refused 機器コード), until the next tap.
+    panel_message: Option<String>,
     firmware_version: String,
     devices: Vec<AisegDevice>,
     states: HashMap<String, DeviceState>,
@@ -155,6 +160,9 @@ impl SpeakerWorld {
         let n = self.homes.len();
         self.homes.entry(key(email)).or_insert_with(|| Home {
             aiseg_id: format!("A2-{:04}", n + 1),
+            device_code: format!("{:04}-{:04}-{:04}", 4711 + n, 2026, 1000 + n),
+            panel: Default::default(),
+            panel_message: None,
             firmware_version: "2.80".into(),
             devices: Vec::new(),
             states: HashMap::new(),
@@ -214,6 +222,43 @@ impl SpeakerWorld {
             }
             None => false,
         }
+    }
+
+    /// The code printed on the AiSEG2 unit.
+    pub fn device_code(&mut self, email: &str) -> String {
+        self.home(email).device_code.clone()
+    }
+
+    pub fn panel_view(&mut self, email: &str) -> crate::panel::PanelView {
+        let home = self.home(email);
+        home.panel.view(home.panel_message.as_deref())
+    }
+
+    /// A tap on the AiSEG2's panel.
+    pub fn panel_tap(&mut self, email: &str, label: &str, base_url: &str) -> Result<crate::panel::PanelView, String> {
+        let current = self.home(email).panel.clone();
+        let next = current
+            .tap(label, || format!("{base_url}/aiseg/speaker-registration?code={}", self.show_panel_code(email)))
+            .ok_or_else(|| format!("the panel's 「{}」 has no 「{label}」", current.view(None).title))?;
+        let home = self.home(email);
+        home.panel = next.clone();
+        home.panel_message = None;
+        Ok(next.view(None))
+    }
+
+    /// Types the 機器コード and taps 決定.
+    pub fn panel_enter_device_code(&mut self, email: &str, code: &str) -> crate::panel::PanelView {
+        let home = self.home(email);
+        if home.panel != crate::panel::PanelScreen::DeviceCode {
+            return home.panel.view(Some("機器コードの入力画面ではありません。"));
+        }
+        if code.trim() == home.device_code {
+            home.panel = crate::panel::PanelScreen::ServerServiceMenu;
+            home.panel_message = None;
+        } else {
+            home.panel_message = Some(crate::panel::WRONG_CODE.into());
+        }
+        home.panel.view(home.panel_message.as_deref())
     }
 
     /// The AiSEG2 shows a 2D code (flow C): a one-time token bound to this user's AiSEG2.

@@ -123,6 +123,8 @@ pub(crate) struct World {
     requests: Vec<RequestRecord>,
     /// Flow B's parties: AiSEG2s, speaker registrations, Google Home's links.
     pub speaker: crate::speaker::SpeakerWorld,
+    /// New CLUB Panasonic IDs being registered, and the mail and SMS sent.
+    pub signups: crate::registration::Signups,
 }
 
 impl World {
@@ -145,6 +147,7 @@ impl World {
             failures: Vec::new(),
             requests: Vec::new(),
             speaker: crate::speaker::SpeakerWorld::seeded(),
+            signups: Default::default(),
         };
         world.add_user(seed::USER_EMAIL, seed::USER_PASSWORD, seed::USER_NAME);
         world

@@ -93,6 +93,8 @@ enum Outcome {
     Redirected(&'static str),
     /// The login form.
     LoginPage,
+    /// The 新規登録 form (prompt=create).
+    RegistrationPage,
 }
 
 #[tokio::test]
@@ -173,7 +175,7 @@ async fn authorization_requests_are_validated() {
             &[("prompt", "none")],
             Outcome::Redirected("login_required"),
         ),
-        ("prompt=create", &[("prompt", "create")], Outcome::LoginPage),
+        ("prompt=create", &[("prompt", "create")], Outcome::RegistrationPage),
         (
             "prompt=consent",
             &[("prompt", "consent")],
@@ -215,6 +217,11 @@ async fn authorization_requests_are_validated() {
                     page.contains("<title>CLUB Panasonic ログイン</title>"),
                     "{name}"
                 );
+            }
+            Outcome::RegistrationPage => {
+                assert_eq!(status, StatusCode::OK, "{name}");
+                let page = response.text().await.unwrap();
+                assert!(page.contains("<title>CLUB Panasonic 新規登録</title>"), "{name}");
             }
         }
     }

@@ -59,3 +59,12 @@ async fn japan_time(w: &mut QaWorld, y: i64, mo: i64, d: i64, h: i64, mi: i64) -
     w.fixed_time = Some(days * 86_400 + (h - 9) * 3600 + mi * 60);
     Ok(())
 }
+
+#[given(regex = r"^AiSEG2のファームウェアのバージョンが「(.+)」である$")]
+#[when(regex = r"^AiSEG2のファームウェアのバージョンが「(.+)」である$")]
+#[when(regex = r"^AiSEG2のファームウェアを「(.+)」にアップデートする$")]
+async fn firmware(w: &mut QaWorld, version: String) -> Step {
+    crate::report::note(&format!("AiSEG2のファームウェア: {version}"));
+    w.sim()?.set_firmware_version(&w.email, &version);
+    Ok(())
+}

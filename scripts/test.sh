@@ -14,6 +14,11 @@ npm ci --prefix tests/interop --no-audit --no-fund --loglevel=error
 echo "== cargo test (core, simulated cloud, harness features, interop)"
 cargo test --workspace --locked
 
+echo "== Kotlin bindings on the JVM (generated from the built core; Maven, JUnit 5, JNA, coroutines)"
+need_java
+bash scripts/bindings.sh
+mvn -B --no-transfer-progress -f bindings/kotlin/pom.xml test
+
 echo "== the core's keychain store against the real Linux kernel keyring (in a fresh session keyring)"
 command -v keyctl >/dev/null || apt_install keyutils
 keyctl session - cargo test --locked -p smarthems --lib keychain -- --ignored

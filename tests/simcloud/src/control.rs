@@ -29,7 +29,14 @@ pub(crate) fn router(cloud: Arc<Cloud>) -> Router {
         .route("/users", post(add_user))
         .route("/requests", get(requests))
         .route("/token-exchanges", get(token_exchanges))
-        .route("/app-consent", get(app_consent));
+        .route("/app-consent", get(app_consent))
+        .route("/google/link", post(google_link))
+        .route("/google/unlink", post(google_unlink))
+        .route("/google/linking-fails", post(google_linking_fails))
+        .route("/google/say", post(google_say))
+        .route("/aiseg/devices", get(aiseg_devices))
+        .route("/aiseg/panel-link", post(panel_link))
+        .route("/speaker-registration", get(speaker_registration));
     Router::new()
         .nest("/_sim", sim)
         .fallback(|| async { wire::error(StatusCode::NOT_FOUND, "not_found") })
@@ -151,4 +158,85 @@ async fn app_consent(
         .user_by_email(&query.email)
         .and_then(|u| u.app_consent.clone());
     Json(json!({ "app_terms": accepted })).into_response()
+}
+
+// ── Flow B and C: Google Home, the smart speaker, the AiSEG2 ──
+
+#[derive(Deserialize)]
+struct Account {
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+async fn google_link(State(cloud): State<Arc<Cloud>>, JsonBody(a): JsonBody<Account>) -> Response {
+    match crate::google::link(&cloud, &a.email, &a.password, true).await {
+        Ok(outcome) => Json(json!({ "outcome": format!("{outcome:?}") })).into_response(),
+        Err(error) => (StatusCode::CONFLICT, Json(json!({ "error": error }))).into_response(),
+    }
+}
+
+async fn google_unlink(State(cloud): State<Arc<Cloud>>, JsonBody(a): JsonBody<Account>) -> Response {
+    match crate::google::unlink(&cloud, &a.email).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(error) => (StatusCode::CONFLICT, Json(json!({ "error": error }))).into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct Switch {
+    fails: bool,
+}
+
+async fn google_linking_fails(State(cloud): State<Arc<Cloud>>, JsonBody(s): JsonBody<Switch>) -> StatusCode {
+    cloud.world().speaker.linking_fails = s.fails;
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Deserialize)]
+struct Say {
+    email: String,
+    utterance: String,
+}
+
+/// `{"answer": …}` when the assistant acted, `{"refused": …}` when it could not.
+async fn google_say(State(cloud): State<Arc<Cloud>>, JsonBody(say): JsonBody<Say>) -> Json<serde_json::Value> {
+    Json(match crate::google::say(&cloud, &say.email, &say.utterance).await {
+        Ok(answer) => json!({ "answer": answer }),
+        Err(refused) => json!({ "refused": refused }),
+    })
+}
+
+#[derive(Deserialize)]
+struct ByEmail {
+    email: String,
+}
+
+/// The AiSEG2's devices with their states.
+async fn aiseg_devices(State(cloud): State<Arc<Cloud>>, query: Result<Query<ByEmail>, QueryRejection>) -> Response {
+    let Ok(Query(q)) = query else { return wire::error(StatusCode::BAD_REQUEST, "email_required") };
+    let world = cloud.world();
+    let devices: Vec<_> = world
+        .speaker
+        .devices(&q.email)
+        .into_iter()
+        .map(|d| json!({ "id": d.id, "name": d.name, "category": d.category, "state": world.speaker.state(&q.email, &d.id) }))
+        .collect();
+    Json(json!({ "devices": devices })).into_response()
+}
+
+/// The link of a fresh 2D code on the account's AiSEG2 (flow C).
+async fn panel_link(State(cloud): State<Arc<Cloud>>, JsonBody(a): JsonBody<ByEmail>) -> Json<serde_json::Value> {
+    let code = cloud.world().speaker.show_panel_code(&a.email);
+    Json(json!({ "link": format!("{}/aiseg/speaker-registration?code={code}", cloud.base_url()) }))
+}
+
+async fn speaker_registration(State(cloud): State<Arc<Cloud>>, query: Result<Query<ByEmail>, QueryRejection>) -> Response {
+    let Ok(Query(q)) = query else { return wire::error(StatusCode::BAD_REQUEST, "email_required") };
+    let world = cloud.world();
+    Json(json!({
+        "registration": world.speaker.registration(&q.email),
+        "registrations_made": world.speaker.registrations_made(&q.email),
+    }))
+    .into_response()
 }

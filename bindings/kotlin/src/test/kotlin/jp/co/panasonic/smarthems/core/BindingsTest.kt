@@ -1,0 +1,234 @@
+package jp.co.panasonic.smarthems.core
+
+import java.io.BufferedReader
+import java.io.File
+import java.io.InputStreamReader
+import java.net.CookieManager
+import java.net.URI
+import java.net.URLEncoder
+import java.net.http.HttpClient
+import java.net.http.HttpRequest
+import java.net.http.HttpResponse
+import java.nio.charset.StandardCharsets
+import java.nio.file.Files
+import java.util.concurrent.ConcurrentHashMap
+import java.util.concurrent.CopyOnWriteArrayList
+import java.util.concurrent.TimeUnit
+import java.util.concurrent.atomic.AtomicInteger
+import kotlinx.coroutines.async
+import kotlinx.coroutines.flow.first
+import kotlinx.coroutines.flow.take
+import kotlinx.coroutines.flow.toList
+import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withTimeout
+import org.junit.jupiter.api.AfterEach
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.BeforeEach
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.assertThrows
+
+private const val REDIRECT = "jp.co.panasonic.smarthems:/oauth2redirect"
+private const val EMAIL = "taro@example.jp"
+private const val PASSWORD = "Passw0rd!"
+
+/** The simulated cloud as a separate process on loopback; it stops when its stdin closes. */
+class SimCloud : AutoCloseable {
+    private val process: Process = ProcessBuilder(System.getProperty("smarthems.simcloud"))
+        .redirectError(ProcessBuilder.Redirect.DISCARD)
+        .start()
+    private val line: String = BufferedReader(InputStreamReader(process.inputStream)).readLine()
+        ?: error("simcloud printed nothing")
+    private fun field(name: String) = Regex("\"$name\":\"([^\"]+)\"").find(line)?.groupValues?.get(1)
+        ?: error("no $name in $line")
+    val issuer = field("issuer")
+    val apiBase = field("api_base")
+    private val control = field("control_url")
+    private val http = HttpClient.newHttpClient()
+
+    /** Calls the test-control API (`/_sim/...`) with a JSON body. */
+    fun post(path: String, json: String): String = http.send(
+        HttpRequest.newBuilder(URI.create("$control$path"))
+            .header("content-type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json)).build(),
+        HttpResponse.BodyHandlers.ofString(),
+    ).body()
+
+    fun get(path: String): String = http.send(
+        HttpRequest.newBuilder(URI.create("$control$path")).GET().build(),
+        HttpResponse.BodyHandlers.ofString(),
+    ).body()
+
+    override fun close() {
+        process.outputStream.close()
+        if (!process.waitFor(5, TimeUnit.SECONDS)) process.destroyForcibly()
+    }
+}
+
+/** The phone around the app, in Kotlin: the system browser and the Google Home app. */
+class Phone : Platform {
+    val opened = CopyOnWriteArrayList<String>()
+    val googleHomeOpened = AtomicInteger()
+    override fun openLoginPage(url: String) {
+        opened += url
+    }
+    override fun openGoogleHome() {
+        googleHomeOpened.incrementAndGet()
+    }
+}
+
+/** A keychain double: a map that outlives the app object, like the real one. */
+class Keychain : SecureStore {
+    val items = ConcurrentHashMap<String, String>()
+    override fun load(key: String): String? = items[key]
+    override fun save(key: String, value: String) {
+        items[key] = value
+    }
+    override fun delete(key: String) {
+        items.remove(key)
+    }
+}
+
+/** The user in the system browser: fills in CLUB Panasonic's login form and returns the redirect. */
+fun logInInBrowser(authorizeUrl: String): String {
+    val http = HttpClient.newBuilder().cookieHandler(CookieManager()).followRedirects(HttpClient.Redirect.NEVER).build()
+    val page = http.send(HttpRequest.newBuilder(URI.create(authorizeUrl)).GET().build(), HttpResponse.BodyHandlers.ofString())
+    val interaction = Regex("name=\"interaction\" value=\"([^\"]+)\"").find(page.body())?.groupValues?.get(1)
+        ?: error("no login form: ${page.statusCode()}")
+    val form = mapOf("interaction" to interaction, "email" to EMAIL, "password" to PASSWORD)
+        .entries.joinToString("&") { (k, v) -> "$k=${URLEncoder.encode(v, StandardCharsets.UTF_8)}" }
+    val loginUrl = URI.create(authorizeUrl).resolve("/oidc/login")
+    val answer = http.send(
+        HttpRequest.newBuilder(loginUrl).header("content-type", "application/x-www-form-urlencoded")
+            .POST(HttpRequest.BodyPublishers.ofString(form)).build(),
+        HttpResponse.BodyHandlers.ofString(),
+    )
+    return answer.headers().firstValue("location").orElseThrow().also { assertTrue(it.startsWith(REDIRECT)) }
+}
+
+class BindingsTest {
+    private lateinit var sim: SimCloud
+    private lateinit var dir: File
+    private val phone = Phone()
+    private val keychain = Keychain()
+
+    @BeforeEach
+    fun setUp() {
+        sim = SimCloud()
+        dir = Files.createTempDirectory("smarthems").toFile()
+    }
+
+    @AfterEach
+    fun tearDown() {
+        sim.close()
+        dir.deleteRecursively()
+    }
+
+    private fun config(cloud: String = sim.apiBase) = Config(
+        issuer = sim.issuer,
+        clientId = "smarthems-app",
+        redirectUri = REDIRECT,
+        cloudBaseUrl = cloud,
+        databasePath = File(dir, "app.db").path,
+        language = Language.JAPANESE,
+        appVersion = "3.1.0",
+        oldIdPaths = emptyList(),
+    )
+
+    private fun newApp() = SmartHems(config(), phone, keychain)
+
+    private suspend fun SmartHems.press(label: String): ScreenView {
+        val button = screen().button(label) ?: error("「${screen().title}」 has no 「$label」: ${screen().buttons.map { it.label }}")
+        return tap(button.action)
+    }
+
+    private suspend fun SmartHems.logIn(): ScreenView {
+        press("CLUB Panasonic ログイン画面へ")
+        return openUrl(logInInBrowser(phone.opened.last()))
+    }
+
+    @Test
+    fun `flow A from welcome to home, with screens observed as a Flow`() = runBlocking {
+        newApp().use { app ->
+            val firstFour = async { app.screens().take(4).toList() }
+            assertEquals("スマートHEMSサービス", app.start().title)
+            assertEquals("CLUB Panasonic ログイン", app.press("CLUB Panasonic ログイン画面へ").title)
+            assertTrue(phone.opened.last().contains("code_challenge_method=S256"))
+            val terms = app.openUrl(logInInBrowser(phone.opened.last()))
+            assertTrue(terms.screen is Screen.AppTerms, "sealed Screen type: ${terms.screen}")
+            assertEquals("スマートHEMSサービス利用規約", terms.title)
+            assertEquals("スマートスピーカー連携サービス登録", app.press("同意する").title)
+            val home = app.press("いいえ")
+            assertTrue(home.screen is Screen.Home)
+            assertTrue(home.body.first().contains("パナソニック 太郎"))
+            val titles = withTimeout(5_000) { firstFour.await() }.map { it.title }
+            assertEquals("スマートHEMSサービス", titles.first(), "a new collector gets the current screen first")
+            // Tokens went to the Kotlin keychain, never into SQLite.
+            val tokens = keychain.items.values.joinToString()
+            assertTrue(tokens.contains("access_token"))
+            val database = File(dir, "app.db").readBytes().toString(Charsets.ISO_8859_1)
+            val access = Regex("\"access_token\":\"([^\"]+)\"").find(tokens)!!.groupValues[1]
+            assertFalse(database.contains(access))
+        }
+    }
+
+    @Test
+    fun `the app object can be dropped and re-created on the same screen`() = runBlocking {
+        newApp().use { app ->
+            app.start()
+            app.logIn()
+        }
+        newApp().use { app ->
+            assertEquals("スマートHEMSサービス利用規約", app.start().title)
+            assertEquals("スマートスピーカー連携サービス登録", app.press("同意する").title)
+        }
+    }
+
+    @Test
+    fun `errors cross the boundary as sealed Kotlin exceptions`() {
+        val error = assertThrows<SetupException.InsecureUrl> {
+            SmartHems(config(cloud = "http://hems.example.jp/api/v1"), phone, keychain)
+        }
+        assertEquals("cloud_base_url", error.field)
+    }
+
+    @Test
+    fun `flow B from はい to a spoken command that changes a device`() = runBlocking {
+        newApp().use { app ->
+            app.start()
+            app.logIn()
+            app.press("同意する")
+            assertEquals("ニックネーム登録", app.press("はい").title)
+            app.tap(Action.EditNickname("たろう"))
+            assertEquals("たろう", app.screen().input?.value)
+            assertEquals("プライバシーポリシー", app.press("登録する").title)
+            val devices = app.press("同意する")
+            assertEquals("音声操作機器選択", devices.title)
+            assertFalse(devices.button("次へ")!!.enabled)
+            assertEquals(true, app.press("リビングのエアコン").button("リビングのエアコン")!!.checked)
+            assertEquals("アカウントリンク", app.press("次へ").title)
+            assertEquals("スマートスピーカー連携サービス利用規約", app.press("Google Home").title)
+            val examples = app.press("同意する")
+            assertTrue(examples.body.contains("「OK Google、リビングのエアコンを冷房にして」"))
+            assertEquals("Google Home と連携", app.press("登録").title)
+            assertEquals("Google Homeで連携しています", app.press("Google Home 起動").title)
+            assertEquals(1, phone.googleHomeOpened.get())
+            assertTrue(sim.post("/google/link", """{"email":"$EMAIL","password":"$PASSWORD"}""").contains("Finished"))
+            assertEquals("連携が完了しました", app.appForegrounded().title)
+            val said = sim.post("/google/say", """{"email":"$EMAIL","utterance":"OK Google、リビングのエアコンを冷房にして"}""")
+            assertTrue(said.contains("冷房にします"), said)
+            assertTrue(sim.get("/aiseg/devices?email=$EMAIL").contains("\"mode\":\"cool\""))
+        }
+    }
+
+    @Test
+    fun `screen changes reach a Kotlin listener from the core's own threads`() = runBlocking {
+        newApp().use { app ->
+            app.start()
+            val next = async { app.screens().first { it.title == "CLUB Panasonic ログイン" } }
+            app.press("CLUB Panasonic ログイン画面へ")
+            assertEquals("CLUB Panasonic ログイン", withTimeout(5_000) { next.await() }.title)
+        }
+    }
+}

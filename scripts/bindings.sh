@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Builds the core for this machine and generates its Kotlin and Swift bindings from the built
+# library (uniffi-bindgen in library mode; names from uniffi.toml). Output: bindings/generated/
+# (git-ignored: generated code is never edited or committed). Also builds the simulated cloud the
+# binding tests start. Phones: see android/README.md and ios/README.md for their own builds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+need_rust
+
+cargo build --locked -p smarthems -p smarthems-simcloud -p uniffi-bindgen
+lib=target/debug/libsmarthems.so
+[ "$(uname)" = Darwin ] && lib=target/debug/libsmarthems.dylib
+rm -rf bindings/generated
+for language in kotlin swift; do
+  target/debug/uniffi-bindgen generate --library "$lib" --language "$language" \
+    --out-dir "bindings/generated/$language" --config uniffi.toml --no-format
+done
+echo "bindings: $(find bindings/generated -type f | wc -l) files in bindings/generated"

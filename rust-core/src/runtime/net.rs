@@ -26,7 +26,11 @@ pub fn allowed_url(text: &str) -> Option<Url> {
 /// The HTTP client for every call the core makes. Redirects are not followed: OAuth token and
 /// API calls must never be redirected somewhere else with their credentials.
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder()
+    let builder = match crate::setup::tls_config() {
+        Some(tls) => reqwest::Client::builder().use_preconfigured_tls(tls),
+        None => reqwest::Client::builder(),
+    };
+    builder
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(Duration::from_secs(5))
         .timeout(Duration::from_secs(20))

@@ -1,0 +1,36 @@
+package jp.co.panasonic.smarthems.app
+
+import android.content.ActivityNotFoundException
+import android.content.Context
+import android.content.Intent
+import android.net.Uri
+import androidx.browser.customtabs.CustomTabsIntent
+import jp.co.panasonic.smarthems.core.Platform
+
+/** What only the phone can do: open the login page in Custom Tabs, open the Google Home app. */
+class AndroidPhone(private val context: Context) : Platform {
+    override fun openLoginPage(url: String) {
+        val tab = CustomTabsIntent.Builder().setShowTitle(true).build()
+        tab.intent.addFlags(Intent.FLAG_ACTIVITY_NEW_TASK)
+        tab.launchUrl(context, Uri.parse(url))
+    }
+
+    override fun openGoogleHome() {
+        val googleHome = context.packageManager.getLaunchIntentForPackage(GOOGLE_HOME)
+        try {
+            context.startActivity((googleHome ?: throw ActivityNotFoundException()).addFlags(Intent.FLAG_ACTIVITY_NEW_TASK))
+        } catch (notInstalled: ActivityNotFoundException) {
+            val store = Intent(Intent.ACTION_VIEW, Uri.parse("market://details?id=$GOOGLE_HOME"))
+            try {
+                context.startActivity(store.addFlags(Intent.FLAG_ACTIVITY_NEW_TASK))
+            } catch (noStore: ActivityNotFoundException) {
+                val web = Intent(Intent.ACTION_VIEW, Uri.parse("https://play.google.com/store/apps/details?id=$GOOGLE_HOME"))
+                context.startActivity(web.addFlags(Intent.FLAG_ACTIVITY_NEW_TASK))
+            }
+        }
+    }
+
+    private companion object {
+        const val GOOGLE_HOME = "com.google.android.apps.chromecast.app"
+    }
+}

@@ -1,0 +1,56 @@
+package jp.co.panasonic.smarthems.app
+
+import android.app.Application
+import androidx.lifecycle.DefaultLifecycleObserver
+import androidx.lifecycle.LifecycleOwner
+import androidx.lifecycle.ProcessLifecycleOwner
+import jp.co.panasonic.smarthems.core.AndroidPlatformInit
+import jp.co.panasonic.smarthems.core.Config
+import jp.co.panasonic.smarthems.core.Language
+import jp.co.panasonic.smarthems.core.SmartHems
+import jp.co.panasonic.smarthems.core.initLogging
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.MainScope
+import kotlinx.coroutines.launch
+import java.util.Locale
+
+/** Holds the one core object for the process; tells it when the app comes back to the foreground. */
+class SmartHemsApplication : Application() {
+    lateinit var core: SmartHems
+        private set
+    val phone = AndroidPhone(this)
+    val scope: CoroutineScope = MainScope()
+
+    override fun onCreate() {
+        super.onCreate()
+        AndroidPlatformInit.initTls(this)
+        initLogging("info")
+        core = SmartHems(
+            Config(
+                issuer = BuildConfigValues.ISSUER,
+                clientId = "smarthems-app",
+                redirectUri = "jp.co.panasonic.smarthems:/oauth2redirect",
+                cloudBaseUrl = BuildConfigValues.CLOUD_BASE_URL,
+                databasePath = getDatabasePath("smarthems.db").path,
+                language = if (Locale.getDefault().language == "ja") Language.JAPANESE else Language.ENGLISH,
+                appVersion = packageManager.getPackageInfo(packageName, 0).versionName ?: "0",
+                // Where the old app kept its Panasonic ID and スマートHEMSクラブ data.
+                oldIdPaths = listOf(getDatabasePath("hems_club.db").path, filesDir.resolve("panasonic_id").path),
+            ),
+            phone,
+            KeystoreSecureStore(this),
+        )
+        scope.launch { core.start() }
+        ProcessLifecycleOwner.get().lifecycle.addObserver(object : DefaultLifecycleObserver {
+            override fun onStart(owner: LifecycleOwner) {
+                scope.launch { core.appForegrounded() }
+            }
+        })
+    }
+}
+
+/** The environment's endpoints; release builds point at Panasonic's servers. */
+object BuildConfigValues {
+    const val ISSUER = "https://club.panasonic.example/oidc"
+    const val CLOUD_BASE_URL = "https://smarthems.panasonic.example/api/v1"
+}

@@ -1,0 +1,50 @@
+import SwiftUI
+import SmartHemsCore
+
+/// The iOS shell: holds the core, forwards links and the foreground event. No business rules.
+@main
+struct SmartHemsApp: App {
+    @StateObject private var model: ScreenModel
+    @Environment(\.scenePhase) private var scenePhase
+    private let phone: ApplePhone
+
+    init() {
+        initLogging(filter: "info") // os_log, subsystem jp.co.panasonic.smarthems
+        let phone = ApplePhone()
+        self.phone = phone
+        let support = FileManager.default.urls(for: .applicationSupportDirectory, in: .userDomainMask)[0]
+        try? FileManager.default.createDirectory(at: support, withIntermediateDirectories: true)
+        let documents = FileManager.default.urls(for: .documentDirectory, in: .userDomainMask)[0]
+        let config = Config(
+            issuer: "https://club.panasonic.example/oidc",
+            clientId: "smarthems-app",
+            redirectUri: "jp.co.panasonic.smarthems:/oauth2redirect",
+            cloudBaseUrl: "https://smarthems.panasonic.example/api/v1",
+            databasePath: support.appendingPathComponent("smarthems.db").path,
+            language: Locale.current.language.languageCode == .japanese ? .japanese : .english,
+            appVersion: Bundle.main.infoDictionary?["CFBundleShortVersionString"] as? String ?? "0",
+            // Where the old app kept its Panasonic ID and スマートHEMSクラブ data.
+            oldIdPaths: [documents.appendingPathComponent("hems_club.sqlite").path]
+        )
+        // Secrets go to the Keychain through the core's own store (Apple "protected data" keychain).
+        let core = try! SmartHems(config: config, platform: phone, secureStore: try! keychainSecureStore(service: "jp.co.panasonic.smarthems"))
+        phone.core = core
+        _model = StateObject(wrappedValue: ScreenModel(core: core))
+        Task { _ = await core.start() }
+    }
+
+    var body: some Scene {
+        WindowGroup {
+            ScreenView(model: model)
+                // Universal links (the AiSEG2's 2D code) and the login redirect; the core validates them.
+                .onOpenURL { url in Task { _ = await model.core.openUrl(url: url.absoluteString) } }
+                .onContinueUserActivity(NSUserActivityTypeBrowsingWeb) { activity in
+                    guard let url = activity.webpageURL else { return }
+                    Task { _ = await model.core.openUrl(url: url.absoluteString) }
+                }
+        }
+        .onChange(of: scenePhase) { phase in
+            if phase == .active { Task { _ = await model.core.appForegrounded() } }
+        }
+    }
+}

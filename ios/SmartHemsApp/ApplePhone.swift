@@ -22,12 +22,18 @@ final class ApplePhone: NSObject, Platform, ASWebAuthenticationPresentationConte
         }
     }
 
-    func openGoogleHome() {
+    /// Google Home at `link` (its linking page for this service, a universal link), else the app,
+    /// else the App Store.
+    func openGoogleHome(link: String) {
         DispatchQueue.main.async {
             let app = URL(string: "googlehome://")!
             let store = URL(string: "https://apps.apple.com/app/google-home/id680819774")!
-            UIApplication.shared.open(app, options: [:]) { opened in
-                if !opened { UIApplication.shared.open(store) }
+            guard let deepLink = URL(string: link) else { return }
+            UIApplication.shared.open(deepLink, options: [.universalLinksOnly: true]) { opened in
+                if opened { return }
+                UIApplication.shared.open(app, options: [:]) { opened in
+                    if !opened { UIApplication.shared.open(store) }
+                }
             }
         }
     }

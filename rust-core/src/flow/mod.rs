@@ -118,6 +118,8 @@ pub struct State {
     pub speaker: Option<SpeakerDraft>,
     /// The nickname registered with the speaker service, once registration is done.
     pub speaker_nickname: Option<String>,
+    /// Whether Google Home held the link when last checked (unlinking there shows up here).
+    pub speaker_linked: Option<bool>,
     /// Screens to go back to when help is closed or an update has been made, innermost last.
     pub return_to: Vec<Screen>,
 }
@@ -134,6 +136,7 @@ impl Default for State {
             legacy_speaker_user: false,
             speaker: None,
             speaker_nickname: None,
+            speaker_linked: None,
             return_to: Vec::new(),
         }
     }
@@ -339,6 +342,7 @@ fn home(state: &State) -> Screen {
     Screen::Home {
         display_name: state.account.as_ref().map(|a| a.display_name.clone()).unwrap_or_default(),
         speaker_nickname: state.speaker_nickname.clone(),
+        speaker_linked: state.speaker_linked,
     }
 }
 
@@ -346,8 +350,12 @@ fn home(state: &State) -> Screen {
 fn resume(next: State) -> (State, Vec<Effect>) {
     match running(&next) {
         Some(activity) => start(next, activity),
-        // Home refreshes quietly so a revised terms version is noticed (step 4 again).
-        None if matches!(next.screen, Screen::Home { .. }) => (next, vec![Effect::CheckTerms]),
+        // Home refreshes quietly: a revised terms version (step 4 again), and whether Google
+        // Home still holds the link (the user may have unlinked there).
+        None if matches!(next.screen, Screen::Home { .. }) => {
+            let link = next.speaker_nickname.is_some().then_some(Effect::CheckLink);
+            (next, [Effect::CheckTerms].into_iter().chain(link).collect())
+        }
         // Killed while the user was in Google Home: coming back is the moment to check.
         None if next.screen == Screen::WaitingForGoogleHome => start(next, Activity::CheckingLink),
         None => (next, vec![]),
@@ -520,6 +528,11 @@ fn transition(state: &State, event: Event) -> (State, Vec<Effect>) {
             (next, vec![])
         }
         Event::LinkChecked { linked } => {
+            next.speaker_linked = Some(linked);
+            if matches!(state.screen, Screen::Home { .. }) {
+                next.screen = home(&next);
+                return (next, vec![]);
+            }
             if linked {
                 next.speaker = None;
                 next.screen = Screen::SpeakerDone;

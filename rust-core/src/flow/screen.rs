@@ -47,7 +47,7 @@ pub enum Screen {
     /// A consent was declined: the registration was stopped.
     SpeakerCancelled,
     /// Step 6-A: the app's home.
-    Home { display_name: String, speaker_nickname: Option<String> },
+    Home { display_name: String, speaker_nickname: Option<String>, speaker_linked: Option<bool> },
     /// An old Panasonic ID session is on the phone: explain the change to CLUB Panasonic ID.
     Migration,
     /// Step 1: the app or the AiSEG2 firmware must be updated first.
@@ -271,7 +271,7 @@ pub fn view(state: &State, lang: Language) -> ScreenView {
                 button("いいえ", "No", Action::SkipSpeaker, false),
             ],
         ),
-        Screen::Home { display_name, speaker_nickname } => {
+        Screen::Home { display_name, speaker_nickname, speaker_linked } => {
             let mut body = vec![if display_name.is_empty() {
                 t("スマートHEMSサービスをご利用いただけます。", "The Smart HEMS Service is ready.")
             } else {
@@ -282,10 +282,19 @@ pub fn view(state: &State, lang: Language) -> ScreenView {
             }];
             let mut buttons = Vec::new();
             match speaker_nickname {
-                Some(nickname) => body.push(lang.pick(
-                    &format!("スマートスピーカー連携サービス：登録済み（ニックネーム「{nickname}」）"),
-                    &format!("Smart speaker service: registered (nickname \"{nickname}\")"),
-                )),
+                Some(nickname) => {
+                    body.push(lang.pick(
+                        &format!("スマートスピーカー連携サービス：登録済み（ニックネーム「{nickname}」）"),
+                        &format!("Smart speaker service: registered (nickname \"{nickname}\")"),
+                    ));
+                    if *speaker_linked == Some(false) {
+                        body.push(t(
+                            "Google Homeとのアカウントのリンクが解除されています。音声で操作するには、もう一度連携してください。",
+                            "Google Home is no longer linked. Link it again to control devices by voice.",
+                        ));
+                        buttons.push(button("Google Homeと連携し直す", "Link Google Home again", Action::OpenGoogleHome, true));
+                    }
+                }
                 None => buttons.push(button(
                     "スマートスピーカー連携サービスを登録する",
                     "Register for the smart speaker service",

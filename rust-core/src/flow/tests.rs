@@ -27,7 +27,7 @@ fn busy(activity: Activity) -> Screen {
 #[test]
 fn each_transition() {
     let app_terms = Screen::AppTerms { terms: terms("2"), revised: false };
-    let home = Screen::Home { display_name: "太郎".into(), speaker_nickname: None };
+    let home = Screen::Home { display_name: "太郎".into(), speaker_nickname: None, speaker_linked: None };
     let answered = |screen: Screen| State { speaker_prompt_answered: true, ..on(screen) };
     let url = || IncomingUrl("jp.co.panasonic.smarthems:/oauth2redirect?code=c&state=s".into());
 
@@ -219,7 +219,7 @@ fn each_speaker_transition() {
         speaker_terms_version: "s1".into(),
         provider: SpeakerProvider::GoogleHome,
     };
-    let home = Screen::Home { display_name: "太郎".into(), speaker_nickname: None };
+    let home = Screen::Home { display_name: "太郎".into(), speaker_nickname: None, speaker_linked: None };
 
     #[rustfmt::skip]
     let cases: Vec<(&str, State, Event, Screen, Vec<Effect>)> = vec![

@@ -86,6 +86,9 @@ pub struct AppConfig {
     pub min_app_version: String,
     pub min_firmware_version: String,
     pub support: Option<Support>,
+    /// The service's agent id in Google Home (for the one-tap `ha_linking` deep link).
+    #[serde(default)]
+    pub google_home_agent_id: Option<String>,
 }
 
 #[derive(Deserialize)]

@@ -125,7 +125,9 @@ impl Runtime {
                 .await
             }
             Effect::OpenGoogleHome => {
-                self.platform.open_google_home();
+                let agent_id = self.cloud.app_config().await.ok().and_then(|c| c.google_home_agent_id);
+                // Not under any lock: the shell may call back into the core from here.
+                self.platform.open_google_home(platform::google_home_link(agent_id.as_deref()));
                 return None;
             }
             Effect::KeepCode(code) => {

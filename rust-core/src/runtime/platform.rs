@@ -9,7 +9,34 @@ pub trait Platform: Send + Sync {
     /// The browser's redirect comes back through `SmartHems::open_url`.
     fn open_login_page(&self, url: String);
 
-    /// Open the Google Home app (Android: its package, with the Play Store as fallback; iOS: its
-    /// URL scheme, with the App Store as fallback). Tell the core `app_foregrounded()` on return.
-    fn open_google_home(&self);
+    /// Open the Google Home app at `link` — its account-linking page for this service when the
+    /// cloud names the agent id — falling back to launching the app, then to its store page
+    /// (Android: package `com.google.android.apps.chromecast.app`; iOS: universal link, then
+    /// `googlehome://`). Tell the core `app_foregrounded()` on return.
+    fn open_google_home(&self, link: String);
+}
+
+/// Google Home's link for this service: straight to its account-linking page (`ha_linking`) when
+/// the agent id is known, the app's start page otherwise.
+pub fn google_home_link(agent_id: Option<&str>) -> String {
+    match agent_id {
+        Some(id) => {
+            let deeplink = format!("setup/ha_linking?agent_id={id}");
+            let encoded: String = url::form_urlencoded::byte_serialize(deeplink.as_bytes()).collect();
+            format!("https://home.google.com/home-app/?deeplink={encoded}")
+        }
+        None => "https://home.google.com/home-app/".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn one_tap_link_goes_to_this_services_linking_page() {
+        assert_eq!(
+            super::google_home_link(Some("smarthems-sim")),
+            "https://home.google.com/home-app/?deeplink=setup%2Fha_linking%3Fagent_id%3Dsmarthems-sim"
+        );
+        assert_eq!(super::google_home_link(None), "https://home.google.com/home-app/");
+    }
 }

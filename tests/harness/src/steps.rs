@@ -224,6 +224,12 @@ async fn button_shown(w: &mut QaWorld, label: String) -> Step {
     if view.buttons.iter().any(|b| b.label == label) { Ok(()) } else { Err(format!("no 「{label}」 on 「{}」", view.title)) }
 }
 
+#[then(regex = r"^「(.+)」ボタンは表示されない$")]
+async fn button_not_shown(w: &mut QaWorld, label: String) -> Step {
+    let view = w.screen()?;
+    if view.buttons.iter().any(|b| b.label == label) { Err(format!("「{}」 still shows 「{label}」", view.title)) } else { Ok(()) }
+}
+
 #[then(regex = r"^アプリはログインのコードを交換していない$")]
 async fn no_exchange(w: &mut QaWorld) -> Step {
     match w.sim()?.token_exchanges() {

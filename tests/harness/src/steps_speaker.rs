@@ -82,6 +82,13 @@ async fn google_home_opened(w: &mut QaWorld) -> Step {
     }
 }
 
+#[then(regex = r"^Google Homeアプリがこのサービスの連携画面で開く$")]
+async fn google_home_opened_on_linking(w: &mut QaWorld) -> Step {
+    google_home_opened(w).await?;
+    let link = w.phone.google_home_links.lock().unwrap().last().cloned().unwrap_or_default();
+    if link.contains("deeplink=setup%2Fha_linking%3Fagent_id%3Dsmarthems-sim") { Ok(()) } else { Err(format!("Google Home was opened with {link}")) }
+}
+
 #[when(regex = r"^Google Homeアプリから(?:スマートHEMSサービス)?アプリに戻る$")]
 async fn back_to_app(w: &mut QaWorld) -> Step {
     crate::report::note("アプリに戻る（フォアグラウンド）");

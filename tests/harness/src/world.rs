@@ -26,13 +26,16 @@ pub enum Parties {
 pub struct Phone {
     pub opened: Mutex<Vec<String>>,
     pub google_home_opened: std::sync::atomic::AtomicU32,
+    /// The links the app opened Google Home with.
+    pub google_home_links: Mutex<Vec<String>>,
 }
 
 impl Platform for Phone {
     fn open_login_page(&self, url: String) {
         self.opened.lock().unwrap().push(url);
     }
-    fn open_google_home(&self) {
+    fn open_google_home(&self, link: String) {
+        self.google_home_links.lock().unwrap().push(link);
         self.google_home_opened.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 }

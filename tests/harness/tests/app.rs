@@ -14,7 +14,7 @@ impl Platform for Opened {
     fn open_login_page(&self, url: String) {
         self.0.lock().unwrap().push(url);
     }
-    fn open_google_home(&self) {}
+    fn open_google_home(&self, _link: String) {}
 }
 
 #[derive(Default)]

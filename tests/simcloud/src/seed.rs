@@ -35,6 +35,7 @@ pub(crate) fn app_config() -> Value {
     json!({
         "min_app_version": "3.0.0",
         "min_firmware_version": "2.80",
+        "google_home_agent_id": "smarthems-sim",
         "support": {
             "lines": [
                 {

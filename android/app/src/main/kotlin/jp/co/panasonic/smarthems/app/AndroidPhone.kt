@@ -15,10 +15,20 @@ class AndroidPhone(private val context: Context) : Platform {
         tab.launchUrl(context, Uri.parse(url))
     }
 
-    override fun openGoogleHome() {
-        val googleHome = context.packageManager.getLaunchIntentForPackage(GOOGLE_HOME)
+    /** Google Home at [link] (its linking page for this service), else the app, else its store page. */
+    override fun openGoogleHome(link: String) {
+        val deepLink = Intent(Intent.ACTION_VIEW, Uri.parse(link)).setPackage(GOOGLE_HOME)
+        val launch = context.packageManager.getLaunchIntentForPackage(GOOGLE_HOME)
         try {
-            context.startActivity((googleHome ?: throw ActivityNotFoundException()).addFlags(Intent.FLAG_ACTIVITY_NEW_TASK))
+            context.startActivity(deepLink.addFlags(Intent.FLAG_ACTIVITY_NEW_TASK))
+        } catch (noDeepLink: ActivityNotFoundException) {
+            openInstalledOrStore(launch)
+        }
+    }
+
+    private fun openInstalledOrStore(launch: Intent?) {
+        try {
+            context.startActivity((launch ?: throw ActivityNotFoundException()).addFlags(Intent.FLAG_ACTIVITY_NEW_TASK))
         } catch (notInstalled: ActivityNotFoundException) {
             val store = Intent(Intent.ACTION_VIEW, Uri.parse("market://details?id=$GOOGLE_HOME"))
             try {

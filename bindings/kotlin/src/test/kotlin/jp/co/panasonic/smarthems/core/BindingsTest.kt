@@ -73,7 +73,9 @@ class Phone : Platform {
     override fun openLoginPage(url: String) {
         opened += url
     }
-    override fun openGoogleHome() {
+    val googleHomeLinks = CopyOnWriteArrayList<String>()
+    override fun openGoogleHome(link: String) {
+        googleHomeLinks += link
         googleHomeOpened.incrementAndGet()
     }
 }
@@ -214,6 +216,7 @@ class BindingsTest {
             assertEquals("Google Home と連携", app.press("登録").title)
             assertEquals("Google Homeで連携しています", app.press("Google Home 起動").title)
             assertEquals(1, phone.googleHomeOpened.get())
+            assertTrue(phone.googleHomeLinks.last().contains("ha_linking%3Fagent_id%3Dsmarthems-sim"), phone.googleHomeLinks.last())
             assertTrue(sim.post("/google/link", """{"email":"$EMAIL","password":"$PASSWORD"}""").contains("Finished"))
             assertEquals("連携が完了しました", app.appForegrounded().title)
             val said = sim.post("/google/say", """{"email":"$EMAIL","utterance":"OK Google、リビングのエアコンを冷房にして"}""")

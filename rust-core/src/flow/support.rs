@@ -89,7 +89,7 @@ pub fn is_open(line: &SupportLine, holidays: &[String], now: &JapanTime) -> bool
         SupportDays::Weekdays => now.weekday < 5,
         SupportDays::EveryDay => true,
     };
-    let holiday = holidays.iter().any(|h| *h == now.date);
+    let holiday = holidays.contains(&now.date);
     let (Some(opens), Some(closes)) = (minutes(&line.opens), minutes(&line.closes)) else { return false };
     day_ok && !(holiday && line.closed_on_holidays) && (opens..closes).contains(&now.minute)
 }

@@ -219,7 +219,7 @@ impl Runtime {
             return None;
         }
         let firmware = self.authorized(|token| async move { Ok(self.cloud.firmware_version(&token).await?) }).await.ok()?;
-        support::is_below(&firmware, &config.min_firmware_version).then(|| UpdateNeed {
+        support::is_below(&firmware, &config.min_firmware_version).then_some(UpdateNeed {
             target: UpdateTarget::Firmware,
             installed: firmware,
             required: config.min_firmware_version,

@@ -157,6 +157,17 @@ fn link_labelled(html: &str, label: &str) -> Option<String> {
     })
 }
 
+/// Notes in the report what the browser shows.
+pub fn report_page(page: &Visit) {
+    match page {
+        Visit::LoginPage { html, .. } => {
+            let title = html.split("<title>").nth(1).and_then(|t| t.split("</title>").next()).unwrap_or("?");
+            crate::report::note(&format!("ブラウザ: 「{title}」ページ"));
+        }
+        Visit::Redirect(_) => crate::report::note("ブラウザ: ログイン画面を表示せずにアプリに戻る"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,16 +180,5 @@ mod tests {
         assert_eq!(hidden_inputs(html), vec![("interaction".to_owned(), "i1".to_owned())]);
         assert_eq!(link_labelled(html, "キャンセル").as_deref(), Some("/oidc/cancel?interaction=i1&a=b"));
         assert_eq!(text_of("<p>メール<b>アドレス</b></p>"), "メール アドレス");
-    }
-}
-
-/// Notes in the report what the browser shows.
-pub fn report_page(page: &Visit) {
-    match page {
-        Visit::LoginPage { html, .. } => {
-            let title = html.split("<title>").nth(1).and_then(|t| t.split("</title>").next()).unwrap_or("?");
-            crate::report::note(&format!("ブラウザ: 「{title}」ページ"));
-        }
-        Visit::Redirect(_) => crate::report::note("ブラウザ: ログイン画面を表示せずにアプリに戻る"),
     }
 }

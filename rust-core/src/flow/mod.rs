@@ -67,6 +67,8 @@ pub struct SpeakerDraft {
     pub selection: Selection,
     pub provider: Option<SpeakerProvider>,
     pub speaker_terms_version: Option<String>,
+    /// The room of each device, suggested from its name and editable (device id → room).
+    pub rooms: std::collections::BTreeMap<String, String>,
 }
 
 /// What the cloud needs to register the speaker service (step 17's 「登録」).
@@ -74,6 +76,8 @@ pub struct SpeakerDraft {
 pub struct Registration {
     pub nickname: String,
     pub device_ids: Vec<String>,
+    /// The room of each chosen device that has one (Google's `roomHint`).
+    pub rooms: std::collections::BTreeMap<String, String>,
     pub privacy_version: String,
     pub speaker_terms_version: String,
     pub provider: SpeakerProvider,
@@ -303,6 +307,12 @@ fn registration(state: &State) -> Option<Registration> {
     Some(Registration {
         nickname: nickname::validate(&draft.nickname).ok()?,
         device_ids: draft.selection.chosen.iter().cloned().collect(),
+        rooms: draft
+            .rooms
+            .iter()
+            .filter(|(id, room)| draft.selection.chosen.contains(*id) && !room.is_empty())
+            .map(|(id, room)| (id.clone(), room.clone()))
+            .collect(),
         privacy_version: draft.privacy_version.clone()?,
         speaker_terms_version: draft.speaker_terms_version.clone()?,
         provider: draft.provider?,
@@ -449,6 +459,10 @@ fn transition(state: &State, event: Event) -> (State, Vec<Effect>) {
             let shown = view(state, Language::Japanese);
             let offered = match &action {
                 Action::EditNickname { .. } => shown.input.is_some(),
+                Action::SetRoom { id, .. } => {
+                    state.screen == Screen::DeviceSelection
+                        && state.speaker.as_ref().is_some_and(|d| d.selection.devices.iter().any(|dev| dev.id == *id))
+                }
                 _ => shown.buttons.iter().any(|b| b.action == action && b.enabled),
             };
             if !offered {
@@ -519,6 +533,12 @@ fn transition(state: &State, event: Event) -> (State, Vec<Effect>) {
             // Re-reading the AiSEG2 (the refresh link, or a device that vanished) keeps the
             // choices that still exist.
             draft.selection = draft.selection.refreshed(devices);
+            // Rooms: a name like 「子供部屋の照明」 says where the device is; the user can change it.
+            for device in &draft.selection.devices {
+                if let Some(room) = voice::room_in_name(&device.name) {
+                    draft.rooms.entry(device.id.clone()).or_insert(room);
+                }
+            }
             next.screen = Screen::DeviceSelection;
             (next, vec![])
         }
@@ -623,6 +643,16 @@ fn tap(mut next: State, action: Action) -> (State, Vec<Effect>) {
                     (next, vec![])
                 }
             }
+        }
+        Action::SetRoom { id, room } => {
+            let room = room.trim().to_owned();
+            let draft = next.speaker.get_or_insert_with(SpeakerDraft::default);
+            if room.is_empty() {
+                draft.rooms.remove(&id);
+            } else {
+                draft.rooms.insert(id, room);
+            }
+            (next, vec![])
         }
         Action::ToggleDevice { id } => {
             next.speaker.get_or_insert_with(SpeakerDraft::default).selection.toggle(&id);

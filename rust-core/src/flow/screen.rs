@@ -96,6 +96,8 @@ pub enum Action {
     EditNickname { text: String },
     SubmitNickname,
     ToggleDevice { id: String },
+    /// The room a device is in (sent to Google as `roomHint`); empty clears it.
+    SetRoom { id: String, room: String },
     ToggleCategory { category: Category },
     RefreshDevices,
     ConfirmDevices,
@@ -123,11 +125,13 @@ pub struct Button {
     pub section: Option<String>,
     /// A warning or tip shown with it (a device name that may not work by voice).
     pub hint: Option<String>,
+    /// A detail shown with it (a device's room); editable with `Action::SetRoom`.
+    pub detail: Option<String>,
 }
 
 impl Button {
     pub(crate) fn new(label: String, action: Action, primary: bool) -> Button {
-        Button { label, action, primary, enabled: true, checked: None, section: None, hint: None }
+        Button { label, action, primary, enabled: true, checked: None, section: None, hint: None, detail: None }
     }
 }
 

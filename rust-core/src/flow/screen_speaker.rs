@@ -45,7 +45,7 @@ pub(super) fn view(screen: &Screen, state: &State, lang: Language) -> ScreenView
         Screen::DeviceSelection => {
             let selection = &draft.selection;
             let chosen = selection.chosen_devices();
-            let warnings = voice::check(&chosen);
+            let warnings = voice::check(&chosen, &draft.rooms);
             let mut buttons = Vec::with_capacity(selection.devices.len() + 10);
             for (category, devices) in selection.groups() {
                 let section = category.label(lang);
@@ -55,11 +55,19 @@ pub(super) fn view(screen: &Screen, state: &State, lang: Language) -> ScreenView
                     ..Button::new(format!("{section} {}", t("全て", "All")), Action::ToggleCategory { category }, false)
                 });
                 for device in devices {
-                    let hint = warnings.get(&device.id).and_then(|w| w.first()).map(|w| voice::advice(device, *w, lang));
+                    let room = draft.rooms.get(&device.id);
+                    let hint = warnings
+                        .get(&device.id)
+                        .and_then(|w| w.first())
+                        .map(|w| voice::advice(device, *w, room.map(String::as_str), lang));
                     buttons.push(Button {
                         checked: Some(selection.chosen.contains(&device.id)),
                         section: Some(section.clone()),
                         hint,
+                        detail: Some(match room {
+                            Some(room) => lang.pick(&format!("部屋：{room}"), &format!("Room: {room}")),
+                            None => t("部屋：未設定", "Room: not set"),
+                        }),
                         ..Button::new(device.name.clone(), Action::ToggleDevice { id: device.id.clone() }, false)
                     });
                 }
@@ -88,15 +96,16 @@ pub(super) fn view(screen: &Screen, state: &State, lang: Language) -> ScreenView
         Screen::Utterances => {
             let chosen = draft.selection.chosen_devices();
             let mut body = vec![t("以下のように話しかけてください。", "Talk to your speaker like this:")];
-            for (heading, lines) in voice::examples(&chosen, lang) {
+            for (heading, lines) in voice::examples(&chosen, &draft.rooms, lang) {
                 body.push(heading);
                 body.extend(lines);
             }
             body.extend(voice::cautions(lang));
-            let warnings = voice::check(&chosen);
+            let warnings = voice::check(&chosen, &draft.rooms);
             for device in &chosen {
                 if let Some(w) = warnings.get(&device.id).and_then(|w| w.first()) {
-                    body.push(format!("⚠ {}", voice::advice(device, *w, lang)));
+                    let room = draft.rooms.get(&device.id).map(String::as_str);
+                    body.push(format!("⚠ {}", voice::advice(device, *w, room, lang)));
                 }
             }
             (t("発話例", "Example commands"), body, vec![button("登録", "Register", Action::Register, true)])

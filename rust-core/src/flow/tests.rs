@@ -215,6 +215,7 @@ fn each_speaker_transition() {
     let registration = Registration {
         nickname: "たろう".into(),
         device_ids: vec!["ac-1".into()],
+        rooms: Default::default(),
         privacy_version: "p1".into(),
         speaker_terms_version: "s1".into(),
         provider: SpeakerProvider::GoogleHome,
@@ -398,4 +399,38 @@ fn a_2d_code_starts_flow_c_without_app_terms() {
 fn new_id_opens_registration() {
     let (opening, effects) = update(&State::default(), Event::Tap(Action::CreateId));
     assert_eq!((opening.screen, effects), (busy(Activity::OpeningRegistration), vec![Effect::OpenLogin { create: true }]));
+}
+
+#[test]
+fn rooms_are_suggested_from_names_editable_and_registered() {
+    let state = speaking(busy(Activity::LoadingDevices), SpeakerDraft { nickname: "たろう".into(), ..SpeakerDraft::default() });
+    let devices = vec![
+        Device { id: "li-3".into(), name: "子供部屋の照明".into(), category: Category::Light },
+        Device { id: "li-1".into(), name: "照明".into(), category: Category::Light },
+    ];
+    let (choosing, _) = update(&state, Event::DevicesLoaded(devices));
+    let rooms = &choosing.speaker.as_ref().unwrap().rooms;
+    assert_eq!(rooms.get("li-3").map(String::as_str), Some("子供部屋"), "suggested from the name");
+    assert_eq!(rooms.get("li-1"), None);
+    let (set, _) = update(&choosing, Event::Tap(Action::SetRoom { id: "li-1".into(), room: " 寝室 ".into() }));
+    let (set, _) = update(&set, Event::Tap(Action::SetRoom { id: "nope".into(), room: "x".into() }));
+    let shown = view(&set, Language::Japanese);
+    assert!(shown.buttons.iter().any(|b| b.label == "照明" && b.detail.as_deref() == Some("部屋：寝室")));
+    let (both, _) = update(&set, Event::Tap(Action::ToggleCategory { category: Category::Light }));
+    let draft = both.speaker.clone().unwrap();
+    assert!(!draft.rooms.contains_key("nope"), "a room for a device that is not listed is refused");
+    let complete = State {
+        speaker: Some(SpeakerDraft {
+            privacy_version: Some("p".into()),
+            speaker_terms_version: Some("s".into()),
+            provider: Some(SpeakerProvider::GoogleHome),
+            ..draft
+        }),
+        ..both
+    };
+    let (_, effects) = update(&State { screen: Screen::Utterances, ..complete.clone() }, Event::Tap(Action::Register));
+    let Some(Effect::Register(registration)) = effects.first() else { panic!("{effects:?}") };
+    assert_eq!(registration.rooms.get("li-1").map(String::as_str), Some("寝室"));
+    let examples = view(&State { screen: Screen::Utterances, ..complete }, Language::Japanese).body;
+    assert!(examples.iter().any(|l| l.contains("子供部屋の照明をつけて")), "{examples:?}");
 }

@@ -5,7 +5,7 @@
 //! half-width kana), hiragana folded into katakana, spaces removed — so 「しょうめい」 and
 //! 「ショウメイ」, 「ｴｱｺﾝ」 and 「エアコン」 are the same name to the check, as they are to the ear.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
@@ -26,6 +26,26 @@ pub enum NameWarning {
     SharedName,
     /// Just the category's word (「照明」) while several devices of that category are chosen.
     GenericName,
+    /// Longer than the 60 characters Google keeps of a name.
+    TooLong,
+}
+
+/// The longest name Google Home keeps (SYNC cuts names there).
+pub const MAX_NAME_CHARS: usize = 60;
+
+/// The room a name already says: 「子供部屋の照明」 → 「子供部屋」.
+pub fn room_in_name(name: &str) -> Option<String> {
+    let (room, rest) = name.split_once('の')?;
+    (!room.trim().is_empty() && !rest.trim().is_empty()).then(|| room.trim().to_owned())
+}
+
+/// What a person says to name the device: its name, with the room in front when the name does
+/// not already say it (Google resolves 「寝室の照明」 through the room hint).
+pub fn spoken_name(device: &Device, rooms: &BTreeMap<String, String>) -> String {
+    match rooms.get(&device.id) {
+        Some(room) if room_in_name(&device.name).is_none() => format!("{room}の{}", device.name),
+        _ => device.name.clone(),
+    }
 }
 
 /// The form names are compared in.
@@ -53,23 +73,28 @@ fn ending(name: &str) -> Option<NameWarning> {
     }
 }
 
-/// Warnings for each chosen device, by id; devices without a warning are left out.
-pub fn check(chosen: &[&Device]) -> HashMap<String, Vec<NameWarning>> {
-    let mut same_name: HashMap<String, usize> = HashMap::new();
-    let mut per_category: HashMap<Category, usize> = HashMap::new();
+/// Warnings for each chosen device, by id; devices without a warning are left out. Devices in
+/// different rooms may share a name: the room tells them apart (「寝室の照明」「居間の照明」).
+pub fn check(chosen: &[&Device], rooms: &BTreeMap<String, String>) -> HashMap<String, Vec<NameWarning>> {
+    let room_of = |d: &Device| rooms.get(&d.id).map(|r| normalise(r)).unwrap_or_default();
+    let mut same_name: HashMap<(String, String), usize> = HashMap::new();
+    let mut per_category: HashMap<(Category, String), usize> = HashMap::new();
     for d in chosen {
-        *same_name.entry(normalise(&d.name)).or_default() += 1;
-        *per_category.entry(d.category).or_default() += 1;
+        *same_name.entry((room_of(d), normalise(&d.name))).or_default() += 1;
+        *per_category.entry((d.category, room_of(d))).or_default() += 1;
     }
     let mut out = HashMap::new();
     for d in chosen {
         let mut warnings: Vec<NameWarning> = ending(&d.name).into_iter().collect();
         let name = normalise(&d.name);
-        if same_name[&name] > 1 {
+        if same_name[&(room_of(d), name.clone())] > 1 {
             warnings.push(NameWarning::SharedName);
         }
-        if name == normalise(&d.category.label(Language::Japanese)) && per_category[&d.category] > 1 {
+        if name == normalise(&d.category.label(Language::Japanese)) && per_category[&(d.category, room_of(d))] > 1 {
             warnings.push(NameWarning::GenericName);
+        }
+        if d.name.chars().count() > MAX_NAME_CHARS {
+            warnings.push(NameWarning::TooLong);
         }
         if !warnings.is_empty() {
             out.insert(d.id.clone(), warnings);
@@ -90,10 +115,10 @@ fn spelled(digit: char) -> Option<&'static str> {
 }
 
 /// What to tell the user about a name, with a better one to give the device on the AiSEG2.
-pub fn advice(device: &Device, warning: NameWarning, lang: Language) -> String {
+pub fn advice(device: &Device, warning: NameWarning, room: Option<&str>, lang: Language) -> String {
     let name = &device.name;
     let base = stem(name);
-    let room = format!("子供部屋の{base}");
+    let room = format!("{}の{base}", room.unwrap_or("子供部屋"));
     match warning {
         NameWarning::EndsWithDigit => {
             let normal: String = name.nfkc().collect();
@@ -120,6 +145,10 @@ pub fn advice(device: &Device, warning: NameWarning, lang: Language) -> String {
         NameWarning::GenericName => lang.pick(
             &format!("{}を複数登録する場合、「{name}」という名前では正しく動作しない場合があります。「{room}」のように部屋名を付けてください。", device.category.label(Language::Japanese)),
             &format!("With several {} chosen, a device called \"{name}\" may not work. Add the room, like \"{room}\".", device.category.label(Language::English).to_lowercase()),
+        ),
+        NameWarning::TooLong => lang.pick(
+            &format!("「{name}」は{MAX_NAME_CHARS}文字を超えるため、Google Homeでは途中で切られます。AiSEG2で短い名前に変えてください。"),
+            &format!("\"{name}\" is longer than {MAX_NAME_CHARS} characters; Google Home cuts it. Give it a shorter name on the AiSEG2."),
         ),
     }
 }
@@ -157,8 +186,8 @@ fn templates(category: Category) -> &'static [&'static str] {
 
 /// Example utterances, per category: 【照明】 then 「OK Google、子供部屋の照明をつけて」 …, using the
 /// first chosen device of each category whose name works by voice (or the first one at all).
-pub fn examples(chosen: &[&Device], lang: Language) -> Vec<(String, Vec<String>)> {
-    let warned = check(chosen);
+pub fn examples(chosen: &[&Device], rooms: &BTreeMap<String, String>, lang: Language) -> Vec<(String, Vec<String>)> {
+    let warned = check(chosen, rooms);
     let mut by_category: Vec<(Category, &Device)> = Vec::new();
     for d in chosen {
         match by_category.iter_mut().find(|(c, _)| *c == d.category) {
@@ -172,7 +201,7 @@ pub fn examples(chosen: &[&Device], lang: Language) -> Vec<(String, Vec<String>)
         .map(|(category, device)| {
             let lines = templates(category)
                 .iter()
-                .map(|t| format!("「OK Google、{}」", t.replace("{}", &device.name)))
+                .map(|t| format!("「OK Google、{}」", t.replace("{}", &spoken_name(device, rooms))))
                 .collect();
             (lang.pick(&format!("【{}】", category.label(Language::Japanese)), &format!("[{}]", category.label(Language::English))), lines)
         })
@@ -201,7 +230,7 @@ mod tests {
             d("9", "照明１２", Category::Light),
         ];
         let chosen: Vec<&Device> = devices.iter().collect();
-        let got = check(&chosen);
+        let got = check(&chosen, &BTreeMap::new());
         use NameWarning::*;
         for (id, expected) in [
             ("1", vec![EndsWithDigit]),
@@ -218,24 +247,34 @@ mod tests {
         }
 
         let twins = [d("a", "照明", Category::Light), d("b", "照明", Category::Light)];
-        let got = check(&twins.iter().collect::<Vec<_>>());
+        let got = check(&twins.iter().collect::<Vec<_>>(), &BTreeMap::new());
         assert_eq!(got["a"], vec![SharedName, GenericName]);
 
         let kana = [d("a", "リビングのシャッター", Category::Shutter), d("b", "りびんぐのしゃったー", Category::Shutter)];
-        assert_eq!(check(&kana.iter().collect::<Vec<_>>())["b"], vec![SharedName], "kana forms are folded");
+        assert_eq!(check(&kana.iter().collect::<Vec<_>>(), &BTreeMap::new())["b"], vec![SharedName], "kana forms are folded");
 
         let alone = [d("a", "照明", Category::Light)];
-        assert!(check(&alone.iter().collect::<Vec<_>>()).is_empty(), "one light may be called 照明");
+        assert!(check(&alone.iter().collect::<Vec<_>>(), &BTreeMap::new()).is_empty(), "one light may be called 照明");
+
+        // Two 「照明」 in different rooms are told apart by the room.
+        let rooms: BTreeMap<String, String> = [("a".into(), "寝室".into()), ("b".into(), "居間".into())].into();
+        assert!(check(&twins.iter().collect::<Vec<_>>(), &rooms).is_empty());
+
+        let long = [d("l", &"照".repeat(61), Category::Light)];
+        assert_eq!(check(&long.iter().collect::<Vec<_>>(), &BTreeMap::new())["l"], vec![TooLong]);
     }
 
     #[test]
     fn advice_suggests_a_better_name() {
         let light = d("1", "照明1", Category::Light);
-        let text = advice(&light, NameWarning::EndsWithDigit, Language::Japanese);
+        let text = advice(&light, NameWarning::EndsWithDigit, None, Language::Japanese);
         assert!(text.contains("「照明いち」") && text.contains("「子供部屋の照明」"), "{text}");
         let ac = d("2", "エアコンＡ", Category::AirConditioner);
-        assert!(advice(&ac, NameWarning::EndsWithLatin, Language::Japanese).contains("「子供部屋のエアコン」"));
-        assert!(advice(&ac, NameWarning::EndsWithLatin, Language::English).contains("Latin letter"));
+        assert!(advice(&ac, NameWarning::EndsWithLatin, None, Language::Japanese).contains("「子供部屋のエアコン」"));
+        assert!(advice(&ac, NameWarning::EndsWithLatin, Some("寝室"), Language::Japanese).contains("「寝室のエアコン」"), "the room is used");
+        assert!(advice(&ac, NameWarning::EndsWithLatin, None, Language::English).contains("Latin letter"));
+        assert_eq!(room_in_name("子供部屋の照明").as_deref(), Some("子供部屋"));
+        assert_eq!(room_in_name("照明"), None);
     }
 
     #[test]
@@ -246,7 +285,7 @@ mod tests {
             d("3", "リビングのエアコン", Category::AirConditioner),
             d("4", "キッチンのレンジフード", Category::RangeHood),
         ];
-        let got = examples(&devices.iter().collect::<Vec<_>>(), Language::Japanese);
+        let got = examples(&devices.iter().collect::<Vec<_>>(), &BTreeMap::new(), Language::Japanese);
         assert_eq!(got[0], ("【照明】".to_owned(), vec!["「OK Google、子供部屋の照明をつけて」".to_owned(), "「OK Google、子供部屋の照明を消して」".to_owned()]));
         assert_eq!(got[1].1[0], "「OK Google、リビングのエアコンを冷房にして」");
         assert_eq!(got[1].1[2], "「OK Google、リビングのエアコンの設定モードは？」");

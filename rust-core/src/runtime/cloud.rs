@@ -203,6 +203,7 @@ impl Cloud {
         let body = serde_json::json!({
             "nickname": r.nickname,
             "device_ids": r.device_ids,
+            "rooms": r.rooms,
             "privacy_version": r.privacy_version,
             "speaker_terms_version": r.speaker_terms_version,
             "provider": provider,

@@ -212,3 +212,51 @@ async fn legacy(w: &mut QaWorld) -> Step {
     w.sim()?.set_legacy_speaker_user(&w.email, true);
     Ok(())
 }
+
+// ── Rooms (sent to Google as roomHint) ──────────────────────────────────────────────────
+
+async fn set_room_of(w: &mut QaWorld, n: usize, label: &str, room: String) -> Step {
+    let view = w.screen()?;
+    let Some(Action::ToggleDevice { id }) =
+        view.buttons.iter().filter(|b| b.label == label).nth(n.saturating_sub(1)).map(|b| b.action.clone())
+    else {
+        return Err(format!("no device 「{label}」 on 「{}」", view.title));
+    };
+    crate::report::note(&format!("「{label}」の部屋を「{room}」にする"));
+    w.app()?.tap(Action::SetRoom { id, room }).await;
+    w.after_step().await
+}
+
+#[when(regex = r"^「(.+)」の部屋を「(.*)」にする$")]
+async fn set_room(w: &mut QaWorld, label: String, room: String) -> Step {
+    set_room_of(w, 1, &label, room).await
+}
+
+#[when(regex = r"^(\d+)つ目の「(.+)」の部屋を「(.*)」にする$")]
+async fn set_room_nth(w: &mut QaWorld, n: usize, label: String, room: String) -> Step {
+    set_room_of(w, n, &label, room).await
+}
+
+#[then(regex = r"^「(.+)」の部屋は「(.+)」と表示される$")]
+async fn room_shown(w: &mut QaWorld, label: String, room: String) -> Step {
+    let view = w.screen()?;
+    let button = view.buttons.iter().find(|b| b.label == label).ok_or(format!("no 「{label}」"))?;
+    match &button.detail {
+        Some(d) if d.contains(&room) => Ok(()),
+        other => Err(format!("「{label}」 shows {other:?}")),
+    }
+}
+
+#[then(regex = r"^Google Homeに部屋「(.+)」の機器が(\d+)台同期されている$")]
+async fn synced_in_room(w: &mut QaWorld, room: String, n: usize) -> Step {
+    let got = w.sim()?.google_synced_devices(&w.email).iter().filter(|d| d.room_hint.as_deref() == Some(room.as_str())).count();
+    if got == n { Ok(()) } else { Err(format!("{got} device(s) with roomHint {room}")) }
+}
+
+#[then(regex = r"^AiSEG2の(\d+)つ目の「(.+)」が「(.+)」になっている$")]
+async fn nth_device_state(w: &mut QaWorld, n: usize, name: String, expected: String) -> Step {
+    let sim = w.sim()?;
+    let device = sim.aiseg_devices(&w.email).into_iter().filter(|d| d.name == name).nth(n.saturating_sub(1)).ok_or(format!("no {n}つ目の「{name}」"))?;
+    let described = crate::describe_state(&sim.device_state(&w.email, &device.id).ok_or("no state")?);
+    if described.contains(&expected) { Ok(()) } else { Err(format!("{n}つ目の「{name}」 is {described}")) }
+}

@@ -169,7 +169,9 @@ pub(crate) async fn say(cloud: &Arc<Cloud>, email: &str, utterance: &str) -> Res
     // are ambiguous to the assistant too.
     let mut best: Option<(usize, Vec<&SyncedDevice>)> = None;
     for d in &devices {
-        for name in std::iter::once(&d.name).chain(&d.nicknames).filter(|n| speakable(n)) {
+        // The assistant also knows a device by its room: 「寝室の照明」 for 「照明」 in 寝室.
+        let in_room = d.room_hint.as_ref().map(|room| format!("{room}の{}", d.name));
+        for name in std::iter::once(&d.name).chain(&d.nicknames).chain(in_room.as_ref()).filter(|n| speakable(n)) {
             let n = normalise(name);
             if said.starts_with(&n) {
                 match &mut best {

@@ -50,6 +50,9 @@ pub struct Registration {
     pub registration_id: String,
     pub nickname: String,
     pub device_ids: Vec<String>,
+    /// Device id → room, sent to Google as `roomHint`.
+    #[serde(default)]
+    pub rooms: std::collections::BTreeMap<String, String>,
     pub privacy_version: String,
     pub speaker_terms_version: String,
 }
@@ -63,6 +66,8 @@ pub struct SyncedDevice {
     pub traits: Vec<String>,
     pub name: String,
     pub nicknames: Vec<String>,
+    #[serde(rename = "roomHint", default)]
+    pub room_hint: Option<String>,
 }
 
 struct Home {
@@ -303,6 +308,7 @@ impl SpeakerWorld {
                     // Google cuts names at 60 characters.
                     name: d.name.chars().take(60).collect(),
                     nicknames: vec![],
+                    room_hint: registration.rooms.get(&d.id).cloned(),
                 }
             })
             .collect()
@@ -384,6 +390,8 @@ async fn claim(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject, JsonB
 struct RegistrationBody {
     nickname: String,
     device_ids: Vec<String>,
+    #[serde(default)]
+    rooms: std::collections::BTreeMap<String, String>,
     privacy_version: String,
     speaker_terms_version: String,
     provider: String,
@@ -415,7 +423,10 @@ async fn register(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject, Js
     let mut device_ids = body.device_ids;
     device_ids.sort();
     let same = speaker.registrations.get(&key(&email)).is_some_and(|r| {
-        r.nickname == body.nickname.trim() && r.device_ids == device_ids && r.privacy_version == body.privacy_version
+        r.nickname == body.nickname.trim()
+            && r.device_ids == device_ids
+            && r.rooms == body.rooms
+            && r.privacy_version == body.privacy_version
     });
     // A PUT: the same registration again (a retry after a lost answer) creates nothing new.
     if !same {
@@ -424,6 +435,7 @@ async fn register(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject, Js
             registration_id: random_token(),
             nickname: body.nickname.trim().to_owned(),
             device_ids,
+            rooms: body.rooms,
             privacy_version: body.privacy_version,
             speaker_terms_version: body.speaker_terms_version,
         };
@@ -474,6 +486,7 @@ async fn fulfillment(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject,
         Some("action.devices.SYNC") => json!({ "agentUserId": agent_user_id(&subject), "devices": speaker.sync(&email).iter().map(|d| json!({
             "id": d.id, "type": d.device_type, "traits": d.traits,
             "name": { "name": d.name, "nicknames": d.nicknames, "defaultNames": [] },
+            "roomHint": d.room_hint,
             "willReportState": false,
         })).collect::<Vec<_>>() }),
         Some("action.devices.QUERY") => {
@@ -548,6 +561,7 @@ impl SpeakerWorld {
                 traits: d["traits"].as_array().into_iter().flatten().filter_map(|t| t.as_str().map(str::to_owned)).collect(),
                 name: d["name"]["name"].as_str().unwrap_or_default().into(),
                 nicknames: d["name"]["nicknames"].as_array().into_iter().flatten().filter_map(|t| t.as_str().map(str::to_owned)).collect(),
+                room_hint: d["roomHint"].as_str().map(str::to_owned),
             })
             .collect();
         self.links.insert(key(email), GoogleLink { access_token, devices });

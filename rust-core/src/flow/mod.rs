@@ -124,6 +124,8 @@ pub struct State {
     pub speaker_nickname: Option<String>,
     /// Whether Google Home held the link when last checked (unlinking there shows up here).
     pub speaker_linked: Option<bool>,
+    /// The registration as it was last sent, to change it later from home.
+    pub registered: Option<SpeakerDraft>,
     /// Screens to go back to when help is closed or an update has been made, innermost last.
     pub return_to: Vec<Screen>,
 }
@@ -141,6 +143,7 @@ impl Default for State {
             speaker: None,
             speaker_nickname: None,
             speaker_linked: None,
+            registered: None,
             return_to: Vec::new(),
         }
     }
@@ -155,6 +158,8 @@ pub enum Notice {
     RefreshFailed,
     /// The AiSEG2's device list changed since it was shown; the list has been read again.
     DevicesChanged,
+    /// A changed registration was saved and Google Home's device list updated.
+    SpeakerUpdated,
 }
 
 /// A URL handed to the app from outside (browser redirect). Its query carries a one-time code,
@@ -544,7 +549,15 @@ fn transition(state: &State, event: Event) -> (State, Vec<Effect>) {
         }
         Event::Registered => {
             next.speaker_nickname = registration(state).map(|r| r.nickname);
-            next.screen = Screen::HandOff;
+            next.registered = next.speaker.clone();
+            if state.speaker_linked == Some(true) {
+                // A change to a linked registration: the cloud has Google re-sync; nothing to link.
+                next.speaker = None;
+                next.screen = home(&next);
+                next.notice = Some(Notice::SpeakerUpdated);
+            } else {
+                next.screen = Screen::HandOff;
+            }
             (next, vec![])
         }
         Event::LinkChecked { linked } => {
@@ -637,6 +650,8 @@ fn tap(mut next: State, action: Action) -> (State, Vec<Effect>) {
         Action::SubmitNickname => {
             let draft = next.speaker.get_or_insert_with(SpeakerDraft::default);
             match nickname::validate(&draft.nickname) {
+                // Changing a registration: the privacy policy was accepted already.
+                Ok(_) if draft.privacy_version.is_some() => start(next, Activity::LoadingDevices),
                 Ok(_) => start(next, Activity::LoadingPrivacyPolicy),
                 Err(error) => {
                     draft.nickname_error = Some(error);
@@ -664,7 +679,18 @@ fn tap(mut next: State, action: Action) -> (State, Vec<Effect>) {
         }
         Action::RefreshDevices => start(next, Activity::LoadingDevices),
         Action::ConfirmDevices => {
-            next.screen = Screen::AccountLink;
+            let draft = next.speaker.get_or_insert_with(SpeakerDraft::default);
+            // Changing a registration: the speaker and its terms were chosen already.
+            next.screen = if draft.provider.is_some() && draft.speaker_terms_version.is_some() {
+                Screen::Utterances
+            } else {
+                Screen::AccountLink
+            };
+            (next, vec![])
+        }
+        Action::EditSpeaker => {
+            next.speaker = next.registered.clone();
+            next.screen = Screen::Nickname;
             (next, vec![])
         }
         Action::ChooseSpeaker { provider } => {

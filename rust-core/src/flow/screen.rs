@@ -93,6 +93,8 @@ pub enum Action {
     RegisterSpeaker,
     SkipSpeaker,
     CancelSpeaker,
+    /// Change the nickname, devices or rooms of the registration (from home).
+    EditSpeaker,
     EditNickname { text: String },
     SubmitNickname,
     ToggleDevice { id: String },
@@ -291,6 +293,9 @@ pub fn view(state: &State, lang: Language) -> ScreenView {
                         &format!("スマートスピーカー連携サービス：登録済み（ニックネーム「{nickname}」）"),
                         &format!("Smart speaker service: registered (nickname \"{nickname}\")"),
                     ));
+                    if state.registered.is_some() {
+                        buttons.push(button("登録内容を変更する", "Change the registration", Action::EditSpeaker, false));
+                    }
                     if *speaker_linked == Some(false) {
                         body.push(t(
                             "Google Homeとのアカウントのリンクが解除されています。音声で操作するには、もう一度連携してください。",
@@ -473,6 +478,10 @@ pub(super) fn finish(
         Notice::RefreshFailed => t(
             "最新の情報を取得できませんでした。通信環境をご確認ください。",
             "Could not fetch the latest information. Please check your connection.",
+        ),
+        Notice::SpeakerUpdated => t(
+            "登録内容を更新しました。Google Homeの機器一覧にも反映されます。",
+            "The registration was updated, and Google Home's device list with it.",
         ),
         Notice::DevicesChanged => t(
             "AiSEG2に登録されている機器が変わったため、一覧を読み込み直しました。選び直してください。",

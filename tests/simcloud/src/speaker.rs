@@ -442,6 +442,15 @@ async fn register(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject, Js
         speaker.registrations.insert(key(&email), registration);
     }
     let registration = speaker.registrations[&key(&email)].clone();
+    // A changed registration of a linked account: the cloud asks Google to sync again
+    // ("Request Sync"), and Google reads the new device list.
+    if !same && speaker.links.contains_key(&key(&email)) {
+        let devices = speaker.sync(&email);
+        if let Some(link) = speaker.links.get_mut(&key(&email)) {
+            link.devices = devices;
+        }
+        tracing::info!("registration changed: Google re-synced");
+    }
     if speaker.take_lost("/api/v1/me/speaker-registration") {
         tracing::info!("registration done, answer lost on purpose");
         return wire::error(StatusCode::BAD_GATEWAY, "simulated_lost_response");

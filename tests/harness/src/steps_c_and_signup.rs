@@ -17,36 +17,36 @@ fn show_panel(view: &smarthems_simcloud::PanelView) {
 
 #[when(regex = r"^AiSEG2の画面で「(.+)」をタップする$")]
 async fn panel_tap(w: &mut QaWorld, label: String) -> Step {
-    let view = w.sim()?.panel_tap(&w.email, &label)?;
+    let view = w.sim()?.panel_tap(&w.panel_email(), &label)?;
     show_panel(&view);
     Ok(())
 }
 
 #[when(regex = r"^AiSEG2の画面で本体に表示されている機器コードを入力して「決定」をタップする$")]
 async fn panel_right_code(w: &mut QaWorld) -> Step {
-    let code = w.sim()?.aiseg_device_code(&w.email);
-    let view = w.sim()?.panel_enter_device_code(&w.email, &code);
+    let code = w.sim()?.aiseg_device_code(&w.panel_email());
+    let view = w.sim()?.panel_enter_device_code(&w.panel_email(), &code);
     show_panel(&view);
     Ok(())
 }
 
 #[when(regex = r"^AiSEG2の画面で機器コード「(.+)」を入力して「決定」をタップする$")]
 async fn panel_code(w: &mut QaWorld, code: String) -> Step {
-    let view = w.sim()?.panel_enter_device_code(&w.email, &code);
+    let view = w.sim()?.panel_enter_device_code(&w.panel_email(), &code);
     show_panel(&view);
     Ok(())
 }
 
 #[then(regex = r"^AiSEG2の画面に「(.+)」と表示される$")]
 async fn panel_says(w: &mut QaWorld, text: String) -> Step {
-    let view = w.sim()?.panel_view(&w.email);
+    let view = w.sim()?.panel_view(&w.panel_email());
     let all = format!("{} {} {}", view.title, view.message.unwrap_or_default(), view.link.unwrap_or_default());
     if all.contains(&text) { Ok(()) } else { Err(format!("the panel shows {all}")) }
 }
 
 #[when(regex = r"^スマートフォンで2次元コードを読み取る$")]
 async fn scan(w: &mut QaWorld) -> Step {
-    let link = w.sim()?.panel_view(&w.email).link.ok_or("the panel shows no 2D code")?;
+    let link = w.sim()?.panel_view(&w.panel_email()).link.ok_or("the panel shows no 2D code")?;
     w.last_code_link = Some(link.clone());
     crate::report::note("2次元コードを読み取る");
     w.hand_back(link).await.map(drop)
@@ -161,4 +161,14 @@ async fn browser_wrong_sms(w: &mut QaWorld, code: String) -> Step {
 async fn browser_skip(w: &mut QaWorld) -> Step {
     let next = w.browser.follow_link(page(w)?, "スキップ").await?;
     arrive(w, next).await
+}
+
+// ── A household: another person's phone on the same AiSEG2 ───────────────────────────────
+
+#[given(regex = r"^家族の「(.+)」が自分のスマートフォンでCLUB Panasonic ID「(.+)」（パスワード「(.+)」）を使う$")]
+#[when(regex = r"^家族の「(.+)」が自分のスマートフォンでCLUB Panasonic ID「(.+)」（パスワード「(.+)」）を使う$")]
+async fn household_member(w: &mut QaWorld, name: String, email: String, password: String) -> Step {
+    crate::report::note(&format!("ここから{name}さんのスマートフォン"));
+    w.sim()?.add_user(&email, &password, &name);
+    w.switch_phone(&email, &password).await
 }

@@ -164,8 +164,8 @@ async fn not_operated(w: &mut QaWorld) -> Step {
 #[then(regex = r"^AiSEG2の「(.+)」が「(.+)」になっている$")]
 async fn device_state(w: &mut QaWorld, name: String, expected: String) -> Step {
     let sim = w.sim()?;
-    let device = sim.aiseg_devices(&w.email).into_iter().find(|d| d.name == name).ok_or(format!("the AiSEG2 has no 「{name}」"))?;
-    let state = sim.device_state(&w.email, &device.id).ok_or("no state")?;
+    let device = sim.aiseg_devices(&w.panel_email()).into_iter().find(|d| d.name == name).ok_or(format!("the AiSEG2 has no 「{name}」"))?;
+    let state = sim.device_state(&w.panel_email(), &device.id).ok_or("no state")?;
     let described = crate::describe_state(&state);
     if described.contains(&expected) { Ok(()) } else { Err(format!("「{name}」 is {described}")) }
 }
@@ -259,4 +259,10 @@ async fn nth_device_state(w: &mut QaWorld, n: usize, name: String, expected: Str
     let device = sim.aiseg_devices(&w.email).into_iter().filter(|d| d.name == name).nth(n.saturating_sub(1)).ok_or(format!("no {n}つ目の「{name}」"))?;
     let described = crate::describe_state(&sim.device_state(&w.email, &device.id).ok_or("no state")?);
     if described.contains(&expected) { Ok(()) } else { Err(format!("{n}つ目の「{name}」 is {described}")) }
+}
+
+#[then(regex = r"^「(.+)」のスマートスピーカー連携サービスのニックネームは「(.+)」である$")]
+async fn someone_registered(w: &mut QaWorld, email: String, nickname: String) -> Step {
+    let r = w.sim()?.speaker_registration(&email).ok_or(format!("{email} has no registration"))?;
+    if r.nickname == nickname { Ok(()) } else { Err(format!("{email} is registered as 「{}」", r.nickname)) }
 }

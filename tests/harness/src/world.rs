@@ -79,6 +79,9 @@ pub struct QaWorld {
     pub page: Option<crate::browser::Visit>,
     /// The link of the last 2D code the phone read.
     pub last_code_link: Option<String>,
+    /// Whose AiSEG2 the panel steps use (the household's first member, once someone else's
+    /// phone is in use).
+    pub household_email: Option<String>,
 }
 
 impl fmt::Debug for QaWorld {
@@ -122,6 +125,7 @@ impl QaWorld {
             last_answer: None,
             page: None,
             last_code_link: None,
+            household_email: None,
         })
     }
 
@@ -152,6 +156,28 @@ impl QaWorld {
             app_version: self.app_version.clone(),
             old_id_paths: vec![self.old_id_path().to_string_lossy().into_owned()],
         }
+    }
+
+    /// Another person's phone: a fresh app, keychain and browser, with their own CLUB Panasonic ID;
+    /// the simulated cloud (and the household's AiSEG2) stays the same.
+    pub async fn switch_phone(&mut self, email: &str, password: &str) -> Result<(), String> {
+        self.household_email.get_or_insert_with(|| self.email.clone());
+        self.subscription = None;
+        self.app = None;
+        self.dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        self.secure = Arc::default();
+        self.phone = Arc::default();
+        let redirect = self.config().redirect_uri;
+        self.browser = Browser::new(&redirect);
+        self.email = email.into();
+        self.password = password.into();
+        self.google_home_seen = 0;
+        self.launch().await.map(drop)
+    }
+
+    /// The account whose AiSEG2 the panel steps touch.
+    pub fn panel_email(&self) -> String {
+        self.household_email.clone().unwrap_or_else(|| self.email.clone())
     }
 
     /// Where the old app's スマートHEMSクラブ data would be on this phone.

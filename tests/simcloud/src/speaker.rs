@@ -100,7 +100,10 @@ pub(crate) const PANEL_CODE_TTL: Duration = Duration::from_secs(600);
 pub(crate) struct SpeakerWorld {
     pub privacy: Terms,
     pub speaker_terms: Terms,
+    /// AiSEG2s by id; a household shares one.
     homes: HashMap<String, Home>,
+    /// Which AiSEG2 each account belongs to (several accounts may share one: a household).
+    members: HashMap<String, String>,
     registrations: HashMap<String, Registration>,
     registrations_made: HashMap<String, u32>,
     pub links: HashMap<String, GoogleLink>,
@@ -149,6 +152,7 @@ impl SpeakerWorld {
                 body: "2018年10月22日 制定\n2019年6月24日 改定\n2023年6月21日 改定\n\n第1条（本規約の目的）\n本規約は、AiSEG2とスマートスピーカーを連携し、AiSEG2につながる機器を音声で操作するサービスの利用条件を定めます。\n\n第2条（諸規定等）\n本サービスによる機器操作は音声でご利用ください。".into(),
             },
             homes: HashMap::new(),
+            members: HashMap::new(),
             registrations: HashMap::new(),
             registrations_made: HashMap::new(),
             links: HashMap::new(),
@@ -161,9 +165,15 @@ impl SpeakerWorld {
         world
     }
 
+    fn home_of(&self, email: &str) -> Option<&Home> {
+        self.homes.get(self.members.get(&key(email))?)
+    }
+
+    /// The account's AiSEG2, a new one if it has none yet.
     fn home(&mut self, email: &str) -> &mut Home {
         let n = self.homes.len();
-        self.homes.entry(key(email)).or_insert_with(|| Home {
+        let aiseg_id = self.members.entry(key(email)).or_insert_with(|| format!("A2-{:04}", n + 1)).clone();
+        self.homes.entry(aiseg_id).or_insert_with(|| Home {
             aiseg_id: format!("A2-{:04}", n + 1),
             device_code: format!("{:04}-{:04}-{:04}", 4711 + n, 2026, 1000 + n),
             panel: Default::default(),
@@ -175,7 +185,7 @@ impl SpeakerWorld {
     }
 
     pub fn devices(&self, email: &str) -> Vec<AisegDevice> {
-        self.homes.get(&key(email)).map(|h| h.devices.clone()).unwrap_or_default()
+        self.home_of(email).map(|h| h.devices.clone()).unwrap_or_default()
     }
 
     pub fn set_devices(&mut self, email: &str, devices: Vec<AisegDevice>) {
@@ -188,7 +198,7 @@ impl SpeakerWorld {
     }
 
     pub fn state(&self, email: &str, id: &str) -> Option<DeviceState> {
-        self.homes.get(&key(email))?.states.get(id).cloned()
+        self.home_of(email)?.states.get(id).cloned()
     }
 
     pub fn set_firmware(&mut self, email: &str, version: &str) {
@@ -283,7 +293,7 @@ impl SpeakerWorld {
 
     /// Google's view of the user's registered devices (what SYNC answers).
     fn sync(&self, email: &str) -> Vec<SyncedDevice> {
-        let (Some(home), Some(registration)) = (self.homes.get(&key(email)), self.registrations.get(&key(email))) else {
+        let (Some(home), Some(registration)) = (self.home_of(email), self.registrations.get(&key(email))) else {
             return Vec::new();
         };
         home.devices
@@ -344,7 +354,7 @@ fn email_of(cloud: &Cloud, subject: &str) -> Option<String> {
 async fn aiseg(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject) -> Response {
     let Some(email) = email_of(&cloud, &subject) else { return wire::invalid_token() };
     let world = cloud.world();
-    match world.speaker.homes.get(&key(&email)) {
+    match world.speaker.home_of(&email) {
         Some(home) => Json(json!({ "aiseg_id": home.aiseg_id, "firmware_version": home.firmware_version })).into_response(),
         None => wire::error(StatusCode::NOT_FOUND, "no_aiseg"),
     }
@@ -353,7 +363,7 @@ async fn aiseg(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject) -> Re
 async fn aiseg_devices(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject) -> Response {
     let Some(email) = email_of(&cloud, &subject) else { return wire::invalid_token() };
     let world = cloud.world();
-    let home = world.speaker.homes.get(&key(&email));
+    let home = world.speaker.home_of(&email);
     Json(json!({
         "aiseg_id": home.map(|h| h.aiseg_id.clone()),
         "devices": home.map(|h| h.devices.clone()).unwrap_or_default(),
@@ -373,13 +383,9 @@ async fn claim(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject, JsonB
     let speaker = &mut world.speaker;
     match speaker.panel_codes.remove(&claim.code) {
         Some(code) if code.expires > Instant::now() => {
-            // The AiSEG2 that showed the code is now this user's (it may have been someone else's entry).
-            let owner = speaker.homes.iter().find(|(_, h)| h.aiseg_id == code.aiseg_id).map(|(k, _)| k.clone());
-            if let Some(owner) = owner.filter(|o| *o != key(&email)) {
-                if let Some(home) = speaker.homes.remove(&owner) {
-                    speaker.homes.insert(key(&email), home);
-                }
-            }
+            // The account joins the AiSEG2 that showed the code; its other members keep it too
+            // (a household: each person registers their own nickname and links their own Google).
+            speaker.members.insert(key(&email), code.aiseg_id.clone());
             Json(json!({ "aiseg_id": code.aiseg_id })).into_response()
         }
         _ => wire::error(StatusCode::GONE, "code_expired"),
@@ -416,7 +422,7 @@ async fn register(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject, Js
     if body.provider != "google_home" {
         return wire::error(StatusCode::UNPROCESSABLE_ENTITY, "unknown_provider");
     }
-    let known: HashSet<&String> = speaker.homes.get(&key(&email)).map(|h| h.devices.iter().map(|d| &d.id).collect()).unwrap_or_default();
+    let known: HashSet<&String> = speaker.home_of(&email).map(|h| h.devices.iter().map(|d| &d.id).collect()).unwrap_or_default();
     if body.device_ids.is_empty() || body.device_ids.iter().any(|id| !known.contains(id)) {
         return wire::error(StatusCode::UNPROCESSABLE_ENTITY, "unknown_device");
     }

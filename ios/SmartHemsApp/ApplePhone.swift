@@ -38,6 +38,18 @@ final class ApplePhone: NSObject, Platform, ASWebAuthenticationPresentationConte
         }
     }
 
+    /// App Flip's answer: back to Google Home through its redirect (the core built and checked it).
+    func answerGoogle(answer: AppFlipAnswer) {
+        DispatchQueue.main.async {
+            switch answer {
+            case let .approved(redirect, _), let .declined(redirect):
+                if let url = URL(string: redirect) { UIApplication.shared.open(url) }
+            case .refused:
+                break // never send anything to a redirect that could not be trusted
+            }
+        }
+    }
+
     func presentationAnchor(for session: ASWebAuthenticationSession) -> ASPresentationAnchor {
         UIApplication.shared.connectedScenes.compactMap { ($0 as? UIWindowScene)?.keyWindow }.first ?? ASPresentationAnchor()
     }

@@ -23,6 +23,8 @@ struct SmartHemsApp: App {
             databasePath: support.appendingPathComponent("smarthems.db").path,
             language: Locale.current.language.languageCode == .japanese ? .japanese : .english,
             appVersion: Bundle.main.infoDictionary?["CFBundleShortVersionString"] as? String ?? "0",
+            appId: Bundle.main.bundleIdentifier ?? "jp.co.panasonic.smarthems",
+            googleClientId: "google-home",
             // Where the old app kept its Panasonic ID and スマートHEMSクラブ data.
             oldIdPaths: [documents.appendingPathComponent("hems_club.sqlite").path]
         )

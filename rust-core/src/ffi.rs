@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 pub use crate::flow::Language;
 use crate::flow::links::{self, Link};
-use crate::flow::{self, Action, Event, IncomingUrl, RegistrationCode, ScreenView, State};
+use crate::flow::{self, Action, AppFlipRequest, Event, IncomingUrl, RegistrationCode, ScreenView, State};
 use crate::runtime::cloud::Cloud;
 use crate::runtime::login::{Login, LoginConfig};
 pub use crate::runtime::platform::Platform;
@@ -37,6 +37,10 @@ pub struct Config {
     pub language: Language,
     /// The installed app's version, compared with the cloud's minimum (step 1).
     pub app_version: String,
+    /// This app's id (bundle id / package), for Google's App Flip redirect `/a/<app_id>`.
+    pub app_id: String,
+    /// The OAuth client id Google Home uses with CLUB Panasonic ID (App Flip requests name it).
+    pub google_client_id: String,
     /// Files or folders the old app left (the old Panasonic ID's data and the local
     /// スマートHEMSクラブ data), deleted by the migration to CLUB Panasonic ID.
     pub old_id_paths: Vec<String>,
@@ -121,6 +125,8 @@ struct Inner {
     /// What links from outside are checked against.
     redirect_uri: url::Url,
     service_origin: url::Url,
+    app_id: String,
+    google_client_id: String,
 }
 
 /// The app.
@@ -162,9 +168,21 @@ impl SmartHems {
         let event = match links::classify(&url, &self.inner.redirect_uri, &self.inner.service_origin) {
             Link::LoginRedirect(url) => Event::Incoming(IncomingUrl(url)),
             Link::RegistrationCode(code) => Event::RegistrationLink(RegistrationCode(code)),
+            Link::AppFlip(request) => {
+                let valid = links::app_flip_ok(&request, &self.inner.google_client_id, &self.inner.app_id);
+                Event::AppFlip { request, valid }
+            }
             Link::Unknown => Event::StrayLink,
         };
         self.send(event).await
+    }
+
+    /// Google Home asks this app to approve an account link (App Flip). Android: from the intent's
+    /// extras, after the shell checked the caller's package and signing certificate. The request is
+    /// checked before anything is shown; a forged one is refused.
+    pub async fn app_flip(&self, request: AppFlipRequest) -> ScreenView {
+        let valid = links::app_flip_ok(&request, &self.inner.google_client_id, &self.inner.app_id);
+        self.send(Event::AppFlip { request, valid }).await
     }
 
     /// The app came back to the foreground (for instance from Google Home).
@@ -230,6 +248,8 @@ impl SmartHems {
                 listeners: Arc::default(),
                 redirect_uri,
                 service_origin,
+                app_id: config.app_id,
+                google_client_id: config.google_client_id,
             }),
         }))
     }

@@ -67,7 +67,8 @@ pub fn outcomes(state: &State, effect: &Effect) -> Vec<Event> {
             fail(Failure::NicknameRefused),
             fail(Failure::DevicesChanged),
         ],
-        Effect::OpenGoogleHome | Effect::KeepCode(_) => vec![],
+        Effect::OpenGoogleHome | Effect::KeepCode(_) | Effect::AnswerGoogle(_) => vec![],
+        Effect::AuthorizeGoogle(_) => vec![Event::AppFlipAnswered, fail(Failure::Offline), fail(Failure::SessionExpired)],
         Effect::ClaimCode => vec![Event::CodeClaimed, fail(Failure::CodeExpired), fail(Failure::Offline), fail(Failure::SessionExpired)],
         Effect::CheckOldId => vec![Event::OldIdChecked { found: true }, Event::OldIdChecked { found: false }],
         Effect::WipeOldId => vec![Event::OldIdWiped],
@@ -88,21 +89,30 @@ pub fn outcomes(state: &State, effect: &Effect) -> Vec<Event> {
     }
 }
 
-/// Events worth trying in a state: its buttons, typing (a good and a bad value), a restart, a
+/// Events worth trying in a state: its buttons, typing a name, a restart, a
 /// link from outside and coming back to the foreground.
 fn inputs(state: &State) -> Vec<Event> {
     let shown = view(state, Language::Japanese);
     let mut events: Vec<Event> = shown.buttons.into_iter().map(|b| Event::Tap(b.action)).collect();
     if shown.input.is_some() {
-        for text in ["Taro"] {
-            events.push(Event::Tap(Action::EditNickname { text: text.into() }));
-        }
+        // A valid name; the refusals are unit-tested (nickname.rs), and exploring them too would only
+        // multiply the states.
+        events.push(Event::Tap(Action::EditNickname { text: "Taro".into() }));
     }
     events.push(Event::Launched);
     events.push(Event::Foregrounded);
     events.push(Event::Incoming(IncomingUrl("app:/redirect".into())));
     if matches!(state.screen, Screen::Welcome | Screen::Home { .. }) {
         events.push(Event::RegistrationLink(RegistrationCode("code".into())));
+        let request = super::AppFlipRequest {
+            client_id: "google".into(),
+            scope: "openid".into(),
+            state: "s".into(),
+            redirect_uri: "https://oauth-redirect.googleusercontent.com/a/app".into(),
+            caller_verified: true,
+        };
+        events.push(Event::AppFlip { request: request.clone(), valid: true });
+        events.push(Event::AppFlip { request, valid: false });
     }
     events.push(Event::StrayLink);
     events
@@ -137,6 +147,7 @@ fn label(event: &Event) -> String {
         Event::RegistrationLink(_) => "2D code link".into(),
         Event::VersionsChecked { need } => format!("VersionsChecked {}", if need.is_some() { "update needed" } else { "ok" }),
         Event::HelpLoaded { .. } => "HelpLoaded".into(),
+        Event::AppFlip { valid, .. } => format!("App Flip request{}", if *valid { "" } else { " (forged)" }),
         Event::TermsChecked { terms, accepted, .. } => match accepted {
             None => "TermsChecked new".into(),
             Some(v) if *v == terms.version => "TermsChecked current".into(),

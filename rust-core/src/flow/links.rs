@@ -5,6 +5,25 @@
 
 use url::Url;
 
+use super::AppFlipRequest;
+
+/// Whether an App Flip request may be shown to the user: Google's client, a scope, a state, a
+/// caller the platform verified, and Google's App Flip redirect for this app
+/// (`https://oauth-redirect[-sandbox].googleusercontent.com/a/<app id>`).
+pub fn app_flip_ok(request: &AppFlipRequest, google_client_id: &str, app_id: &str) -> bool {
+    let redirect_ok = [
+        format!("https://oauth-redirect.googleusercontent.com/a/{app_id}"),
+        format!("https://oauth-redirect-sandbox.googleusercontent.com/a/{app_id}"),
+    ]
+    .contains(&request.redirect_uri);
+    request.caller_verified
+        && request.client_id == google_client_id
+        && redirect_ok
+        && !request.scope.trim().is_empty()
+        && !request.state.is_empty()
+        && request.state.len() <= 512
+}
+
 /// What a link handed to the app is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Link {
@@ -12,12 +31,16 @@ pub enum Link {
     LoginRedirect(String),
     /// The AiSEG2's 2D code: start speaker registration for that AiSEG2 (flow C).
     RegistrationCode(String),
+    /// Google Home's App Flip request as an iOS universal link (checked by `app_flip_ok`).
+    AppFlip(AppFlipRequest),
     /// Anything else.
     Unknown,
 }
 
 /// The path of the 2D-code link on the service's host.
 pub const REGISTRATION_PATH: &str = "/aiseg/speaker-registration";
+/// The path of Google's App Flip universal link on the service's host.
+pub const APP_FLIP_PATH: &str = "/app-flip";
 
 /// Whether `code` looks like a registration token: 20–128 URL-safe characters.
 fn is_token(code: &str) -> bool {
@@ -41,6 +64,17 @@ pub fn classify(link: &str, redirect_uri: &Url, service: &Url) -> Link {
     let same_origin = url.scheme() == service.scheme()
         && url.host_str() == service.host_str()
         && url.port_or_known_default() == service.port_or_known_default();
+    if same_origin && url.path() == APP_FLIP_PATH {
+        let param = |name: &str| url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned()).unwrap_or_default();
+        // On iOS the operating system checked the link's domain; the redirect is checked next.
+        return Link::AppFlip(AppFlipRequest {
+            client_id: param("client_id"),
+            scope: param("scope"),
+            state: param("state"),
+            redirect_uri: param("redirect_uri"),
+            caller_verified: true,
+        });
+    }
     if same_origin && url.path() == REGISTRATION_PATH {
         let pairs: Vec<(String, String)> = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
         if let [(key, code)] = pairs.as_slice() {
@@ -81,6 +115,36 @@ mod tests {
             ("", Link::Unknown),
         ] {
             assert_eq!(classify(link, &redirect, &service), expected, "{link}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod app_flip_tests {
+    use super::*;
+
+    #[test]
+    fn only_googles_verified_request_for_this_app_is_shown() {
+        let good = AppFlipRequest {
+            client_id: "google-home".into(),
+            scope: "openid".into(),
+            state: "s".into(),
+            redirect_uri: "https://oauth-redirect.googleusercontent.com/a/jp.co.panasonic.smarthems".into(),
+            caller_verified: true,
+        };
+        let check = |r: AppFlipRequest| app_flip_ok(&r, "google-home", "jp.co.panasonic.smarthems");
+        assert!(check(good.clone()));
+        assert!(check(AppFlipRequest { redirect_uri: "https://oauth-redirect-sandbox.googleusercontent.com/a/jp.co.panasonic.smarthems".into(), ..good.clone() }));
+        for bad in [
+            AppFlipRequest { caller_verified: false, ..good.clone() },
+            AppFlipRequest { client_id: "evil".into(), ..good.clone() },
+            AppFlipRequest { redirect_uri: "https://evil.example/a/jp.co.panasonic.smarthems".into(), ..good.clone() },
+            AppFlipRequest { redirect_uri: "https://oauth-redirect.googleusercontent.com/a/other.app".into(), ..good.clone() },
+            AppFlipRequest { redirect_uri: "https://oauth-redirect.googleusercontent.com/r/jp.co.panasonic.smarthems".into(), ..good.clone() },
+            AppFlipRequest { scope: " ".into(), ..good.clone() },
+            AppFlipRequest { state: String::new(), ..good.clone() },
+        ] {
+            assert!(!check(bad.clone()), "{bad:?}");
         }
     }
 }

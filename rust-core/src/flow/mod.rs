@@ -83,6 +83,31 @@ pub struct Registration {
     pub provider: SpeakerProvider,
 }
 
+/// Google Home asking this app to approve an account link (App Flip), as the platform hands it
+/// over (Android: intent extras, with the caller's package and signature checked by the shell;
+/// iOS: a universal link).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, uniffi::Record)]
+pub struct AppFlipRequest {
+    pub client_id: String,
+    pub scope: String,
+    pub state: String,
+    pub redirect_uri: String,
+    /// The platform verified who is asking (Android: Google Home's package and signing certificate).
+    pub caller_verified: bool,
+}
+
+/// The app's answer to Google Home's App Flip request.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, uniffi::Enum)]
+pub enum AppFlipAnswer {
+    /// Approved: open (iOS) or return (Android) this redirect, which carries the code and state.
+    Approved { redirect: String, code: String },
+    /// The user said no: `redirect` carries `error=access_denied` and the state.
+    Declined { redirect: String },
+    /// The request could not be trusted: nothing is sent to its redirect (Android: RESULT_CANCELED
+    /// with an error code).
+    Refused,
+}
+
 /// What the app is busy with; kept in the saved state so work in flight when the app was killed
 /// is started again on the next launch.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, uniffi::Enum)]
@@ -97,6 +122,7 @@ pub enum Activity {
     LoadingSpeakerTerms,
     Registering,
     CheckingLink,
+    ApprovingLink,
     OpeningRegistration,
     ClaimingCode,
     WipingOldId,
@@ -126,6 +152,8 @@ pub struct State {
     pub speaker_linked: Option<bool>,
     /// The registration as it was last sent, to change it later from home.
     pub registered: Option<SpeakerDraft>,
+    /// Google Home's App Flip request waiting for the user's answer.
+    pub app_flip: Option<AppFlipRequest>,
     /// Screens to go back to when help is closed or an update has been made, innermost last.
     pub return_to: Vec<Screen>,
 }
@@ -144,6 +172,7 @@ impl Default for State {
             speaker_nickname: None,
             speaker_linked: None,
             registered: None,
+            app_flip: None,
             return_to: Vec::new(),
         }
     }
@@ -160,6 +189,12 @@ pub enum Notice {
     DevicesChanged,
     /// A changed registration was saved and Google Home's device list updated.
     SpeakerUpdated,
+    /// An App Flip request that could not be trusted was refused.
+    LinkRequestRefused,
+    /// App Flip needs a logged-in app; Google Home continues in the browser instead.
+    LogInFirst,
+    /// The App Flip answer could not be prepared (offline, session ended).
+    LinkNotAnswered,
 }
 
 /// A URL handed to the app from outside (browser redirect). Its query carries a one-time code,
@@ -232,6 +267,10 @@ pub enum Event {
     LinkChecked { linked: bool },
     /// An AiSEG2 2D code was opened (flow C).
     RegistrationLink(RegistrationCode),
+    /// Google Home asks to approve a link (App Flip); `valid` after the façade's checks.
+    AppFlip { request: AppFlipRequest, valid: bool },
+    /// The answer went back to Google Home.
+    AppFlipAnswered,
     CodeClaimed,
     /// Whether an old Panasonic ID session (before 2023-06-21) is still on the phone.
     OldIdChecked { found: bool },
@@ -282,6 +321,10 @@ pub enum Effect {
     CheckVersions,
     /// Load the support lines (the built-in ones when offline).
     LoadHelp,
+    /// Get an authorization code for Google from the cloud and hand it back (App Flip).
+    AuthorizeGoogle(AppFlipRequest),
+    /// Hand an answer back to Google Home.
+    AnswerGoogle(AppFlipAnswer),
 }
 
 /// The effect that (re)starts an activity. `SigningIn` has none: the one-time code it was
@@ -293,6 +336,8 @@ fn effect_for(activity: &Activity) -> Option<Effect> {
         Activity::ClaimingCode => Some(Effect::ClaimCode),
         Activity::WipingOldId => Some(Effect::WipeOldId),
         Activity::LoadingHelp => Some(Effect::LoadHelp),
+        // Resumed from the saved request by `start`.
+        Activity::ApprovingLink => None,
         Activity::SigningIn => None,
         Activity::LoadingTerms => Some(Effect::CheckTerms),
         Activity::SavingConsent { version } => Some(Effect::SaveConsent { version: version.clone() }),
@@ -328,12 +373,17 @@ fn registration(state: &State) -> Option<Registration> {
 fn start(mut state: State, activity: Activity) -> (State, Vec<Effect>) {
     let effect = match activity {
         Activity::Registering => registration(&state).map(Effect::Register),
+        Activity::ApprovingLink => state.app_flip.clone().map(Effect::AuthorizeGoogle),
         _ => effect_for(&activity),
     };
     match effect {
         Some(effect) => {
             state.screen = Screen::Busy { activity };
             (state, vec![effect])
+        }
+        None if activity == Activity::ApprovingLink => {
+            state.screen = state.return_to.pop().unwrap_or(Screen::Welcome);
+            (state, vec![])
         }
         None if activity == Activity::SigningIn => {
             state.screen = Screen::Problem { problem: Problem::LoginInterrupted };
@@ -358,6 +408,22 @@ fn home(state: &State) -> Screen {
         display_name: state.account.as_ref().map(|a| a.display_name.clone()).unwrap_or_default(),
         speaker_nickname: state.speaker_nickname.clone(),
         speaker_linked: state.speaker_linked,
+    }
+}
+
+/// Google's redirect telling it the user said no (RFC 6749 §4.1.2.1).
+fn app_flip_error(request: &AppFlipRequest) -> String {
+    with_params(&request.redirect_uri, &[("error", "access_denied"), ("state", &request.state)])
+}
+
+/// `base` with query parameters added (a validated redirect URI).
+pub fn with_params(base: &str, params: &[(&str, &str)]) -> String {
+    match url::Url::parse(base) {
+        Ok(mut url) => {
+            url.query_pairs_mut().extend_pairs(params);
+            url.to_string()
+        }
+        Err(_) => base.to_owned(),
     }
 }
 
@@ -391,7 +457,10 @@ pub fn update(state: &State, event: Event) -> (State, Vec<Effect>) {
     // The way back only exists while help or an update screen is in front.
     let detour = matches!(
         next.screen,
-        Screen::Help { .. } | Screen::UpdateRequired { .. } | Screen::Busy { activity: Activity::LoadingHelp }
+        Screen::Help { .. }
+            | Screen::UpdateRequired { .. }
+            | Screen::AppFlipConsent { .. }
+            | Screen::Busy { activity: Activity::LoadingHelp | Activity::ApprovingLink }
     );
     if !detour {
         next.return_to.clear();
@@ -453,6 +522,28 @@ fn transition(state: &State, event: Event) -> (State, Vec<Effect>) {
                 start(next, Activity::ClaimingCode)
             };
             (next, [Effect::KeepCode(code)].into_iter().chain(effects).collect())
+        }
+        // ── App Flip: Google Home asks this app to approve the link ──
+        Event::AppFlip { request, valid } => {
+            if !valid {
+                next.notice = Some(Notice::LinkRequestRefused);
+                return (next, vec![Effect::AnswerGoogle(AppFlipAnswer::Refused)]);
+            }
+            if next.account.is_none() {
+                next.notice = Some(Notice::LogInFirst);
+                return (next, vec![Effect::AnswerGoogle(AppFlipAnswer::Declined { redirect: app_flip_error(&request) })]);
+            }
+            if !matches!(next.screen, Screen::AppFlipConsent { .. } | Screen::Busy { .. }) {
+                next.return_to.push(next.screen.clone());
+            }
+            next.screen = Screen::AppFlipConsent { scope: request.scope.clone() };
+            next.app_flip = Some(request);
+            (next, vec![])
+        }
+        Event::AppFlipAnswered => {
+            next.app_flip = None;
+            next.screen = next.return_to.pop().unwrap_or_else(|| home(&next));
+            (next, vec![])
         }
         Event::CodeClaimed => {
             next.screen = Screen::Nickname;
@@ -703,6 +794,14 @@ fn tap(mut next: State, action: Action) -> (State, Vec<Effect>) {
             (next, vec![Effect::OpenGoogleHome])
         }
         Action::CheckLink => start(next, Activity::CheckingLink),
+        Action::ApproveLink => start(next, Activity::ApprovingLink),
+        Action::DeclineLink => match next.app_flip.take() {
+            Some(request) => {
+                next.screen = next.return_to.pop().unwrap_or_else(|| home(&next));
+                (next, vec![Effect::AnswerGoogle(AppFlipAnswer::Declined { redirect: app_flip_error(&request) })])
+            }
+            None => (next, vec![]),
+        },
         Action::Retry => match next.retry.take() {
             Some(activity) => start(next, activity),
             None => (next, vec![]),
@@ -713,6 +812,13 @@ fn tap(mut next: State, action: Action) -> (State, Vec<Effect>) {
 
 fn failed(state: &State, mut next: State, failure: Failure) -> (State, Vec<Effect>) {
     let activity = running(state);
+    // Google Home waits for an answer now or never: tell it no, and the user where they were.
+    if activity == Some(Activity::ApprovingLink) {
+        next.app_flip = None;
+        next.screen = next.return_to.pop().unwrap_or_else(|| home(&next));
+        next.notice = Some(Notice::LinkNotAnswered);
+        return (next, vec![Effect::AnswerGoogle(AppFlipAnswer::Refused)]);
+    }
     // A failed quiet refresh keeps the user where they are.
     if activity.is_none() && matches!(state.screen, Screen::Home { .. }) && failure != Failure::SessionExpired {
         next.notice = Some(Notice::RefreshFailed);

@@ -46,6 +46,8 @@ pub enum Screen {
     Troubleshooting,
     /// A consent was declined: the registration was stopped.
     SpeakerCancelled,
+    /// Google Home asks to link with this account (App Flip); `scope` is what it asks for.
+    AppFlipConsent { scope: String },
     /// Step 6-A: the app's home.
     Home { display_name: String, speaker_nickname: Option<String>, speaker_linked: Option<bool> },
     /// An old Panasonic ID session is on the phone: explain the change to CLUB Panasonic ID.
@@ -110,6 +112,8 @@ pub enum Action {
     GoHome,
     Retry,
     Logout,
+    ApproveLink,
+    DeclineLink,
 }
 
 /// A button: the label the user reads and the action it sends. Check boxes are buttons too.
@@ -215,6 +219,7 @@ pub fn view(state: &State, lang: Language) -> ScreenView {
                 Activity::LoadingDevices => t("AiSEG2の機器を読み込んでいます…", "Reading the AiSEG2's devices…"),
                 Activity::Registering => t("登録しています…", "Registering…"),
                 Activity::CheckingLink => t("連携を確認しています…", "Checking the link…"),
+                Activity::ApprovingLink => t("Google Homeに連携を伝えています…", "Telling Google Home…"),
                 Activity::OpeningRegistration => t("新規登録画面を開いています…", "Opening registration…"),
                 Activity::ClaimingCode => t("AiSEG2を確認しています…", "Checking the AiSEG2…"),
                 Activity::WipingOldId => t("以前のIDの情報を削除しています…", "Removing the old ID's data…"),
@@ -314,6 +319,20 @@ pub fn view(state: &State, lang: Language) -> ScreenView {
             buttons.push(button("ログアウト", "Log out", Action::Logout, false));
             (t("ホーム", "Home"), body, buttons)
         }
+        Screen::AppFlipConsent { .. } => (
+            t("Google Home とのリンク", "Link with Google Home"),
+            vec![
+                t(
+                    "Google が、あなたの CLUB Panasonic ID にリンクして、AiSEG2 に登録した機器を音声で操作できるようにすることを求めています。",
+                    "Google asks to link with your CLUB Panasonic ID so you can control your AiSEG2 devices by voice.",
+                ),
+                t("パスワードをもう一度入力する必要はありません。", "You do not need to enter your password again."),
+            ],
+            vec![
+                button("同意してリンク", "Agree and link", Action::ApproveLink, true),
+                button("キャンセル", "Cancel", Action::DeclineLink, false),
+            ],
+        ),
         Screen::Migration => (
             t("認証IDがCLUB Panasonic IDに変わりました", "Your login is now a CLUB Panasonic ID"),
             vec![
@@ -482,6 +501,18 @@ pub(super) fn finish(
         Notice::SpeakerUpdated => t(
             "登録内容を更新しました。Google Homeの機器一覧にも反映されます。",
             "The registration was updated, and Google Home's device list with it.",
+        ),
+        Notice::LinkRequestRefused => t(
+            "この連携の要求は確認できなかったため、受け付けませんでした。",
+            "This link request could not be verified and was refused.",
+        ),
+        Notice::LinkNotAnswered => t(
+            "Google Homeに連携を伝えられませんでした。通信環境を確認して、Google Homeからもう一度お試しください。",
+            "Could not answer Google Home. Check your connection and try again from Google Home.",
+        ),
+        Notice::LogInFirst => t(
+            "Google Homeとのリンクは、このアプリにログインしてから行えます。Google Homeの画面でログインを続けてください。",
+            "Log in to this app first to link Google Home; continue logging in on Google Home's page.",
         ),
         Notice::DevicesChanged => t(
             "AiSEG2に登録されている機器が変わったため、一覧を読み込み直しました。選び直してください。",

@@ -434,3 +434,41 @@ fn rooms_are_suggested_from_names_editable_and_registered() {
     let examples = view(&State { screen: Screen::Utterances, ..complete }, Language::Japanese).body;
     assert!(examples.iter().any(|l| l.contains("子供部屋の照明をつけて")), "{examples:?}");
 }
+
+#[test]
+fn app_flip_asks_the_user_and_answers_google() {
+    let request = AppFlipRequest {
+        client_id: "google-home".into(),
+        scope: "openid".into(),
+        state: "st".into(),
+        redirect_uri: "https://oauth-redirect.googleusercontent.com/a/app".into(),
+        caller_verified: true,
+    };
+    let waiting = speaking(Screen::WaitingForGoogleHome, SpeakerDraft::default());
+    let (asking, effects) = update(&waiting, Event::AppFlip { request: request.clone(), valid: true });
+    assert_eq!((asking.screen.clone(), effects), (Screen::AppFlipConsent { scope: "openid".into() }, vec![]));
+    assert!(view(&asking, Language::Japanese).buttons.iter().any(|b| b.label == "同意してリンク"));
+
+    let (approving, effects) = update(&asking, Event::Tap(Action::ApproveLink));
+    assert_eq!(effects, vec![Effect::AuthorizeGoogle(request.clone())]);
+    let (back, _) = update(&approving, Event::AppFlipAnswered);
+    assert_eq!(back.screen, Screen::WaitingForGoogleHome, "back where the user was");
+
+    let (declined, effects) = update(&asking, Event::Tap(Action::DeclineLink));
+    assert_eq!(declined.screen, Screen::WaitingForGoogleHome);
+    assert_eq!(
+        effects,
+        vec![Effect::AnswerGoogle(AppFlipAnswer::Declined {
+            redirect: "https://oauth-redirect.googleusercontent.com/a/app?error=access_denied&state=st".into()
+        })]
+    );
+
+    let (refused, effects) = update(&waiting, Event::AppFlip { request: request.clone(), valid: false });
+    assert_eq!(refused.screen, Screen::WaitingForGoogleHome);
+    assert_eq!(refused.notice, Some(Notice::LinkRequestRefused));
+    assert_eq!(effects, vec![Effect::AnswerGoogle(AppFlipAnswer::Refused)]);
+
+    let (logged_out, effects) = update(&State::default(), Event::AppFlip { request, valid: true });
+    assert_eq!(logged_out.notice, Some(Notice::LogInFirst));
+    assert!(matches!(effects.as_slice(), [Effect::AnswerGoogle(AppFlipAnswer::Declined { .. })]));
+}

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use url::Url;
 
 use super::net;
-use crate::flow::{Category, Device, Failure, Registration, SpeakerProvider, Support, Terms, TermsKind};
+use crate::flow::{AppFlipRequest, Category, Device, Failure, Registration, SpeakerProvider, Support, Terms, TermsKind};
 
 /// A failed cloud call, by what the caller can do about it.
 #[derive(Debug, thiserror::Error)]
@@ -209,6 +209,24 @@ impl Cloud {
             "provider": provider,
         });
         self.call::<serde_json::Value>(Method::PUT, "me/speaker-registration", Some(token), Some(body)).await.map(|_| ())
+    }
+
+    /// App Flip: an authorization code for Google's client, for the logged-in user.
+    pub async fn app_flip_code(&self, token: &str, request: &AppFlipRequest) -> Result<String, CloudError> {
+        #[derive(Deserialize)]
+        struct Code {
+            code: String,
+        }
+        let body = serde_json::json!({
+            "client_id": request.client_id,
+            "scope": request.scope,
+            "redirect_uri": request.redirect_uri,
+            "state": request.state,
+        });
+        self.call::<Code>(Method::POST, "me/app-flip", Some(token), Some(body))
+            .await?
+            .map(|c| c.code)
+            .ok_or_else(|| CloudError::Malformed("app-flip: empty answer".into()))
     }
 
     /// Whether the speaker (Google Home) now holds a working account link.

@@ -186,6 +186,22 @@ impl Runtime {
                 });
                 Ok(Event::HelpLoaded { support, now })
             }
+            Effect::AuthorizeGoogle(request) => {
+                let request = &request;
+                match self.authorized(|token| async move { Ok(self.cloud.app_flip_code(&token, request).await?) }).await {
+                    Ok(code) => {
+                        let redirect = crate::flow::with_params(&request.redirect_uri, &[("code", &code), ("state", &request.state)]);
+                        // Not under any lock: the shell may call back into the core from here.
+                        self.platform.answer_google(crate::flow::AppFlipAnswer::Approved { redirect, code });
+                        Ok(Event::AppFlipAnswered)
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            Effect::AnswerGoogle(answer) => {
+                self.platform.answer_google(answer);
+                return None;
+            }
             Effect::CheckLink => {
                 self.authorized(|token| async move {
                     Ok(Event::LinkChecked { linked: self.cloud.speaker_linked(&token).await? })

@@ -14,6 +14,10 @@ pub trait Platform: Send + Sync {
     /// (Android: package `com.google.android.apps.chromecast.app`; iOS: universal link, then
     /// `googlehome://`). Tell the core `app_foregrounded()` on return.
     fn open_google_home(&self, link: String);
+
+    /// Hand Google Home the answer to its App Flip request: iOS opens `redirect`; Android returns
+    /// `AUTHORIZATION_CODE` (or an error) as the activity result.
+    fn answer_google(&self, answer: crate::flow::AppFlipAnswer);
 }
 
 /// Google Home's link for this service: straight to its account-linking page (`ha_linking`) when

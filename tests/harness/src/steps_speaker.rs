@@ -266,3 +266,57 @@ async fn someone_registered(w: &mut QaWorld, email: String, nickname: String) ->
     let r = w.sim()?.speaker_registration(&email).ok_or(format!("{email} has no registration"))?;
     if r.nickname == nickname { Ok(()) } else { Err(format!("{email} is registered as 「{}」", r.nickname)) }
 }
+
+// ── App Flip: Google Home asks this app to approve the link ───────────────────────────────
+
+async fn send_app_flip(w: &mut QaWorld, request: smarthems_simcloud::AppFlipRequest) -> Step {
+    let core_request = smarthems::flow::AppFlipRequest {
+        client_id: request.client_id.clone(),
+        scope: request.scope.clone(),
+        state: request.state.clone(),
+        redirect_uri: request.redirect_uri.clone(),
+        caller_verified: true,
+    };
+    w.app_flip = Some(request);
+    w.app()?.app_flip(core_request).await;
+    w.after_step().await
+}
+
+#[when(regex = r"^Google HomeアプリがApp Flipでこのアプリに連携の承認を求める$")]
+async fn app_flip(w: &mut QaWorld) -> Step {
+    crate::report::note("Google Home: App Flip でこのアプリを開く");
+    let request = w.sim()?.google_app_flip_request();
+    send_app_flip(w, request).await
+}
+
+#[when(regex = r"^偽のアプリがApp Flipを装って連携の承認を求める（戻り先が違う）$")]
+async fn forged_app_flip(w: &mut QaWorld) -> Step {
+    crate::report::note("偽の App Flip 要求");
+    let mut request = w.sim()?.google_app_flip_request();
+    request.redirect_uri = "https://evil.example/a/jp.co.panasonic.smarthems".into();
+    send_app_flip(w, request).await
+}
+
+#[when(regex = r"^Google Homeがアプリの答えを受け取り、機器を追加する$")]
+async fn google_takes_answer(w: &mut QaWorld) -> Step {
+    let request = w.app_flip.clone().ok_or("no App Flip request was made")?;
+    let answer = w.phone.app_flip_answers.lock().unwrap().last().cloned().ok_or("the app gave Google no answer")?;
+    let redirect = match answer {
+        smarthems::flow::AppFlipAnswer::Approved { redirect, .. } | smarthems::flow::AppFlipAnswer::Declined { redirect } => redirect,
+        smarthems::flow::AppFlipAnswer::Refused => return Err("the app refused the request".into()),
+    };
+    let outcome = w.sim()?.google_finish_app_flip(&w.email, &request, &redirect).await?;
+    crate::report::note(&format!("Google Home: App Flip の結果 {outcome:?}"));
+    Ok(())
+}
+
+#[then(regex = r"^Google Homeへの答えは「(承認|拒否|受付不可)」である$")]
+async fn google_answer_was(w: &mut QaWorld, kind: String) -> Step {
+    let answer = w.phone.app_flip_answers.lock().unwrap().last().cloned().ok_or("the app gave Google no answer")?;
+    let got = match answer {
+        smarthems::flow::AppFlipAnswer::Approved { .. } => "承認",
+        smarthems::flow::AppFlipAnswer::Declined { .. } => "拒否",
+        smarthems::flow::AppFlipAnswer::Refused => "受付不可",
+    };
+    if got == kind { Ok(()) } else { Err(format!("the app answered {got}")) }
+}

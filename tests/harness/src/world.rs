@@ -28,11 +28,16 @@ pub struct Phone {
     pub google_home_opened: std::sync::atomic::AtomicU32,
     /// The links the app opened Google Home with.
     pub google_home_links: Mutex<Vec<String>>,
+    /// The answers the app gave Google Home's App Flip requests.
+    pub app_flip_answers: Mutex<Vec<smarthems::flow::AppFlipAnswer>>,
 }
 
 impl Platform for Phone {
     fn open_login_page(&self, url: String) {
         self.opened.lock().unwrap().push(url);
+    }
+    fn answer_google(&self, answer: smarthems::flow::AppFlipAnswer) {
+        self.app_flip_answers.lock().unwrap().push(answer);
     }
     fn open_google_home(&self, link: String) {
         self.google_home_links.lock().unwrap().push(link);
@@ -79,6 +84,8 @@ pub struct QaWorld {
     pub page: Option<crate::browser::Visit>,
     /// The link of the last 2D code the phone read.
     pub last_code_link: Option<String>,
+    /// Google Home's last App Flip request.
+    pub app_flip: Option<smarthems_simcloud::AppFlipRequest>,
     /// Whose AiSEG2 the panel steps use (the household's first member, once someone else's
     /// phone is in use).
     pub household_email: Option<String>,
@@ -126,6 +133,7 @@ impl QaWorld {
             page: None,
             last_code_link: None,
             household_email: None,
+            app_flip: None,
         })
     }
 
@@ -154,6 +162,8 @@ impl QaWorld {
             database_path: self.database_path(),
             language: Language::Japanese,
             app_version: self.app_version.clone(),
+            app_id: "jp.co.panasonic.smarthems".into(),
+            google_client_id: "google-home".into(),
             old_id_paths: vec![self.old_id_path().to_string_lossy().into_owned()],
         }
     }

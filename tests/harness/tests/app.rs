@@ -15,6 +15,7 @@ impl Platform for Opened {
         self.0.lock().unwrap().push(url);
     }
     fn open_google_home(&self, _link: String) {}
+    fn answer_google(&self, _answer: smarthems::flow::AppFlipAnswer) {}
 }
 
 #[derive(Default)]
@@ -47,6 +48,8 @@ fn config(sim: &SimCloud, db: &std::path::Path) -> Config {
         database_path: db.to_string_lossy().into_owned(),
         language: Language::Japanese,
         app_version: "3.1.0".into(),
+        app_id: "jp.co.panasonic.smarthems".into(),
+        google_client_id: "google-home".into(),
         old_id_paths: vec![],
     }
 }

@@ -12,7 +12,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization;
 
-use crate::oidc::{GOOGLE_CLIENT_ID, GOOGLE_REDIRECT_URI};
+use crate::oidc::{GOOGLE_APP_FLIP_REDIRECT_URI, GOOGLE_CLIENT_ID, GOOGLE_REDIRECT_URI};
 use crate::server::Cloud;
 use crate::speaker::SyncedDevice;
 use crate::state::random_token;
@@ -108,6 +108,60 @@ pub(crate) async fn link(cloud: &Arc<Cloud>, email: &str, password: &str, allow:
         tracing::info!("google: linking fails silently (test switch)");
         return Ok(LinkOutcome::Finished);
     }
+    let sync = fulfill(cloud, &access_token, json!({ "intent": "action.devices.SYNC" })).await?;
+    cloud.world().speaker.remember_link(email, access_token, &sync);
+    Ok(LinkOutcome::Finished)
+}
+
+/// What Google Home hands the app when it asks it to approve a link (App Flip).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppFlipRequest {
+    pub client_id: String,
+    pub scope: String,
+    pub state: String,
+    pub redirect_uri: String,
+}
+
+/// Google Home starts App Flip: the request it sends the app.
+pub(crate) fn app_flip_request() -> AppFlipRequest {
+    AppFlipRequest {
+        client_id: GOOGLE_CLIENT_ID.into(),
+        scope: "openid".into(),
+        state: random_token(),
+        redirect_uri: GOOGLE_APP_FLIP_REDIRECT_URI.into(),
+    }
+}
+
+/// Google Home receives the app's answer (the redirect URL with `code` or `error`) and, on a code,
+/// exchanges it and syncs — the link is made without the password being typed again.
+pub(crate) async fn finish_app_flip(cloud: &Arc<Cloud>, email: &str, request: &AppFlipRequest, answer: &str) -> Result<LinkOutcome, String> {
+    let back = url::Url::parse(answer).map_err(|e| e.to_string())?;
+    if !answer.starts_with(&request.redirect_uri) {
+        return Err("the app answered at another address".into());
+    }
+    let param = |name: &str| back.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned());
+    if param("state").as_deref() != Some(request.state.as_str()) {
+        return Err("the app answered with another state".into());
+    }
+    if param("error").is_some() {
+        return Ok(LinkOutcome::Cancelled);
+    }
+    let code = param("code").ok_or("no code from the app")?;
+    let tokens: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/token", cloud.issuer()))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", request.redirect_uri.as_str()),
+            ("client_id", GOOGLE_CLIENT_ID),
+        ])
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .json()
+        .await
+        .map_err(|e| e.to_string())?;
+    let access_token = tokens["access_token"].as_str().ok_or(format!("Google got no token: {tokens}"))?.to_owned();
     let sync = fulfill(cloud, &access_token, json!({ "intent": "action.devices.SYNC" })).await?;
     cloud.world().speaker.remember_link(email, access_token, &sync);
     Ok(LinkOutcome::Finished)

@@ -29,7 +29,7 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use tokio::sync::watch;
 
-pub use google::LinkOutcome;
+pub use google::{AppFlipRequest, LinkOutcome};
 pub use panel::PanelView;
 pub use registration::Message;
 pub use speaker::{AisegDevice, DeviceState, Registration, SyncedDevice};
@@ -294,6 +294,16 @@ impl SimCloud {
     /// The Google Home app links the account (steps 19–24), tapping 「許可」.
     pub async fn google_link(&self, email: &str, password: &str) -> Result<LinkOutcome, String> {
         google::link(&self.inner.cloud, email, password, true).await
+    }
+
+    /// Google Home asks the app to approve a link (App Flip): the request it hands the app.
+    pub fn google_app_flip_request(&self) -> AppFlipRequest {
+        google::app_flip_request()
+    }
+
+    /// Google Home receives the app's App Flip answer (a redirect URL) and finishes the link.
+    pub async fn google_finish_app_flip(&self, email: &str, request: &AppFlipRequest, answer: &str) -> Result<LinkOutcome, String> {
+        google::finish_app_flip(&self.inner.cloud, email, request, answer).await
     }
 
     /// The Google Home app's consent is cancelled.

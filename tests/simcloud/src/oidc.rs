@@ -32,6 +32,8 @@ pub(crate) const REDIRECT_URI: &str = "jp.co.panasonic.smarthems:/oauth2redirect
 /// Google Home's account-linking client (DESIGN.md: Google's redirect, the sandbox host for tests).
 pub(crate) const GOOGLE_CLIENT_ID: &str = "google-home";
 pub(crate) const GOOGLE_REDIRECT_URI: &str = "https://oauth-redirect-sandbox.googleusercontent.com/r/smarthems-sim";
+/// Google's App Flip redirect for this app (`/a/<bundle id>`).
+pub(crate) const GOOGLE_APP_FLIP_REDIRECT_URI: &str = "https://oauth-redirect-sandbox.googleusercontent.com/a/jp.co.panasonic.smarthems";
 
 /// Whether `uri` is registered for `client_id`: the app's own redirects, or exactly Google's.
 fn client_redirect_ok(client_id: &str, uri: &str) -> bool {
@@ -446,14 +448,15 @@ async fn token(State(cloud): State<Arc<Cloud>>, body: Bytes) -> Response {
 
 fn exchange_code(cloud: &Cloud, form: &HashMap<String, String>) -> Response {
     let field = |name: &str| form.get(name).map(String::as_str);
-    let (Some(code), Some(verifier), Some(redirect_uri)) =
-        (field("code"), field("code_verifier"), field("redirect_uri"))
-    else {
-        return token_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "code, code_verifier and redirect_uri are required",
-        );
+    // App Flip codes are issued to Google without PKCE (the app vouched for the user instead);
+    // every other code needs its verifier.
+    let (Some(code), Some(redirect_uri)) = (field("code"), field("redirect_uri")) else {
+        return token_error(StatusCode::BAD_REQUEST, "invalid_request", "code and redirect_uri are required");
+    };
+    let verifier = match field("code_verifier") {
+        Some(verifier) => verifier,
+        None if field("client_id") == Some(GOOGLE_CLIENT_ID) => "",
+        None => return token_error(StatusCode::BAD_REQUEST, "invalid_request", "code_verifier is required (PKCE)"),
     };
     let mut world = cloud.world();
     let Some((request, login)) = world.take_code(code) else {
@@ -473,7 +476,8 @@ fn exchange_code(cloud: &Cloud, form: &HashMap<String, String>) -> Response {
             "redirect_uri differs from the authorization request",
         );
     }
-    if !pkce_matches(verifier, &request.code_challenge) {
+    let app_flip = request.code_challenge.is_empty() && request.client_id == GOOGLE_CLIENT_ID;
+    if !app_flip && !pkce_matches(verifier, &request.code_challenge) {
         return token_error(
             StatusCode::BAD_REQUEST,
             "invalid_grant",

@@ -341,6 +341,7 @@ pub(crate) fn router() -> Router<Arc<Cloud>> {
         .route("/me/speaker-registration", put(register).delete(unregister))
         .route("/me/speaker-link", get(speaker_link))
         .route("/google/fulfillment", post(fulfillment))
+        .route("/me/app-flip", post(app_flip))
 }
 
 fn terms_json(terms: &Terms, kind: &str) -> Json<serde_json::Value> {
@@ -581,4 +582,32 @@ impl SpeakerWorld {
             .collect();
         self.links.insert(key(email), GoogleLink { access_token, devices });
     }
+}
+
+#[derive(Deserialize)]
+struct AppFlipBody {
+    client_id: String,
+    scope: String,
+    redirect_uri: String,
+    state: Option<String>,
+}
+
+/// App Flip: the app, where the user is logged in, asks for an authorization code for Google's
+/// client on the user's behalf; Google exchanges it at the token endpoint like any other code.
+async fn app_flip(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject, JsonBody(body): JsonBody<AppFlipBody>) -> Response {
+    use crate::oidc::{GOOGLE_APP_FLIP_REDIRECT_URI, GOOGLE_CLIENT_ID};
+    if body.client_id != GOOGLE_CLIENT_ID || body.redirect_uri != GOOGLE_APP_FLIP_REDIRECT_URI || body.scope.trim().is_empty() {
+        return wire::error(StatusCode::BAD_REQUEST, "invalid_request");
+    }
+    let mut world = cloud.world();
+    let request = crate::state::AuthRequest {
+        client_id: body.client_id,
+        redirect_uri: body.redirect_uri,
+        state: body.state,
+        nonce: None,
+        code_challenge: String::new(),
+    };
+    let login = crate::state::Login { subject, auth_time: chrono::Utc::now() };
+    let code = world.issue_code(request, login);
+    Json(json!({ "code": code })).into_response()
 }

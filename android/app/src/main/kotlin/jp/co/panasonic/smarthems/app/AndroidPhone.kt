@@ -5,6 +5,7 @@ import android.content.Context
 import android.content.Intent
 import android.net.Uri
 import androidx.browser.customtabs.CustomTabsIntent
+import jp.co.panasonic.smarthems.core.AppFlipAnswer
 import jp.co.panasonic.smarthems.core.Platform
 
 /** What only the phone can do: open the login page in Custom Tabs, open the Google Home app. */
@@ -38,6 +39,14 @@ class AndroidPhone(private val context: Context) : Platform {
                 context.startActivity(web.addFlags(Intent.FLAG_ACTIVITY_NEW_TASK))
             }
         }
+    }
+
+    /** Where App Flip answers go: the AppFlipActivity waiting for one, if any. */
+    @Volatile
+    var appFlipReceiver: ((AppFlipAnswer) -> Unit)? = null
+
+    override fun answerGoogle(answer: AppFlipAnswer) {
+        appFlipReceiver?.invoke(answer)
     }
 
     private companion object {

@@ -34,6 +34,8 @@ class SmartHemsApplication : Application() {
                 databasePath = getDatabasePath("smarthems.db").path,
                 language = if (Locale.getDefault().language == "ja") Language.JAPANESE else Language.ENGLISH,
                 appVersion = packageManager.getPackageInfo(packageName, 0).versionName ?: "0",
+                appId = packageName,
+                googleClientId = "google-home",
                 // Where the old app kept its Panasonic ID and スマートHEMSクラブ data.
                 oldIdPaths = listOf(getDatabasePath("hems_club.db").path, filesDir.resolve("panasonic_id").path),
             ),

@@ -74,6 +74,10 @@ class Phone : Platform {
         opened += url
     }
     val googleHomeLinks = CopyOnWriteArrayList<String>()
+    val answers = CopyOnWriteArrayList<AppFlipAnswer>()
+    override fun answerGoogle(answer: AppFlipAnswer) {
+        answers += answer
+    }
     override fun openGoogleHome(link: String) {
         googleHomeLinks += link
         googleHomeOpened.incrementAndGet()
@@ -135,6 +139,8 @@ class BindingsTest {
         databasePath = File(dir, "app.db").path,
         language = Language.JAPANESE,
         appVersion = "3.1.0",
+        appId = "jp.co.panasonic.smarthems",
+        googleClientId = "google-home",
         oldIdPaths = emptyList(),
     )
 

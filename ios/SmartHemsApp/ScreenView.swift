@@ -48,7 +48,12 @@ private struct DeviceList: View {
                 Toggle(isOn: Binding(get: { checked }, set: { _ in tap(button.action) })) {
                     VStack(alignment: .leading) {
                         Text(button.label)
+                        if let detail = button.detail { Text(detail).font(.footnote) }
                         if let hint = button.hint { Text(hint).font(.footnote).foregroundColor(.orange) }
+                        // The room (Google's roomHint): typed here, kept and checked by the core.
+                        if checked, case let .toggleDevice(id) = button.action {
+                            RoomField(placeholder: button.detail ?? "") { tap(.setRoom(id: id, room: $0)) }
+                        }
                     }
                 }
             } else {
@@ -70,5 +75,15 @@ private struct Buttons: View {
                 SwiftUI.Button(button.label) { tap(button.action) }.buttonStyle(.bordered).disabled(!button.enabled)
             }
         }
+    }
+}
+
+private struct RoomField: View {
+    let placeholder: String
+    let submit: (String) -> Void
+    @State private var room = ""
+
+    var body: some View {
+        TextField(placeholder, text: $room).textFieldStyle(.roundedBorder).onSubmit { submit(room) }
     }
 }

@@ -17,7 +17,11 @@ import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.Scaffold
 import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
+import androidx.compose.foundation.text.KeyboardActions
 import androidx.compose.runtime.collectAsState
+import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.setValue
 import androidx.compose.runtime.remember
 import androidx.compose.runtime.rememberCoroutineScope
 import androidx.compose.ui.Modifier
@@ -100,7 +104,20 @@ private fun DeviceSelection(view: ScreenView, send: (Action) -> Unit) {
                 Checkbox(checked = button.checked == true, onCheckedChange = { send(button.action) })
                 Column {
                     Text(button.label)
+                    button.detail?.let { Text(it, style = MaterialTheme.typography.bodySmall) }
                     button.hint?.let { Text(it, color = MaterialTheme.colorScheme.error, style = MaterialTheme.typography.bodySmall) }
+                    // The room (Google's roomHint): typed here, kept and checked by the core.
+                    val device = button.action as? Action.ToggleDevice
+                    if (device != null && button.checked == true) {
+                        var room by remember(device.id) { mutableStateOf("") }
+                        OutlinedTextField(
+                            value = room,
+                            onValueChange = { room = it },
+                            label = { Text(button.detail ?: "") },
+                            singleLine = true,
+                            keyboardActions = KeyboardActions(onDone = { send(Action.SetRoom(device.id, room)) }),
+                        )
+                    }
                 }
             }
         } else {

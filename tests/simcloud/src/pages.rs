@@ -12,40 +12,24 @@ pub(crate) const WRONG_CREDENTIALS: &str = "メールアドレスまたはパス
 /// already typed and an error shown after a failed attempt.
 pub(crate) fn login(interaction: &str, email: &str, error: Option<&str>) -> Response {
     let interaction = escape(interaction);
-    let email = escape(email);
-    let error = error
-        .map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>\n", escape(e)))
-        .unwrap_or_default();
-    let body = format!(
-        r#"<!DOCTYPE html>
-<html lang="ja">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>CLUB Panasonic ログイン</title>
-</head>
-<body>
-<header><h1>CLUB Panasonic</h1></header>
-<nav class="tabs">
+    let main = format!(
+        r#"<nav class="tabs">
 <span class="tab active" aria-current="page">ログイン</span>
 <a class="tab" aria-disabled="true">新規登録</a>
 </nav>
-<main>
-{error}<form method="post" action="/oidc/login">
+{}<form method="post" action="/oidc/login">
 <input type="hidden" name="interaction" value="{interaction}">
 <label for="email">メールアドレス</label>
-<input id="email" name="email" type="email" autocomplete="username" value="{email}" required>
+<input id="email" name="email" type="email" autocomplete="username" value="{}" required>
 <label for="password">パスワード</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required>
 <button type="submit">ログインする</button>
 </form>
-<p><a class="cancel" href="/oidc/cancel?interaction={interaction}">キャンセル</a></p>
-</main>
-</body>
-</html>
-"#
+<p><a class="cancel" href="/oidc/cancel?interaction={interaction}">キャンセル</a></p>"#,
+        alert(error),
+        escape(email)
     );
-    html(StatusCode::OK, body)
+    html(StatusCode::OK, page("CLUB Panasonic ログイン", &main))
 }
 
 /// A simple page of CLUB Panasonic's with a title and a paragraph.

@@ -10,10 +10,33 @@ apt_install() {
   fi
 }
 
+# The workspace needs Rust 1.88 or newer (Cargo.toml rust-version; Cargo.lock v4): distribution
+# packages are often older, so a missing or old toolchain is installed with rustup.
 need_rust() {
-  command -v cargo >/dev/null || [ -x "$HOME/.cargo/bin/cargo" ] || apt_install cargo
   [ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"
   command -v cc >/dev/null || apt_install build-essential
+  command -v curl >/dev/null || apt_install curl ca-certificates
+  if ! rust_is_recent; then
+    if command -v rustup >/dev/null; then
+      echo "== updating Rust (rustup)"
+      rustup toolchain install stable --profile minimal >/dev/null
+      rustup default stable >/dev/null
+    else
+      echo "== installing Rust (rustup, minimal profile)"
+      curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal >/dev/null || true
+      export PATH="$HOME/.cargo/bin:$PATH"
+    fi
+  fi
+  # Where rustup's server is out of reach, Debian's packages are the last resort.
+  rust_is_recent || apt_install cargo rustc
+  rust_is_recent || { echo "Rust 1.88 or newer is needed; found: $(rustc --version 2>&1)" >&2; exit 1; }
+}
+
+rust_is_recent() {
+  command -v rustc >/dev/null && command -v cargo >/dev/null || return 1
+  local minor
+  minor=$(rustc --version | sed -E 's/^rustc 1\.([0-9]+).*/\1/')
+  [ "${minor:-0}" -ge 88 ] 2>/dev/null
 }
 
 need_node() {

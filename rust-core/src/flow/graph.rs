@@ -113,8 +113,10 @@ fn inputs(state: &State) -> Vec<Event> {
         };
         events.push(Event::AppFlip { request: request.clone(), valid: true });
         events.push(Event::AppFlip { request, valid: false });
+        // A foreign link only sets a notice, whatever the screen (unit-tested); sent everywhere,
+        // it would double the explored states for nothing.
+        events.push(Event::StrayLink);
     }
-    events.push(Event::StrayLink);
     events
 }
 
@@ -166,7 +168,7 @@ pub fn explore() -> Graph {
     let mut tried: HashSet<(usize, Event)> = HashSet::new();
 
     while let Some(i) = queue.pop_front() {
-        assert!(graph.states.len() < 400_000, "the flow's state space does not close: {:#?}", &graph.states[graph.states.len() - 3..]);
+        assert!(graph.states.len() < 1_000_000, "the flow's state space does not close: {:#?}", &graph.states[graph.states.len() - 3..]);
         // An input, then every answer to the effects it starts, and so on until the flow settles.
         let mut pending: Vec<(usize, Event)> = inputs(&graph.states[i]).into_iter().map(|e| (i, e)).collect();
         while let Some((from, event)) = pending.pop() {

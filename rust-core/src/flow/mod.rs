@@ -156,6 +156,10 @@ pub struct State {
     pub app_flip: Option<AppFlipRequest>,
     /// Screens to go back to when help is closed or an update has been made, innermost last.
     pub return_to: Vec<Screen>,
+    /// The user came in through the AiSEG2's 2D code (flow C) without having accepted the app's
+    /// terms: they use the speaker service only, so the app's terms are never asked of them.
+    #[serde(default)]
+    pub speaker_only: bool,
 }
 
 impl Default for State {
@@ -174,6 +178,7 @@ impl Default for State {
             registered: None,
             app_flip: None,
             return_to: Vec::new(),
+            speaker_only: false,
         }
     }
 }
@@ -181,8 +186,10 @@ impl Default for State {
 /// A message over the current screen that does not move the user anywhere.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, uniffi::Enum)]
 pub enum Notice {
-    /// A link arrived that this app does not act on at this point.
+    /// A link of this app arrived at a point where it does not act on it.
     LinkIgnored,
+    /// A link that is not this service's was handed to the app: it was not opened.
+    LinkRefused,
     /// Background refresh failed; what is shown may be out of date.
     RefreshFailed,
     /// The AiSEG2's device list changed since it was shown; the list has been read again.
@@ -434,8 +441,9 @@ fn resume(next: State) -> (State, Vec<Effect>) {
         // Home refreshes quietly: a revised terms version (step 4 again), and whether Google
         // Home still holds the link (the user may have unlinked there).
         None if matches!(next.screen, Screen::Home { .. }) => {
+            let terms = (!next.speaker_only).then_some(Effect::CheckTerms);
             let link = next.speaker_nickname.is_some().then_some(Effect::CheckLink);
-            (next, [Effect::CheckTerms].into_iter().chain(link).collect())
+            (next, terms.into_iter().chain(link).collect())
         }
         // Killed while the user was in Google Home: coming back is the moment to check.
         None if next.screen == Screen::WaitingForGoogleHome => start(next, Activity::CheckingLink),
@@ -516,6 +524,7 @@ fn transition(state: &State, event: Event) -> (State, Vec<Effect>) {
             next.speaker = Some(SpeakerDraft::default());
             next.speaker_prompt_answered = true;
             let (next, effects) = if next.account.is_none() {
+                next.speaker_only = true;
                 next.after_login = Some(Activity::ClaimingCode);
                 start(next, Activity::OpeningLogin)
             } else {
@@ -568,13 +577,16 @@ fn transition(state: &State, event: Event) -> (State, Vec<Effect>) {
         }
 
         Event::StrayLink => {
-            next.notice = Some(Notice::LinkIgnored);
+            next.notice = Some(Notice::LinkRefused);
             (next, vec![])
         }
 
-        // ── A URL from outside: only a login redirect, only while waiting for one ──
+        // ── A URL from outside: only a login redirect, only while waiting for one (also with
+        //    help opened over the login screen: the browser does not know the user looked) ──
         Event::Incoming(url) => {
-            if matches!(state.screen, Screen::Login) {
+            let help_over_login = matches!(state.screen, Screen::Help { .. } | Screen::Busy { activity: Activity::LoadingHelp })
+                && state.return_to.first() == Some(&Screen::Login);
+            if matches!(state.screen, Screen::Login) || help_over_login {
                 next.screen = Screen::Busy { activity: Activity::SigningIn };
                 (next, vec![Effect::FinishLogin(url)])
             } else {
@@ -586,6 +598,8 @@ fn transition(state: &State, event: Event) -> (State, Vec<Effect>) {
         // ── Coming back from Google Home (step 18 → 25): is the account linked now? ──
         Event::Foregrounded => match state.screen {
             Screen::WaitingForGoogleHome => start(next, Activity::CheckingLink),
+            // Back from Google Home on our own: the user may have unlinked there (DISCONNECT).
+            Screen::Home { .. } if state.speaker_nickname.is_some() => (next, vec![Effect::CheckLink]),
             _ => (state.clone(), vec![]),
         },
 
@@ -600,8 +614,14 @@ fn transition(state: &State, event: Event) -> (State, Vec<Effect>) {
                 next = State::default();
             }
             next.account = Some(account);
-            let resume = next.after_login.take().unwrap_or(Activity::LoadingTerms);
-            start(next, resume)
+            // Step 1 again: a first login is the first moment the AiSEG2's firmware can be
+            // checked. What was waiting for the login carries on once the check says so.
+            next.screen = match next.after_login.take() {
+                Some(activity) => Screen::Busy { activity },
+                None if next.speaker_only => home(&next),
+                None => Screen::Busy { activity: Activity::LoadingTerms },
+            };
+            (next, vec![Effect::CheckVersions])
         }
         Event::TermsChecked { terms, accepted, legacy_speaker_user } => {
             next.legacy_speaker_user = legacy_speaker_user;
@@ -833,7 +853,14 @@ fn failed(state: &State, mut next: State, failure: Failure) -> (State, Vec<Effec
         Failure::TermsOutdated => {
             // The terms changed under the user: show the new text of the terms concerned.
             let reload = match activity {
-                Some(Activity::Registering) => Activity::LoadingPrivacyPolicy,
+                // Either text may be the revised one: both are asked again, in the seed's order.
+                Some(Activity::Registering) => {
+                    if let Some(draft) = next.speaker.as_mut() {
+                        draft.privacy_version = None;
+                        draft.speaker_terms_version = None;
+                    }
+                    Activity::LoadingPrivacyPolicy
+                }
                 _ => Activity::LoadingTerms,
             };
             return start(next, reload);

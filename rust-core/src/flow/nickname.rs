@@ -53,7 +53,8 @@ fn is_invisible(c: char) -> bool {
         || matches!(c,
             '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
             | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
-            | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}'
+            | '\u{2028}' | '\u{2029}' | '\u{2060}'..='\u{206F}' | '\u{2800}' | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}'
             | '\u{FFF0}'..='\u{FFFB}' | '\u{E0000}'..='\u{E0FFF}')
 }
 
@@ -93,6 +94,9 @@ mod tests {
             ("た\u{200B}ろう", Err(NicknameError::InvisibleCharacters)),
             ("たろう\n", Err(NicknameError::InvisibleCharacters)),
             ("た\u{0007}ろう", Err(NicknameError::InvisibleCharacters)),
+            ("たろう\u{2028}はなこ", Err(NicknameError::InvisibleCharacters)),
+            ("\u{2800}\u{2800}", Err(NicknameError::InvisibleCharacters)),
+            ("\u{3164}", Err(NicknameError::InvisibleCharacters)),
         ] {
             assert_eq!(validate(input), expected.map(str::to_owned), "{input:?}");
         }

@@ -494,6 +494,10 @@ pub(super) fn finish(
             "このリンクは今は使えません。画面の案内に従って操作してください。",
             "This link cannot be used right now. Please follow the steps on the screen.",
         ),
+        Notice::LinkRefused => t(
+            "このリンクはスマートHEMSサービスのものではないため、開きませんでした。どこにも送信していません。",
+            "This link is not one of the Smart HEMS service's, so it was not opened. Nothing was sent.",
+        ),
         Notice::RefreshFailed => t(
             "最新の情報を取得できませんでした。通信環境をご確認ください。",
             "Could not fetch the latest information. Please check your connection.",

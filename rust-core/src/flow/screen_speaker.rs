@@ -139,7 +139,7 @@ pub(super) fn view(screen: &Screen, state: &State, lang: Language) -> ScreenView
                     "スマートフォンでの操作は完了です。音声で機器操作ができるか確認してください。",
                     "You're all set on the phone. Try controlling a device by voice.",
                 ),
-                t("例：「OK Google、リビングのエアコンを冷房にして」", "For example: \"OK Google, set the living room air conditioner to cool\""),
+                done_example(state, lang),
                 t("※Google Homeアプリで機器のアイコンをタップしても、機器操作はできません。", "Note: tapping a device's icon in Google Home does not operate it."),
                 t("※機器はオフライン表示になります。動作には影響ありません。", "Note: devices show as offline in Google Home. This does not affect voice control."),
             ],
@@ -152,11 +152,16 @@ pub(super) fn view(screen: &Screen, state: &State, lang: Language) -> ScreenView
                     "Google Homeとの連携が完了していないか、音声で操作できない状態です。次の手順でリンクし直してください。",
                     "Linking with Google Home did not complete, or voice control does not work. Relink as follows.",
                 ),
-                t("1. Google Homeアプリを開き「設定」をタップする", "1. Open the Google Home app and tap 'Settings'"),
-                t("2. 「Google と連携させる」をタップする", "2. Tap 'Works with Google'"),
-                t("3. 「AISEG」を選び「アカウントのリンクを解除」をタップする", "3. Choose 'AISEG' and tap 'Unlink account'"),
-                t("4. もう一度「AISEG」を選び、CLUB Panasonic IDでログインする", "4. Choose 'AISEG' again and log in with your CLUB Panasonic ID"),
-                t("5. 「許可」をタップし、連携をやり直す", "5. Tap 'Allow' and repeat the linking"),
+                t("1. Google Homeアプリをタップする", "1. Tap the Google Home app"),
+                t("2. 画面右下の［設定］をタップする", "2. Tap [Settings] at the bottom right"),
+                t("3. ［Google と連携させる］をタップする", "3. Tap [Works with Google]"),
+                t("4. ［AISEG］をタップする", "4. Tap [AISEG]"),
+                t("5. ［アカウントのリンクを解除］をタップする", "5. Tap [Unlink account]"),
+                t(
+                    "6. CLUB Panasonicのログイン画面が表示されたら、メールアドレスとパスワードを入力し［ログインする］をタップする（機種によってはこの画面が表示されず7に進みます）",
+                    "6. When the CLUB Panasonic login page appears, enter your e-mail address and password and tap [Log in] (on some phones this page is skipped)",
+                ),
+                relink_step(state, lang),
             ],
             vec![
                 button("Google Home 起動", "Open Google Home", Action::OpenGoogleHome, true),
@@ -178,4 +183,25 @@ pub(super) fn view(screen: &Screen, state: &State, lang: Language) -> ScreenView
         _ => (t("ホーム", "Home"), vec![], vec![button("ホームへ", "Go to home", Action::GoHome, true)]),
     };
     finish(state, lang, title, body, buttons, input)
+}
+
+/// Step 25's "try a voice command", with the first command the user's own devices allow.
+fn done_example(state: &State, lang: Language) -> String {
+    let example = state.registered.as_ref().and_then(|draft| {
+        let chosen = draft.selection.chosen_devices();
+        voice::examples(&chosen, &draft.rooms, lang).into_iter().next().and_then(|(_, lines)| lines.into_iter().next())
+    });
+    match example {
+        Some(line) => lang.pick(&format!("例：{line}"), &format!("For example: {line}")),
+        None => lang.pick("例：「OK Google、リビングのエアコンを冷房にして」", "For example: \"OK Google, set the living room air conditioner to cool\""),
+    }
+}
+
+/// p.10's last step points back into the guide: B's steps 20–25, or C's 22–27.
+fn relink_step(state: &State, lang: Language) -> String {
+    if state.speaker_only {
+        lang.pick("7. 許可の画面が表示されたら、手順書の C の 22～27 に従って操作する", "7. When the permission page appears, follow steps 22–27 of part C of the guide")
+    } else {
+        lang.pick("7. 許可の画面が表示されたら、手順書の B の 20～25 に従って操作する", "7. When the permission page appears, follow steps 20–25 of part B of the guide")
+    }
 }

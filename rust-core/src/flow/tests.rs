@@ -24,6 +24,10 @@ fn busy(activity: Activity) -> Screen {
     Screen::Busy { activity }
 }
 
+fn firmware_need() -> UpdateNeed {
+    UpdateNeed { target: UpdateTarget::Firmware, installed: "2.79".into(), required: "2.80".into() }
+}
+
 #[test]
 fn each_transition() {
     let app_terms = Screen::AppTerms { terms: terms("2"), revised: false };
@@ -43,8 +47,12 @@ fn each_transition() {
             State::default(), Event::Incoming(url()), Screen::Welcome, vec![]),
         ("cancel while waiting forgets the login",
             State { screen: Screen::Login, ..State::default() }, Event::Tap(Action::CancelLogin), Screen::Welcome, vec![Effect::ForgetLogin]),
-        ("signed in: load the terms",
-            State { screen: busy(Activity::SigningIn), ..State::default() }, Event::SignedIn(taro()), busy(Activity::LoadingTerms), vec![Effect::CheckTerms]),
+        ("signed in: step 1's check first, now that the AiSEG2 is known",
+            State { screen: busy(Activity::SigningIn), ..State::default() }, Event::SignedIn(taro()), busy(Activity::LoadingTerms), vec![Effect::CheckVersions]),
+        ("versions fine after the login: load the terms",
+            on(busy(Activity::LoadingTerms)), Event::VersionsChecked { need: None }, busy(Activity::LoadingTerms), vec![Effect::CheckTerms]),
+        ("the AiSEG2 is too old for the service: the update screen before anything else",
+            on(busy(Activity::LoadingTerms)), Event::VersionsChecked { need: Some(firmware_need()) }, Screen::UpdateRequired { need: firmware_need() }, vec![]),
         ("terms never accepted: show them",
             on(busy(Activity::LoadingTerms)), Event::TermsChecked { terms: terms("2"), accepted: None, legacy_speaker_user: false }, app_terms.clone(), vec![]),
         ("an older version accepted: show the revision",
@@ -126,14 +134,15 @@ fn logging_in_again_resumes_what_the_expired_session_interrupted() {
     let (signing_in, _) = update(&expired, Event::Tap(Action::OpenLogin));
     let (signing_in, _) = update(&signing_in, Event::LoginOpened);
     let (signing_in, _) = update(&signing_in, Event::Incoming(IncomingUrl("x".into())));
-    let (resumed, effects) = update(&signing_in, Event::SignedIn(taro()));
+    let (resumed, _) = update(&signing_in, Event::SignedIn(taro()));
+    let (resumed, effects) = update(&resumed, Event::VersionsChecked { need: None });
     assert_eq!(resumed.screen, busy(saving));
     assert_eq!(effects, vec![Effect::SaveConsent { version: "2".into() }]);
 
     // Someone else logging in does not inherit it.
     let other = Account { subject: "hanako".into(), display_name: "花子".into() };
     let (fresh, effects) = update(&signing_in, Event::SignedIn(other.clone()));
-    assert_eq!(effects, vec![Effect::CheckTerms]);
+    assert_eq!((fresh.screen.clone(), effects), (busy(Activity::LoadingTerms), vec![Effect::CheckVersions]));
     assert_eq!(fresh.account, Some(other));
     assert!(!fresh.speaker_prompt_answered);
 }
@@ -161,7 +170,7 @@ fn every_screen_speaks_both_languages() {
         let japanese = |s: &str| s.chars().any(|c| ('\u{3040}'..='\u{30ff}').contains(&c) || ('\u{4e00}'..='\u{9fff}').contains(&c));
         if !matches!(
             state.screen,
-            Screen::AppTerms { .. } | Screen::PrivacyPolicy { .. } | Screen::SpeakerTerms { .. } | Screen::Utterances
+            Screen::AppTerms { .. } | Screen::PrivacyPolicy { .. } | Screen::SpeakerTerms { .. } | Screen::Utterances | Screen::SpeakerDone
         ) {
             assert!(!japanese(&en.title) && !en.body.iter().any(|b| japanese(b)), "{:?}", state.screen);
         }
@@ -337,7 +346,7 @@ fn launch_checks_versions_first_and_an_old_id_on_a_fresh_install() {
     assert_eq!(update(&State::default(), Event::Launched).1, vec![Effect::CheckOldId, Effect::CheckVersions]);
     assert_eq!(update(&on(Screen::SpeakerPrompt), Event::Launched).1, vec![Effect::CheckVersions]);
 
-    let need = UpdateNeed { target: UpdateTarget::Firmware, installed: "2.79".into(), required: "2.80".into() };
+    let need = firmware_need();
     let saving = busy(Activity::SavingConsent { version: "2".into() });
     let (blocked, effects) = update(&on(saving.clone()), Event::VersionsChecked { need: Some(need.clone()) });
     assert_eq!((blocked.screen.clone(), effects), (Screen::UpdateRequired { need: need.clone() }, vec![]));
@@ -383,7 +392,9 @@ fn a_2d_code_starts_flow_c_without_app_terms() {
     assert_eq!(effects, vec![Effect::KeepCode(code()), Effect::OpenLogin { create: false }]);
     let (waiting, _) = update(&opening, Event::LoginOpened);
     let (signing, _) = update(&waiting, Event::Incoming(IncomingUrl("x".into())));
-    let (claiming, effects) = update(&signing, Event::SignedIn(taro()));
+    let (checking, effects) = update(&signing, Event::SignedIn(taro()));
+    assert_eq!((checking.screen.clone(), effects), (busy(Activity::ClaimingCode), vec![Effect::CheckVersions]));
+    let (claiming, effects) = update(&checking, Event::VersionsChecked { need: None });
     assert_eq!((claiming.screen.clone(), effects), (busy(Activity::ClaimingCode), vec![Effect::ClaimCode]));
     assert_eq!(update(&claiming, Event::CodeClaimed).0.screen, Screen::Nickname);
     let (expired, _) = update(&claiming, Event::Failed(Failure::CodeExpired));
@@ -471,4 +482,64 @@ fn app_flip_asks_the_user_and_answers_google() {
     let (logged_out, effects) = update(&State::default(), Event::AppFlip { request, valid: true });
     assert_eq!(logged_out.notice, Some(Notice::LogInFirst));
     assert!(matches!(effects.as_slice(), [Effect::AnswerGoogle(AppFlipAnswer::Declined { .. })]));
+}
+
+/// Rules that keep what the user sees true after the app was away: a C user is never asked the
+/// app's terms, a login finishes with help open, Google Home's unlinking is noticed on return.
+#[test]
+fn coming_back_to_the_app() {
+    let home = |nickname: Option<&str>| Screen::Home {
+        display_name: "太郎".into(),
+        speaker_nickname: nickname.map(Into::into),
+        speaker_linked: Some(true),
+    };
+    let c_user = State {
+        speaker_only: true,
+        speaker_nickname: Some("たろう".into()),
+        speaker_linked: Some(true),
+        speaker_prompt_answered: true,
+        ..on(home(Some("たろう")))
+    };
+    let mut help_over_login = State { screen: Screen::Help { support: support::built_in(), now: 0 }, ..State::default() };
+    help_over_login.return_to.push(Screen::Login);
+    let url = || IncomingUrl("app:/redirect?code=c&state=s".into());
+    let registering = speaking(
+        busy(Activity::Registering),
+        SpeakerDraft { privacy_version: Some("1".into()), speaker_terms_version: Some("1".into()), ..SpeakerDraft::default() },
+    );
+
+    #[rustfmt::skip]
+    let cases: Vec<(&str, State, Event, Screen, Vec<Effect>)> = vec![
+        ("a C user relaunched at home: the link is checked, the app's terms are not asked",
+            c_user.clone(), Event::VersionsChecked { need: None }, home(Some("たろう")), vec![Effect::CheckLink]),
+        ("a C user logging in again goes home, not to the app's terms",
+            State { account: None, screen: busy(Activity::SigningIn), ..c_user.clone() }, Event::SignedIn(taro()), home(Some("たろう")), vec![Effect::CheckVersions]),
+        ("an app user relaunched at home: terms and link both refreshed",
+            State { speaker_only: false, ..c_user.clone() }, Event::VersionsChecked { need: None }, home(Some("たろう")), vec![Effect::CheckTerms, Effect::CheckLink]),
+        ("back from Google Home at home: is the link still there?",
+            c_user.clone(), Event::Foregrounded, home(Some("たろう")), vec![Effect::CheckLink]),
+        ("back at home with no speaker registered: nothing to check",
+            on(home(None)), Event::Foregrounded, home(None), vec![]),
+        ("the login redirect arrives while help is open over the login page",
+            help_over_login.clone(), Event::Incoming(url()), busy(Activity::SigningIn), vec![Effect::FinishLogin(url())]),
+        ("a redirect while help is open over another screen is not acted on",
+            State { return_to: vec![Screen::Welcome], ..help_over_login.clone() }, Event::Incoming(url()), help_over_login.screen.clone(), vec![]),
+        ("revised terms refuse a registration: both texts are asked again, privacy first",
+            registering, Event::Failed(Failure::TermsOutdated), busy(Activity::LoadingPrivacyPolicy), vec![Effect::LoadTerms(TermsKind::Privacy)]),
+    ];
+    for (name, state, event, screen, effects) in cases {
+        let (next, got) = update(&state, event);
+        assert_eq!((next.screen.clone(), got), (screen, effects), "{name}");
+        if name.starts_with("revised terms") {
+            let draft = next.speaker.expect("the draft is kept");
+            assert_eq!((draft.privacy_version, draft.speaker_terms_version), (None, None), "{name}");
+        }
+    }
+
+    // A link that is not the service's is refused with its own message; ours at the wrong time is ignored.
+    let (refused, effects) = update(&on(Screen::SpeakerPrompt), Event::StrayLink);
+    assert_eq!((refused.notice, effects), (Some(Notice::LinkRefused), vec![]));
+    assert!(view(&refused, Language::Japanese).notice.unwrap().contains("スマートHEMSサービスのものではない"));
+    let (ignored, _) = update(&on(Screen::SpeakerPrompt), Event::Incoming(url()));
+    assert_eq!(ignored.notice, Some(Notice::LinkIgnored));
 }

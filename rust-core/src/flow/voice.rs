@@ -118,7 +118,12 @@ fn spelled(digit: char) -> Option<&'static str> {
 pub fn advice(device: &Device, warning: NameWarning, room: Option<&str>, lang: Language) -> String {
     let name = &device.name;
     let base = stem(name);
-    let room = format!("{}の{base}", room.unwrap_or("子供部屋"));
+    // Without a known room the suggestion names the slot, not a made-up room that may well be
+    // another device's name already (「子供部屋の照明」).
+    let room = match room {
+        Some(room) => format!("{room}の{base}"),
+        None => lang.pick(&format!("（部屋名）の{base}"), &format!("(room)の{base}")),
+    };
     match warning {
         NameWarning::EndsWithDigit => {
             let normal: String = name.nfkc().collect();
@@ -268,9 +273,9 @@ mod tests {
     fn advice_suggests_a_better_name() {
         let light = d("1", "照明1", Category::Light);
         let text = advice(&light, NameWarning::EndsWithDigit, None, Language::Japanese);
-        assert!(text.contains("「照明いち」") && text.contains("「子供部屋の照明」"), "{text}");
+        assert!(text.contains("「照明いち」") && text.contains("「（部屋名）の照明」"), "{text}");
         let ac = d("2", "エアコンＡ", Category::AirConditioner);
-        assert!(advice(&ac, NameWarning::EndsWithLatin, None, Language::Japanese).contains("「子供部屋のエアコン」"));
+        assert!(advice(&ac, NameWarning::EndsWithLatin, None, Language::Japanese).contains("「（部屋名）のエアコン」"));
         assert!(advice(&ac, NameWarning::EndsWithLatin, Some("寝室"), Language::Japanese).contains("「寝室のエアコン」"), "the room is used");
         assert!(advice(&ac, NameWarning::EndsWithLatin, None, Language::English).contains("Latin letter"));
         assert_eq!(room_in_name("子供部屋の照明").as_deref(), Some("子供部屋"));

@@ -81,8 +81,15 @@ pub async fn run(features: &Path) -> (usize, usize) {
         .with_default_cli()
         .run(features)
         .await;
-    let _ = summary;
     let (passed, failed) = report::write_html(&dir.join("index.html")).expect("the HTML report can be written");
+    // A feature file that does not parse, or a failing hook, never reaches the scenario hooks
+    // that count results: without this a typo in a feature would silently drop its scenarios.
+    use cucumber::writer::Stats as _;
+    let broken = summary.parsing_errors() + summary.hook_errors();
+    if broken > 0 {
+        eprintln!("{broken} feature file(s) or hooks failed before their scenarios could run");
+    }
+    let failed = failed + broken;
     let dir = dir.canonicalize().unwrap_or(dir);
     println!("\nQA report: {}", dir.join("index.html").display());
     (passed, failed)

@@ -151,7 +151,15 @@ async fn error_redirect(w: &mut QaWorld, error: String) -> Step {
 
 #[when(regex = r"^アプリに関係のないリンク「(.+)」が届く$")]
 async fn stray_link(w: &mut QaWorld, link: String) -> Step {
+    // Against a real environment nothing can be counted; the check below says so.
+    w.outbound_before_link = w.outbound().unwrap_or(0);
     w.hand_back(link).await.map(drop)
+}
+
+#[then(regex = r"^そのリンクを受けて、アプリはどこにも何も送っていない$")]
+async fn nothing_sent_for_link(w: &mut QaWorld) -> Step {
+    let now = w.outbound()?;
+    if now == w.outbound_before_link { Ok(()) } else { Err(format!("{} request(s) or calls went out after the link", now - w.outbound_before_link)) }
 }
 
 // ── もし: the network and the cloud ───────────────────────────────────────────────────

@@ -89,6 +89,8 @@ pub struct QaWorld {
     /// Whose AiSEG2 the panel steps use (the household's first member, once someone else's
     /// phone is in use).
     pub household_email: Option<String>,
+    /// How much the app had sent out (`outbound`) when a link from outside arrived.
+    pub outbound_before_link: usize,
 }
 
 impl fmt::Debug for QaWorld {
@@ -98,6 +100,16 @@ impl fmt::Debug for QaWorld {
 }
 
 impl QaWorld {
+    /// Everything the app has sent out so far: requests to the cloud and its parties, and what it
+    /// asked the phone to open or answer.
+    pub fn outbound(&self) -> Result<usize, String> {
+        let phone = &self.phone;
+        Ok(self.sim()?.requests().len()
+            + phone.opened.lock().unwrap().len()
+            + phone.google_home_opened.load(std::sync::atomic::Ordering::SeqCst) as usize
+            + phone.app_flip_answers.lock().unwrap().len())
+    }
+
     async fn new() -> Result<QaWorld, std::io::Error> {
         let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
         let parties = match (env("SMARTHEMS_ISSUER"), env("SMARTHEMS_CLOUD_BASE_URL")) {
@@ -133,6 +145,7 @@ impl QaWorld {
             page: None,
             last_code_link: None,
             household_email: None,
+            outbound_before_link: 0,
             app_flip: None,
         })
     }

@@ -12,8 +12,20 @@ dependencyResolutionManagement {
     repositories {
         google()
         mavenCentral()
-        // The Kotlin half of rustls-platform-verifier (its README: "Android").
-        maven { url = uri("https://github.com/rustls/rustls-platform-verifier/raw/maven-archive/android-release-support/maven/") }
+        // The Kotlin half of rustls-platform-verifier. Since rustls-platform-verifier 0.7.1
+        // (rustls-platform-verifier-android 0.2.0, the versions in Cargo.lock) the AAR is no longer
+        // inside the crate: it is served from the project's `maven-archive` branch, and the crate only
+        // pins its version (the crate's README, "Android" → "Gradle Setup"; rustls-platform-verifier
+        // PR #251). Only group org.rustls is looked up there, and org.rustls only there.
+        exclusiveContent {
+            forRepository {
+                maven {
+                    name = "rustlsPlatformVerifier"
+                    url = uri("https://github.com/rustls/rustls-platform-verifier/raw/maven-archive/android-release-support/maven/")
+                }
+            }
+            filter { includeGroup("org.rustls") }
+        }
     }
 }
 

@@ -7,13 +7,30 @@ final class ApplePhone: NSObject, Platform, ASWebAuthenticationPresentationConte
     weak var core: SmartHems?
     private var session: ASWebAuthenticationSession?
 
+    /// The login redirect registered with CLUB Panasonic ID, given to the core as
+    /// `Config.redirectUri`: a private-use URI scheme (RFC 8252 §7.1), the same as on Android.
+    /// `ASWebAuthenticationSession` hands it only to this app's session. The scheme is also declared
+    /// in Info.plist, so a redirect that ends outside the sheet (in Safari) still reaches the app
+    /// through `onOpenURL`; the core checks `state`, `iss` and PKCE as for any redirect.
+    /// It is not a universal link: an `https` callback (`Callback.https(host:path:)`, iOS 17.4+)
+    /// would need a second redirect URI registered with CLUB Panasonic and a `webcredentials:`
+    /// associated domain, and iOS 16–17.3 would still need the scheme.
+    static let loginRedirect = "jp.co.panasonic.smarthems:/oauth2redirect"
+    private static let callbackScheme = URL(string: loginRedirect)!.scheme!
+
     func openLoginPage(url: String) {
         DispatchQueue.main.async {
             guard let url = URL(string: url) else { return }
-            let session = ASWebAuthenticationSession(url: url, callbackURLScheme: "jp.co.panasonic.smarthems") { [weak self] callback, _ in
+            let completion: ASWebAuthenticationSession.CompletionHandler = { [weak self] callback, _ in
                 // A cancelled sheet gives no URL: the core's login screen offers to try again.
                 guard let callback, let core = self?.core else { return }
                 Task { _ = await core.openUrl(url: callback.absoluteString) }
+            }
+            let session: ASWebAuthenticationSession
+            if #available(iOS 17.4, *) {
+                session = ASWebAuthenticationSession(url: url, callback: .customScheme(Self.callbackScheme), completionHandler: completion)
+            } else {
+                session = ASWebAuthenticationSession(url: url, callbackURLScheme: Self.callbackScheme, completionHandler: completion)
             }
             session.presentationContextProvider = self
             session.prefersEphemeralWebBrowserSession = false // keep the CLUB Panasonic SSO (step 3's note)

@@ -18,7 +18,7 @@ struct SmartHemsApp: App {
         let config = Config(
             issuer: "https://club.panasonic.example/oidc",
             clientId: "smarthems-app",
-            redirectUri: "jp.co.panasonic.smarthems:/oauth2redirect",
+            redirectUri: ApplePhone.loginRedirect, // the custom scheme the login sheet waits for
             cloudBaseUrl: "https://smarthems.panasonic.example/api/v1",
             databasePath: support.appendingPathComponent("smarthems.db").path,
             language: Locale.current.language.languageCode == .japanese ? .japanese : .english,
@@ -38,7 +38,8 @@ struct SmartHemsApp: App {
     var body: some Scene {
         WindowGroup {
             ScreenView(model: model)
-                // Universal links (the AiSEG2's 2D code) and the login redirect; the core validates them.
+                // The login redirect when it arrives outside the sheet (its custom scheme), and universal links
+                // (the AiSEG2's 2D code, App Flip); the core validates every one.
                 .onOpenURL { url in Task { _ = await model.core.openUrl(url: url.absoluteString) } }
                 .onContinueUserActivity(NSUserActivityTypeBrowsingWeb) { activity in
                     guard let url = activity.webpageURL else { return }

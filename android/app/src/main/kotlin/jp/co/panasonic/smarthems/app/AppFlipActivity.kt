@@ -3,13 +3,18 @@ package jp.co.panasonic.smarthems.app
 import android.app.Activity
 import android.content.Intent
 import android.content.pm.PackageManager
+import android.content.pm.Signature
+import android.os.Build
 import android.os.Bundle
 import androidx.activity.ComponentActivity
+import androidx.activity.addCallback
 import androidx.activity.compose.setContent
 import androidx.lifecycle.lifecycleScope
 import java.security.MessageDigest
+import jp.co.panasonic.smarthems.core.Action
 import jp.co.panasonic.smarthems.core.AppFlipAnswer
 import jp.co.panasonic.smarthems.core.AppFlipRequest
+import jp.co.panasonic.smarthems.core.Screen
 import kotlinx.coroutines.launch
 
 /**
@@ -17,22 +22,49 @@ import kotlinx.coroutines.launch
  * account link. The shell only checks who is calling (package and signing certificate — things
  * only Android knows); the core checks the request, shows the consent screen and produces the
  * answer, which this activity returns as the result.
+ *
+ * The result follows Google's "App Flip for Android" (response data: resultCode, AUTHORIZATION_CODE,
+ * ERROR_TYPE, ERROR_CODE, ERROR_DESCRIPTION), https://developers.google.com/identity/account-linking/app-flip-android,
+ * with the values of Google's sample googlesamples/identity-appflip-android (AppFlipActivity.java):
+ * - approved: RESULT_OK with AUTHORIZATION_CODE;
+ * - the user tapped 「キャンセル」 (or went back): RESULT_CANCELED — the user cancelled;
+ * - nobody is signed in to the app, or the approval could not be completed: result -2 with
+ *   ERROR_TYPE 1, a recoverable error, so Google continues with its web (OAuth) linking flow
+ *   ("send a recoverable error to Google so the user can sign in … with OAuth linking",
+ *   https://developers.home.google.com/cloud-to-cloud/enhancements/app-flip, design guidelines);
+ * - a request the core refused (wrong client, redirect or caller): result -2 with ERROR_TYPE 3,
+ *   invalid request.
+ * The core answers Declined both when the user declines and when nobody is signed in; the shell
+ * tells them apart by whether the user tapped 「キャンセル」 here.
  */
 class AppFlipActivity : ComponentActivity() {
     private val app get() = application as SmartHemsApplication
+
+    /** The last action the user sent from this activity (main thread only). */
+    private var lastAction: Action? = null
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
         app.phone.appFlipReceiver = { answer -> runOnUiThread { finishWith(answer) } }
         val request = AppFlipRequest(
-            clientId = intent.getStringExtra("CLIENT_ID").orEmpty(),
-            scope = intent.getStringArrayExtra("SCOPE")?.joinToString(" ") ?: intent.getStringExtra("SCOPE").orEmpty(),
+            clientId = intent.getStringExtra(EXTRA_CLIENT_ID).orEmpty(),
+            scope = intent.getStringArrayExtra(EXTRA_SCOPE)?.joinToString(" ") ?: intent.getStringExtra(EXTRA_SCOPE).orEmpty(),
             state = intent.getStringExtra("STATE") ?: "app-flip",
-            redirectUri = intent.getStringExtra("REDIRECT_URI").orEmpty(),
+            redirectUri = intent.getStringExtra(EXTRA_REDIRECT_URI).orEmpty(),
             callerVerified = callerIsGoogle(),
         )
         lifecycleScope.launch { app.core.appFlip(request) }
-        setContent { SmartHemsScreen(app.core) }
+        // Back on the consent screen is the same as 「キャンセル」: the core answers Declined.
+        onBackPressedDispatcher.addCallback(this) {
+            if (app.core.screen().screen is Screen.AppFlipConsent) {
+                lastAction = Action.DeclineLink
+                lifecycleScope.launch { app.core.tap(Action.DeclineLink) }
+            } else {
+                setResult(Activity.RESULT_CANCELED)
+                finish()
+            }
+        }
+        setContent { SmartHemsScreen(app.core, onAction = { lastAction = it }) }
     }
 
     override fun onDestroy() {
@@ -41,36 +73,73 @@ class AppFlipActivity : ComponentActivity() {
     }
 
     private fun finishWith(answer: AppFlipAnswer) {
+        if (isFinishing) return
         when (answer) {
-            is AppFlipAnswer.Approved -> setResult(Activity.RESULT_OK, Intent().putExtra("AUTHORIZATION_CODE", answer.code))
-            is AppFlipAnswer.Declined -> setResult(Activity.RESULT_CANCELED, error(ERROR_USER_CANCELLED, "user cancelled"))
-            is AppFlipAnswer.Refused -> setResult(Activity.RESULT_CANCELED, error(ERROR_INVALID_REQUEST, "request refused"))
+            is AppFlipAnswer.Approved ->
+                setResult(Activity.RESULT_OK, Intent().putExtra(EXTRA_AUTHORIZATION_CODE, answer.code))
+            is AppFlipAnswer.Declined ->
+                if (lastAction is Action.DeclineLink) {
+                    setResult(Activity.RESULT_CANCELED)
+                } else {
+                    setResult(RESULT_ERROR, errorResult(ERROR_TYPE_RECOVERABLE, CODE_NOT_SIGNED_IN, "not signed in to the app"))
+                }
+            is AppFlipAnswer.Refused ->
+                if (lastAction is Action.ApproveLink) {
+                    setResult(RESULT_ERROR, errorResult(ERROR_TYPE_RECOVERABLE, CODE_NOT_ANSWERED, "the approval could not be completed"))
+                } else {
+                    setResult(RESULT_ERROR, errorResult(ERROR_TYPE_INVALID_REQUEST, CODE_REFUSED, "request refused"))
+                }
         }
         finish()
     }
 
-    private fun error(code: Int, description: String) = Intent()
-        .putExtra("ERROR_TYPE", 1)
-        .putExtra("ERROR_CODE", code)
-        .putExtra("ERROR_DESCRIPTION", description)
+    private fun errorResult(type: Int, code: Int, description: String) = Intent()
+        .putExtra(EXTRA_ERROR_TYPE, type)
+        .putExtra(EXTRA_ERROR_CODE, code)
+        .putExtra(EXTRA_ERROR_DESCRIPTION, description)
 
     /** Google's app, signed with Google's certificate, and nothing else. */
     private fun callerIsGoogle(): Boolean {
         val caller = callingActivity?.packageName ?: return false
         if (caller !in GOOGLE_PACKAGES) return false
-        val info = packageManager.getPackageInfo(caller, PackageManager.GET_SIGNING_CERTIFICATES)
-        val signers = info.signingInfo?.apkContentsSigners ?: return false
         // Fails closed: with no fingerprint configured, no caller is trusted.
         val trusted = getString(R.string.google_app_flip_signing_sha256).split(',').map { it.trim() }.filter { it.isNotEmpty() }
+        val signers = try {
+            signers(caller)
+        } catch (notInstalled: PackageManager.NameNotFoundException) {
+            return false
+        } ?: return false
         return signers.any { sha256(it.toByteArray()) in trusted }
     }
+
+    /** The caller's signing certificates (SigningInfo from API 28; minSdk is 26). */
+    @Suppress("DEPRECATION")
+    private fun signers(pkg: String): Array<Signature>? =
+        if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.P) {
+            packageManager.getPackageInfo(pkg, PackageManager.GET_SIGNING_CERTIFICATES).signingInfo?.apkContentsSigners
+        } else {
+            packageManager.getPackageInfo(pkg, PackageManager.GET_SIGNATURES).signatures
+        }
 
     private fun sha256(bytes: ByteArray) =
         MessageDigest.getInstance("SHA-256").digest(bytes).joinToString(":") { "%02X".format(it) }
 
     private companion object {
         val GOOGLE_PACKAGES = setOf("com.google.android.googlequicksearchbox", "com.google.android.apps.chromecast.app")
-        const val ERROR_USER_CANCELLED = 1
-        const val ERROR_INVALID_REQUEST = 2
+        // Extras and values of Google's App Flip contract (see the class comment).
+        const val EXTRA_CLIENT_ID = "CLIENT_ID"
+        const val EXTRA_SCOPE = "SCOPE"
+        const val EXTRA_REDIRECT_URI = "REDIRECT_URI"
+        const val EXTRA_AUTHORIZATION_CODE = "AUTHORIZATION_CODE"
+        const val EXTRA_ERROR_TYPE = "ERROR_TYPE"
+        const val EXTRA_ERROR_CODE = "ERROR_CODE"
+        const val EXTRA_ERROR_DESCRIPTION = "ERROR_DESCRIPTION"
+        const val RESULT_ERROR = -2
+        const val ERROR_TYPE_RECOVERABLE = 1
+        const val ERROR_TYPE_INVALID_REQUEST = 3
+        // ERROR_CODE values chosen by this app (Google's sample passes any integer with these types).
+        const val CODE_NOT_SIGNED_IN = 1
+        const val CODE_NOT_ANSWERED = 2
+        const val CODE_REFUSED = 3
     }
 }

@@ -19,6 +19,7 @@ pub use crate::runtime::platform::Platform;
 use crate::runtime::retry::RetryPolicy;
 use crate::runtime::secure::SecureStore;
 use crate::runtime::store::Store;
+use crate::runtime::outbox::{Callout, Outbox};
 use crate::runtime::{net, Runtime};
 
 /// How the app is set up. Only `https://` URLs, except loopback for tests.
@@ -116,12 +117,15 @@ fn tokio_runtime() -> &'static tokio::runtime::Runtime {
 
 struct Inner {
     state: Mutex<State>,
-    /// One event (and its chain of effects) at a time, in the order they arrive.
+    /// One event (and its chain of effects) at a time, in the order they arrive. Never held
+    /// while the shell is called: calls out go through the outbox.
     turn: tokio::sync::Mutex<()>,
     store: Store,
     runtime: Runtime,
     language: Language,
+    platform: Arc<dyn Platform>,
     listeners: Arc<Listeners>,
+    outbox: Arc<Outbox>,
     /// What links from outside are checked against.
     redirect_uri: url::Url,
     service_origin: url::Url,
@@ -229,6 +233,7 @@ impl SmartHems {
         let store = Store::open(&PathBuf::from(&config.database_path))
             .map_err(|e| SetupError::Database { reason: e.to_string() })?;
         let state = store.load().map_err(|e| SetupError::Database { reason: e.to_string() })?.unwrap_or_default();
+        let outbox = Arc::new(Outbox::default());
         Ok(Arc::new(SmartHems {
             inner: Arc::new(Inner {
                 state: Mutex::new(state),
@@ -238,14 +243,16 @@ impl SmartHems {
                     login,
                     cloud,
                     secure: secure_store,
-                    platform,
+                    outbox: outbox.clone(),
                     retry,
                     fixed_time,
                     app_version: config.app_version,
                     old_id_paths: config.old_id_paths.into_iter().map(PathBuf::from).collect(),
                 },
                 language: config.language,
+                platform,
                 listeners: Arc::default(),
+                outbox,
                 redirect_uri,
                 service_origin,
                 app_id: config.app_id,
@@ -256,7 +263,10 @@ impl SmartHems {
 
     async fn send(&self, event: Event) -> ScreenView {
         let inner = self.inner.clone();
-        match tokio_runtime().spawn(async move { inner.handle(event).await }).await {
+        // Called from inside one of our own callbacks (a listener tapping, a browser answering at
+        // once): that callback is part of the delivery, so this call must not wait for it.
+        let reentrant = inner.outbox.in_callout();
+        match tokio_runtime().spawn(async move { inner.handle(event, reentrant).await }).await {
             Ok(view) => view,
             Err(error) => {
                 tracing::error!(%error, "event handling stopped");
@@ -271,37 +281,67 @@ impl Inner {
         flow::view(&self.state.lock().unwrap_or_else(|e| e.into_inner()), self.language)
     }
 
-    /// Applies an event and every event its effects answer with, until the flow settles.
-    async fn handle(&self, event: Event) -> ScreenView {
-        let _turn = self.turn.lock().await;
-        let mut queue = VecDeque::from([event]);
-        while let Some(event) = queue.pop_front() {
-            for effect in self.apply(event) {
-                queue.extend(self.runtime.run(effect).await);
+    /// Applies an event and every event its effects answer with, until the flow settles; then
+    /// waits (holding nothing) until the shell has been told, so that when a call returns its
+    /// screens have been shown and its browser or Google Home opened.
+    async fn handle(self: Arc<Self>, event: Event, reentrant: bool) -> ScreenView {
+        let view = {
+            let _turn = self.turn.lock().await;
+            let mut queue = VecDeque::from([event]);
+            while let Some(event) = queue.pop_front() {
+                let effects = self.apply(event);
+                if !effects.is_empty() {
+                    // The busy screen shows while the effects run.
+                    self.deliver();
+                }
+                for effect in effects {
+                    queue.extend(self.runtime.run(effect).await);
+                }
             }
+            self.view()
+        };
+        let delivered = self.outbox.last_posted();
+        self.deliver();
+        if !reentrant {
+            self.outbox.wait_for(delivered).await;
         }
-        self.view()
+        view
     }
 
-    /// One transition: update, save, then tell the listeners (with no lock held).
+    /// Hands the queued calls out to a thread of their own, where the shell may block or call
+    /// back into the core without holding up anything the core holds.
+    fn deliver(self: &Arc<Self>) {
+        let inner = self.clone();
+        tokio_runtime().spawn_blocking(move || inner.outbox.drain(&|callout| inner.call_out(callout)));
+    }
+
+    fn call_out(&self, callout: Callout) {
+        match callout {
+            Callout::Screen(view) => self.listeners.notify(&view),
+            Callout::OpenLoginPage(url) => self.platform.open_login_page(url),
+            Callout::OpenGoogleHome(link) => self.platform.open_google_home(link),
+            Callout::AnswerGoogle(answer) => self.platform.answer_google(answer),
+        }
+    }
+
+    /// One transition: update, save, and queue the new screen for the listeners.
     fn apply(&self, event: Event) -> Vec<flow::Effect> {
-        let (view, effects, changed) = {
+        let (view, effects) = {
             let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
             tracing::debug!(?event, "event");
             let (next, effects) = flow::update(&state, event);
-            let changed = next != *state;
-            if changed {
-                if let Err(error) = self.store.save(&next) {
-                    tracing::error!(%error, "could not save the app state");
-                }
-                *state = next;
+            if next == *state {
+                return effects;
             }
-            (flow::view(&state, self.language), effects, changed)
+            if let Err(error) = self.store.save(&next) {
+                tracing::error!(%error, "could not save the app state");
+            }
+            *state = next;
+            (flow::view(&state, self.language), effects)
         };
-        if changed {
-            tracing::info!(screen = %flow::graph::node_name(&view.screen), "screen");
-            self.listeners.notify(&view);
-        }
+        tracing::info!(screen = %flow::graph::node_name(&view.screen), "screen");
+        // Under the turn, so listeners hear the screens in the order they were shown.
+        self.outbox.post(Callout::Screen(Box::new(view)));
         effects
     }
 }

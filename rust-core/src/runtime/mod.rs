@@ -9,6 +9,7 @@ pub mod cloud;
 pub mod keychain;
 pub mod login;
 pub mod net;
+pub mod outbox;
 pub mod platform;
 pub mod retry;
 pub mod secure;
@@ -19,7 +20,7 @@ use std::sync::Arc;
 
 use cloud::{Cloud, CloudError};
 use login::{Login, LoginError};
-use platform::Platform;
+use outbox::{Callout, Outbox};
 use retry::RetryPolicy;
 use secure::SecureStore;
 
@@ -59,7 +60,8 @@ pub struct Runtime {
     pub login: Login,
     pub cloud: Cloud,
     pub secure: Arc<dyn SecureStore>,
-    pub platform: Arc<dyn Platform>,
+    /// Calls out to the shell, delivered by the façade once no lock is held.
+    pub outbox: Arc<Outbox>,
     pub retry: RetryPolicy,
     /// A fixed "now" (tests); the system clock otherwise.
     pub fixed_time: Option<i64>,
@@ -77,8 +79,7 @@ impl Runtime {
             Effect::OpenLogin { create } => {
                 match self.retrying(|| async { Ok(self.login.begin(store, create).await?) }).await {
                     Ok(url) => {
-                        // Not under any lock: the shell may call back into the core from here.
-                        self.platform.open_login_page(url.to_string());
+                        self.outbox.post(Callout::OpenLoginPage(url.to_string()));
                         Ok(Event::LoginOpened)
                     }
                     Err(e) => Err(e),
@@ -126,8 +127,7 @@ impl Runtime {
             }
             Effect::OpenGoogleHome => {
                 let agent_id = self.cloud.app_config().await.ok().and_then(|c| c.google_home_agent_id);
-                // Not under any lock: the shell may call back into the core from here.
-                self.platform.open_google_home(platform::google_home_link(agent_id.as_deref()));
+                self.outbox.post(Callout::OpenGoogleHome(platform::google_home_link(agent_id.as_deref())));
                 return None;
             }
             Effect::KeepCode(code) => {
@@ -191,15 +191,14 @@ impl Runtime {
                 match self.authorized(|token| async move { Ok(self.cloud.app_flip_code(&token, request).await?) }).await {
                     Ok(code) => {
                         let redirect = crate::flow::with_params(&request.redirect_uri, &[("code", &code), ("state", &request.state)]);
-                        // Not under any lock: the shell may call back into the core from here.
-                        self.platform.answer_google(crate::flow::AppFlipAnswer::Approved { redirect, code });
+                        self.outbox.post(Callout::AnswerGoogle(crate::flow::AppFlipAnswer::Approved { redirect, code }));
                         Ok(Event::AppFlipAnswered)
                     }
                     Err(e) => Err(e),
                 }
             }
             Effect::AnswerGoogle(answer) => {
-                self.platform.answer_google(answer);
+                self.outbox.post(Callout::AnswerGoogle(answer));
                 return None;
             }
             Effect::CheckLink => {

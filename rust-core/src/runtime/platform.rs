@@ -1,6 +1,7 @@
 //! What only the phone can do, implemented by the shell (and by faithful doubles in tests).
 //!
-//! The core never calls these while holding a lock: a shell may call back into the core from them.
+//! The core calls these through its outbox (`outbox.rs`), never while holding a lock: a shell may
+//! call back into the core from them.
 
 /// The platform's side of the app.
 #[uniffi::export(foreign)]

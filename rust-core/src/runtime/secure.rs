@@ -16,6 +16,10 @@ pub enum SecureStoreError {
 }
 
 /// Secret storage: the platform keychain (`keychain_secure_store`), or one the shell implements.
+///
+/// Unlike the platform's callbacks, these are called in the middle of an effect (a token is read
+/// to make a request), while the core's turn is taken: an implementation answers from storage and
+/// never calls back into the core.
 #[uniffi::export(rust, foreign)]
 pub trait SecureStore: Send + Sync {
     /// The value under `key`, if any.

@@ -2,7 +2,8 @@
 //! stream, and no secret in the logs or the database.
 
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
 use smarthems::{Action, Config, Language, MemorySecureStore, Platform, ScreenListener, ScreenView, SmartHems};
 use smarthems_harness::browser::{Browser, Visit};
@@ -149,4 +150,65 @@ async fn a_replayed_redirect_is_refused_and_not_exchanged_again() {
     app.tap(Action::OpenLogin).await;
     assert_eq!(app.open_url(back).await.title, "ログインを完了できませんでした");
     assert_eq!(sim.token_exchanges(), 1);
+}
+
+/// A shell that calls straight back into the core, blocking, from inside its callbacks: a
+/// listener that taps as soon as it sees a screen, and a browser that is cancelled as soon as it
+/// opens. Neither may deadlock (the core calls out with no lock held), and the screens still
+/// arrive in order.
+#[tokio::test]
+async fn callbacks_may_call_back_into_the_core() {
+    struct Impatient {
+        app: OnceLock<Arc<SmartHems>>,
+        seen: Mutex<Vec<String>>,
+    }
+    impl ScreenListener for Impatient {
+        fn on_screen(&self, view: ScreenView) {
+            self.seen.lock().unwrap().push(view.title.clone());
+            if view.title == "CLUB Panasonic ログイン" {
+                let app = self.app.get().unwrap().clone();
+                futures::executor::block_on(app.tap(Action::OpenHelp));
+            }
+        }
+    }
+    struct CancellingBrowser(OnceLock<Arc<SmartHems>>);
+    impl Platform for CancellingBrowser {
+        fn open_login_page(&self, _url: String) {
+            let app = self.0.get().unwrap().clone();
+            futures::executor::block_on(app.tap(Action::CancelLogin));
+        }
+        fn open_google_home(&self, _link: String) {}
+        fn answer_google(&self, _answer: smarthems::flow::AppFlipAnswer) {}
+    }
+
+    let sim = SimCloud::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let secure = Arc::new(MemorySecureStore::default());
+
+    // The browser cancels from inside open_login_page: back on the welcome screen.
+    let browser = Arc::new(CancellingBrowser(OnceLock::new()));
+    let app = SmartHems::new(config(&sim, &dir.path().join("a.db")), browser.clone(), secure.clone()).unwrap();
+    browser.0.set(app.clone()).ok();
+    let shown = tokio::time::timeout(Duration::from_secs(20), app.tap(Action::OpenLogin)).await.expect("no deadlock");
+    assert_eq!((shown.title.as_str(), app.screen().title.as_str()), ("CLUB Panasonic ログイン", "スマートHEMSサービス"));
+    drop(app);
+
+    // The listener opens help from inside on_screen.
+    let app = SmartHems::new(config(&sim, &dir.path().join("b.db")), Arc::new(Opened::default()), secure).unwrap();
+    let listener = Arc::new(Impatient { app: OnceLock::new(), seen: Mutex::default() });
+    listener.app.set(app.clone()).ok();
+    let _subscription = app.subscribe(listener.clone());
+    tokio::time::timeout(Duration::from_secs(20), app.tap(Action::OpenLogin)).await.expect("no deadlock");
+    assert_eq!(app.screen().title, "ヘルプ・お問い合わせ");
+    // The listener hears the screens its own tap caused once it has returned.
+    for _ in 0..200 {
+        if listener.seen.lock().unwrap().len() >= 5 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(
+        *listener.seen.lock().unwrap(),
+        ["スマートHEMSサービス", "ログイン画面を開いています…", "CLUB Panasonic ログイン", "読み込んでいます…", "ヘルプ・お問い合わせ"]
+    );
 }

@@ -26,6 +26,7 @@ pub(crate) fn router(cloud: Arc<Cloud>) -> Router {
         .route("/expire-access-tokens", post(expire_access_tokens))
         .route("/revoke-refresh-tokens", post(revoke_refresh_tokens))
         .route("/access-token-ttl", post(access_token_ttl))
+        .route("/id-token-fault", post(id_token_fault))
         .route("/users", post(add_user))
         .route("/requests", get(requests))
         .route("/token-exchanges", get(token_exchanges))
@@ -112,6 +113,27 @@ async fn access_token_ttl(
     JsonBody(ttl): JsonBody<Ttl>,
 ) -> StatusCode {
     cloud.world().access_token_ttl = Duration::from_secs(ttl.secs);
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Deserialize)]
+struct IdTokenFaults {
+    fault: crate::IdTokenFault,
+    #[serde(default = "one")]
+    times: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// `{"fault":"wrong_audience"|"wrong_issuer"|"expired"|"wrong_nonce"|"foreign_key"|"unsigned",
+/// "times":1}`: the next ID tokens are broken that way.
+async fn id_token_fault(
+    State(cloud): State<Arc<Cloud>>,
+    JsonBody(faults): JsonBody<IdTokenFaults>,
+) -> StatusCode {
+    cloud.world().break_id_tokens(faults.fault, faults.times);
     StatusCode::NO_CONTENT
 }
 

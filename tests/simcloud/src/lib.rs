@@ -30,6 +30,7 @@ use axum::http::StatusCode;
 use tokio::sync::watch;
 
 pub use google::{AppFlipRequest, LinkOutcome};
+pub use keys::IdTokenFault;
 pub use panel::PanelView;
 pub use registration::Message;
 pub use speaker::{AisegDevice, DeviceState, Registration, SyncedDevice};
@@ -158,6 +159,13 @@ impl SimCloud {
     /// Every refresh token issued so far is revoked, as after a password change.
     pub fn revoke_refresh_tokens(&self) {
         self.inner.cloud.world().revoke_refresh_tokens();
+    }
+
+    /// The next `times` ID tokens the token endpoint mints are broken in this one way (wrong
+    /// `aud`, `iss`, `nonce`, expired, signed with another key, or unsigned); the tokens after
+    /// them are good again.
+    pub fn break_next_id_tokens(&self, fault: IdTokenFault, times: u32) {
+        self.inner.cloud.world().break_id_tokens(fault, times);
     }
 
     /// Lifetime of access tokens issued from now on (default 3600 s).

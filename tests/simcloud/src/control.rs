@@ -23,6 +23,7 @@ pub(crate) fn router(cloud: Arc<Cloud>) -> Router {
         .route("/offline", post(offline))
         .route("/online", post(online))
         .route("/terms/app", post(publish_app_terms))
+        .route("/app-config", get(app_config).post(patch_app_config))
         .route("/expire-access-tokens", post(expire_access_tokens))
         .route("/revoke-refresh-tokens", post(revoke_refresh_tokens))
         .route("/access-token-ttl", post(access_token_ttl))
@@ -91,6 +92,23 @@ async fn publish_app_terms(
         .world()
         .publish_app_terms(&terms.version, terms.title.as_deref(), &terms.body);
     StatusCode::NO_CONTENT
+}
+
+async fn app_config(State(cloud): State<Arc<Cloud>>) -> Json<serde_json::Value> {
+    Json(cloud.world().app_config.clone())
+}
+
+/// A JSON merge patch (RFC 7396) of the app config; it must be an object, so that the document
+/// stays one.
+async fn patch_app_config(
+    State(cloud): State<Arc<Cloud>>,
+    JsonBody(patch): JsonBody<serde_json::Value>,
+) -> Response {
+    if !patch.is_object() {
+        return wire::error(StatusCode::BAD_REQUEST, "invalid_request");
+    }
+    crate::api::merge_patch(&mut cloud.world().app_config, &patch);
+    StatusCode::NO_CONTENT.into_response()
 }
 
 async fn expire_access_tokens(State(cloud): State<Arc<Cloud>>) -> StatusCode {

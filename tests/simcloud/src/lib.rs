@@ -151,6 +151,17 @@ impl SimCloud {
             .publish_app_terms(version, None, body);
     }
 
+    /// What `GET /api/v1/app-config` answers now.
+    pub fn app_config(&self) -> serde_json::Value {
+        self.inner.cloud.world().app_config.clone()
+    }
+
+    /// Changes the app config by a JSON merge patch (RFC 7396): `{"min_app_version":"3.2.0"}`
+    /// changes that member only; arrays (the support lines, the holidays) are replaced whole.
+    pub fn patch_app_config(&self, patch: &serde_json::Value) {
+        api::merge_patch(&mut self.inner.cloud.world().app_config, patch);
+    }
+
     /// Every access token issued so far is expired from now on.
     pub fn expire_access_tokens(&self) {
         self.inner.cloud.world().expire_access_tokens();

@@ -111,6 +111,8 @@ struct Failure {
 pub(crate) struct World {
     users: HashMap<String, User>,
     pub terms: Terms,
+    /// What `GET /api/v1/app-config` answers; tests change it (`patch_app_config`).
+    pub app_config: serde_json::Value,
     interactions: HashMap<String, Pending<AuthRequest>>,
     codes: HashMap<String, Pending<CodeGrant>>,
     sessions: HashMap<String, Login>,
@@ -138,6 +140,7 @@ impl World {
                 title: seed::TERMS_TITLE.into(),
                 body: seed::TERMS_BODY.into(),
             },
+            app_config: seed::app_config(),
             interactions: HashMap::new(),
             codes: HashMap::new(),
             sessions: HashMap::new(),

@@ -29,7 +29,7 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use tokio::sync::watch;
 
-pub use google::{AppFlipRequest, LinkOutcome};
+pub use google::{mode_in_japanese, AppFlipRequest, LinkOutcome};
 pub use keys::IdTokenFault;
 pub use panel::PanelView;
 pub use registration::Message;

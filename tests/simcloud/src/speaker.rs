@@ -36,12 +36,15 @@ pub struct AisegDevice {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeviceState {
     pub on: bool,
-    /// Air conditioners: `cool`, `heat`, `auto`, `dry`, `fan_only`.
+    /// Air conditioners, in Google's words: `cool`, `heat`, `auto`, `dry`, `fan-only`.
     pub mode: Option<String>,
     /// Air conditioners: °C.
     pub setpoint: Option<u32>,
     /// Shutters and windows.
     pub open: Option<bool>,
+    /// Electric locks.
+    #[serde(default)]
+    pub locked: Option<bool>,
 }
 
 /// What the cloud registered for a user's speaker.
@@ -68,6 +71,71 @@ pub struct SyncedDevice {
     pub nicknames: Vec<String>,
     #[serde(rename = "roomHint", default)]
     pub room_hint: Option<String>,
+    /// The traits' attributes (the thermostat modes, open/close in steps or not), `{}` if none.
+    #[serde(default)]
+    pub attributes: serde_json::Value,
+}
+
+/// How a device of an AiSEG2 category appears to Google: its type, traits and their attributes.
+/// Categories this cloud does not know become a SWITCH (on/off and nothing more): calling them
+/// LIGHT would put, say, a floor heater into 「電気を全部消して」.
+fn google_kind(category: &str) -> (&'static str, &'static [&'static str], serde_json::Value) {
+    const ON_OFF: &[&str] = &["action.devices.traits.OnOff"];
+    const OPEN_CLOSE: &[&str] = &["action.devices.traits.OpenClose"];
+    // The AiSEG2 opens or closes a shutter or window fully; it cannot stop it half-way.
+    let discrete = || json!({ "discreteOnlyOpenClose": true });
+    match category {
+        "air_conditioner" => (
+            "action.devices.types.AC_UNIT",
+            &["action.devices.traits.OnOff", "action.devices.traits.TemperatureSetting"],
+            json!({
+                "availableThermostatModes": ["off", "cool", "heat", "dry", "fan-only", "auto"],
+                "thermostatTemperatureUnit": "C",
+            }),
+        ),
+        "air_purifier" => ("action.devices.types.AIRPURIFIER", ON_OFF, json!({})),
+        "shutter" => ("action.devices.types.SHUTTER", OPEN_CLOSE, discrete()),
+        "electric_window" => ("action.devices.types.WINDOW", OPEN_CLOSE, discrete()),
+        "electric_lock" => ("action.devices.types.LOCK", &["action.devices.traits.LockUnlock"], json!({})),
+        "light" => ("action.devices.types.LIGHT", ON_OFF, json!({})),
+        "range_hood" => ("action.devices.types.HOOD", ON_OFF, json!({})),
+        "ventilation_fan" => ("action.devices.types.FAN", ON_OFF, json!({})),
+        "water_heater" => ("action.devices.types.WATERHEATER", ON_OFF, json!({})),
+        _ => ("action.devices.types.SWITCH", ON_OFF, json!({})),
+    }
+}
+
+/// The trait an EXECUTE command belongs to.
+fn command_trait(command: &str) -> Option<&'static str> {
+    match command.trim_start_matches("action.devices.commands.") {
+        "OnOff" => Some("action.devices.traits.OnOff"),
+        "ThermostatSetMode" | "ThermostatTemperatureSetpoint" => Some("action.devices.traits.TemperatureSetting"),
+        "OpenClose" => Some("action.devices.traits.OpenClose"),
+        "LockUnlock" => Some("action.devices.traits.LockUnlock"),
+        _ => None,
+    }
+}
+
+/// QUERY's answer for one device: the states of its traits only (Google reads nothing else).
+fn query_state(device: &SyncedDevice, state: &DeviceState) -> serde_json::Value {
+    let mut answer = json!({ "online": true, "status": "SUCCESS" });
+    for t in &device.traits {
+        match t.trim_start_matches("action.devices.traits.") {
+            "OnOff" => answer["on"] = json!(state.on),
+            "TemperatureSetting" => {
+                let mode = if state.on { state.mode.as_deref() } else { Some("off") };
+                answer["thermostatMode"] = json!(mode);
+                answer["thermostatTemperatureSetpoint"] = json!(state.setpoint);
+            }
+            "OpenClose" => answer["openPercent"] = json!(if state.open == Some(true) { 100 } else { 0 }),
+            "LockUnlock" => {
+                answer["isLocked"] = json!(state.locked == Some(true));
+                answer["isJammed"] = json!(false);
+            }
+            _ => {}
+        }
+    }
+    answer
 }
 
 struct Home {
@@ -300,17 +368,7 @@ impl SpeakerWorld {
             .iter()
             .filter(|d| registration.device_ids.contains(&d.id))
             .map(|d| {
-                let (device_type, traits): (&str, &[&str]) = match d.category.as_str() {
-                    "air_conditioner" => ("action.devices.types.AC_UNIT", &["action.devices.traits.OnOff", "action.devices.traits.TemperatureSetting"]),
-                    "air_purifier" => ("action.devices.types.AIRPURIFIER", &["action.devices.traits.OnOff"]),
-                    "shutter" => ("action.devices.types.SHUTTER", &["action.devices.traits.OpenClose"]),
-                    "electric_window" => ("action.devices.types.WINDOW", &["action.devices.traits.OpenClose"]),
-                    "electric_lock" => ("action.devices.types.LOCK", &["action.devices.traits.LockUnlock"]),
-                    "range_hood" => ("action.devices.types.HOOD", &["action.devices.traits.OnOff"]),
-                    "ventilation_fan" => ("action.devices.types.FAN", &["action.devices.traits.OnOff"]),
-                    "water_heater" => ("action.devices.types.WATERHEATER", &["action.devices.traits.OnOff"]),
-                    _ => ("action.devices.types.LIGHT", &["action.devices.traits.OnOff"]),
-                };
+                let (device_type, traits, attributes) = google_kind(&d.category);
                 SyncedDevice {
                     id: d.id.clone(),
                     device_type: device_type.into(),
@@ -319,6 +377,7 @@ impl SpeakerWorld {
                     name: d.name.chars().take(60).collect(),
                     nicknames: vec![],
                     room_hint: registration.rooms.get(&d.id).cloned(),
+                    attributes,
                 }
             })
             .collect()
@@ -499,31 +558,50 @@ async fn fulfillment(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject,
     let mut world = cloud.world();
     let speaker = &mut world.speaker;
     let payload = match input["intent"].as_str() {
-        Some("action.devices.SYNC") => json!({ "agentUserId": agent_user_id(&subject), "devices": speaker.sync(&email).iter().map(|d| json!({
-            "id": d.id, "type": d.device_type, "traits": d.traits,
-            "name": { "name": d.name, "nicknames": d.nicknames, "defaultNames": [] },
-            "roomHint": d.room_hint,
-            "willReportState": false,
-        })).collect::<Vec<_>>() }),
+        Some("action.devices.SYNC") => json!({ "agentUserId": agent_user_id(&subject), "devices": speaker.sync(&email).iter().map(|d| {
+            let mut device = json!({
+                "id": d.id, "type": d.device_type, "traits": d.traits,
+                "name": { "name": d.name, "nicknames": d.nicknames, "defaultNames": [] },
+                "willReportState": false,
+            });
+            // Optional members are left out rather than sent as null.
+            if let Some(room) = &d.room_hint {
+                device["roomHint"] = json!(room);
+            }
+            if d.attributes.as_object().is_some_and(|a| !a.is_empty()) {
+                device["attributes"] = d.attributes.clone();
+            }
+            device
+        }).collect::<Vec<_>>() }),
         Some("action.devices.QUERY") => {
+            let synced = speaker.sync(&email);
             let home = speaker.home(&email);
             let mut devices = serde_json::Map::new();
             for d in input["payload"]["devices"].as_array().into_iter().flatten() {
                 let id = d["id"].as_str().unwrap_or_default();
-                let state = home.states.get(id).cloned().unwrap_or_default();
-                devices.insert(id.into(), json!({ "online": true, "status": "SUCCESS", "on": state.on,
-                    "thermostatMode": state.mode, "thermostatTemperatureSetpoint": state.setpoint }));
+                let answer = match (synced.iter().find(|s| s.id == id), home.states.get(id)) {
+                    (Some(device), Some(state)) => query_state(device, state),
+                    _ => json!({ "status": "ERROR", "errorCode": "deviceNotFound" }),
+                };
+                devices.insert(id.into(), answer);
             }
             json!({ "devices": devices })
         }
         Some("action.devices.EXECUTE") => {
-            let registered: Vec<String> = speaker.registrations.get(&key(&email)).map(|r| r.device_ids.clone()).unwrap_or_default();
+            // Registered devices only, and only commands of their traits (a lock cannot be
+            // switched on): what Google itself would send.
+            let synced = speaker.sync(&email);
             let home = speaker.home(&email);
             let mut commands = Vec::new();
             for command in input["payload"]["commands"].as_array().into_iter().flatten() {
                 for d in command["devices"].as_array().into_iter().flatten() {
                     let id = d["id"].as_str().unwrap_or_default().to_owned();
-                    let status = match home.states.get_mut(&id).filter(|_| registered.contains(&id)) {
+                    let supported = synced.iter().find(|s| s.id == id).is_some_and(|device| {
+                        command["execution"].as_array().into_iter().flatten().all(|exec| {
+                            command_trait(exec["command"].as_str().unwrap_or_default()).is_some_and(|t| device.traits.iter().any(|have| have == t))
+                        })
+                    });
+                    let status = match home.states.get_mut(&id).filter(|_| supported) {
                         Some(state) => {
                             for exec in command["execution"].as_array().into_iter().flatten() {
                                 let params = &exec["params"];
@@ -538,6 +616,7 @@ async fn fulfillment(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject,
                                         state.setpoint = params["thermostatTemperatureSetpoint"].as_u64().map(|t| t as u32);
                                     }
                                     Some("action.devices.commands.OpenClose") => state.open = Some(params["openPercent"].as_u64().unwrap_or(0) > 0),
+                                    Some("action.devices.commands.LockUnlock") => state.locked = params["lock"].as_bool(),
                                     _ => {}
                                 }
                             }
@@ -578,6 +657,7 @@ impl SpeakerWorld {
                 name: d["name"]["name"].as_str().unwrap_or_default().into(),
                 nicknames: d["name"]["nicknames"].as_array().into_iter().flatten().filter_map(|t| t.as_str().map(str::to_owned)).collect(),
                 room_hint: d["roomHint"].as_str().map(str::to_owned),
+                attributes: d.get("attributes").cloned().unwrap_or_else(|| json!({})),
             })
             .collect();
         self.links.insert(key(email), GoogleLink { access_token, devices });

@@ -277,6 +277,7 @@ async fn speaker_registration(State(cloud): State<Arc<Cloud>>, query: Result<Que
     Json(json!({
         "registration": world.speaker.registration(&q.email),
         "registrations_made": world.speaker.registrations_made(&q.email),
+        "puts": world.speaker.registration_puts(&q.email),
     }))
     .into_response()
 }

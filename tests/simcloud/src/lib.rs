@@ -272,6 +272,14 @@ impl SimCloud {
         self.inner.cloud.world().speaker.registrations_made(email)
     }
 
+    /// Every registration PUT that reached the registration service for the account (faults of
+    /// `fail_next` are answered before it), oldest first: the registration id each one left in
+    /// place (`None` for a refused one). A retry after a lost answer shows as a second PUT with
+    /// the same id.
+    pub fn registration_puts(&self, email: &str) -> Vec<Option<String>> {
+        self.inner.cloud.world().speaker.registration_puts(email)
+    }
+
     /// The next registration under this path is carried out, but its answer is lost (502).
     pub fn lose_next_response(&self, path_prefix: &str) {
         self.inner.cloud.world().speaker.lose_next_response(path_prefix);

@@ -174,6 +174,9 @@ pub(crate) struct SpeakerWorld {
     members: HashMap<String, String>,
     registrations: HashMap<String, Registration>,
     registrations_made: HashMap<String, u32>,
+    /// Per account, every registration PUT received, oldest first: the registration id it left in
+    /// place (`None` when it was refused).
+    registration_puts: HashMap<String, Vec<Option<String>>>,
     pub links: HashMap<String, GoogleLink>,
     legacy: HashSet<String>,
     pub linking_fails: bool,
@@ -223,6 +226,7 @@ impl SpeakerWorld {
             members: HashMap::new(),
             registrations: HashMap::new(),
             registrations_made: HashMap::new(),
+            registration_puts: HashMap::new(),
             links: HashMap::new(),
             legacy: HashSet::new(),
             linking_fails: false,
@@ -291,6 +295,10 @@ impl SpeakerWorld {
 
     pub fn registrations_made(&self, email: &str) -> u32 {
         self.registrations_made.get(&key(email)).copied().unwrap_or(0)
+    }
+
+    pub fn registration_puts(&self, email: &str) -> Vec<Option<String>> {
+        self.registration_puts.get(&key(email)).cloned().unwrap_or_default()
     }
 
     pub fn lose_next_response(&mut self, path_prefix: &str) {
@@ -473,50 +481,12 @@ async fn register(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject, Js
     let Some(email) = email_of(&cloud, &subject) else { return wire::invalid_token() };
     let mut world = cloud.world();
     let speaker = &mut world.speaker;
-    if body.privacy_version != speaker.privacy.version || body.speaker_terms_version != speaker.speaker_terms.version {
-        return wire::error(StatusCode::CONFLICT, "outdated_terms");
-    }
-    if !nickname_ok(&body.nickname) {
-        return wire::error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_nickname");
-    }
-    if body.provider != "google_home" {
-        return wire::error(StatusCode::UNPROCESSABLE_ENTITY, "unknown_provider");
-    }
-    let known: HashSet<&String> = speaker.home_of(&email).map(|h| h.devices.iter().map(|d| &d.id).collect()).unwrap_or_default();
-    if body.device_ids.is_empty() || body.device_ids.iter().any(|id| !known.contains(id)) {
-        return wire::error(StatusCode::UNPROCESSABLE_ENTITY, "unknown_device");
-    }
-    let mut device_ids = body.device_ids;
-    device_ids.sort();
-    let same = speaker.registrations.get(&key(&email)).is_some_and(|r| {
-        r.nickname == body.nickname.trim()
-            && r.device_ids == device_ids
-            && r.rooms == body.rooms
-            && r.privacy_version == body.privacy_version
-    });
-    // A PUT: the same registration again (a retry after a lost answer) creates nothing new.
-    if !same {
-        *speaker.registrations_made.entry(key(&email)).or_default() += 1;
-        let registration = Registration {
-            registration_id: random_token(),
-            nickname: body.nickname.trim().to_owned(),
-            device_ids,
-            rooms: body.rooms,
-            privacy_version: body.privacy_version,
-            speaker_terms_version: body.speaker_terms_version,
-        };
-        speaker.registrations.insert(key(&email), registration);
-    }
-    let registration = speaker.registrations[&key(&email)].clone();
-    // A changed registration of a linked account: the cloud asks Google to sync again
-    // ("Request Sync"), and Google reads the new device list.
-    if !same && speaker.links.contains_key(&key(&email)) {
-        let devices = speaker.sync(&email);
-        if let Some(link) = speaker.links.get_mut(&key(&email)) {
-            link.devices = devices;
-        }
-        tracing::info!("registration changed: Google re-synced");
-    }
+    let outcome = speaker.put_registration(&email, body);
+    speaker.registration_puts.entry(key(&email)).or_default().push(outcome.as_ref().ok().map(|r| r.registration_id.clone()));
+    let registration = match outcome {
+        Ok(registration) => registration,
+        Err(refused) => return refused,
+    };
     if speaker.take_lost("/api/v1/me/speaker-registration") {
         tracing::info!("registration done, answer lost on purpose");
         return wire::error(StatusCode::BAD_GATEWAY, "simulated_lost_response");
@@ -527,6 +497,57 @@ async fn register(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject, Js
         "device_ids": registration.device_ids,
     }))
     .into_response()
+}
+
+impl SpeakerWorld {
+    /// A registration PUT's effect: the registration in place afterwards, or the refusal.
+    fn put_registration(&mut self, email: &str, body: RegistrationBody) -> Result<Registration, Response> {
+        if body.privacy_version != self.privacy.version || body.speaker_terms_version != self.speaker_terms.version {
+            return Err(wire::error(StatusCode::CONFLICT, "outdated_terms"));
+        }
+        if !nickname_ok(&body.nickname) {
+            return Err(wire::error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_nickname"));
+        }
+        if body.provider != "google_home" {
+            return Err(wire::error(StatusCode::UNPROCESSABLE_ENTITY, "unknown_provider"));
+        }
+        let known: HashSet<&String> = self.home_of(email).map(|h| h.devices.iter().map(|d| &d.id).collect()).unwrap_or_default();
+        if body.device_ids.is_empty() || body.device_ids.iter().any(|id| !known.contains(id)) {
+            return Err(wire::error(StatusCode::UNPROCESSABLE_ENTITY, "unknown_device"));
+        }
+        let mut device_ids = body.device_ids;
+        device_ids.sort();
+        let same = self.registrations.get(&key(email)).is_some_and(|r| {
+            r.nickname == body.nickname.trim()
+                && r.device_ids == device_ids
+                && r.rooms == body.rooms
+                && r.privacy_version == body.privacy_version
+        });
+        // A PUT: the same registration again (a retry after a lost answer) creates nothing new.
+        if same {
+            return Ok(self.registrations[&key(email)].clone());
+        }
+        *self.registrations_made.entry(key(email)).or_default() += 1;
+        let registration = Registration {
+            registration_id: random_token(),
+            nickname: body.nickname.trim().to_owned(),
+            device_ids,
+            rooms: body.rooms,
+            privacy_version: body.privacy_version,
+            speaker_terms_version: body.speaker_terms_version,
+        };
+        self.registrations.insert(key(email), registration.clone());
+        // A changed registration of a linked account: the cloud asks Google to sync again
+        // ("Request Sync"), and Google reads the new device list.
+        if self.links.contains_key(&key(email)) {
+            let devices = self.sync(email);
+            if let Some(link) = self.links.get_mut(&key(email)) {
+                link.devices = devices;
+            }
+            tracing::info!("registration changed: Google re-synced");
+        }
+        Ok(registration)
+    }
 }
 
 async fn unregister(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject) -> Response {

@@ -203,3 +203,30 @@ async fn unknown_paths_answer_json_404() {
         (StatusCode::NOT_FOUND, json!({"error": "not_found"}))
     );
 }
+
+/// A registration PUT is idempotent: the retry after a lost answer leaves the same registration,
+/// and the cloud's record shows both PUTs (and a refused one as such).
+#[tokio::test]
+async fn a_retried_registration_put_keeps_the_registration() {
+    let cloud = SimCloud::start().await;
+    let token = str_of(&signed_in(&cloud).await, "access_token").to_owned();
+    let put = |nickname: &str| {
+        let body = json!({
+            "nickname": nickname, "device_ids": ["ac-1"], "privacy_version": "2023-06-21",
+            "speaker_terms_version": "2023-06-21", "provider": "google_home",
+        });
+        app().put(format!("{}/me/speaker-registration", cloud.api_base())).bearer_auth(&token).json(&body).send()
+    };
+    cloud.lose_next_response("/api/v1/me/speaker-registration");
+    assert_eq!(put("たろう").await.unwrap().status(), StatusCode::BAD_GATEWAY);
+    let answer: Value = put("たろう").await.unwrap().json().await.unwrap();
+    let id = str_of(&answer, "registration_id").to_owned();
+    assert_eq!(put("").await.unwrap().status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(cloud.registration_puts(EMAIL), [Some(id.clone()), Some(id.clone()), None]);
+    assert_eq!(cloud.registrations_made(EMAIL), 1);
+    assert_eq!(cloud.speaker_registration(EMAIL).unwrap().registration_id, id);
+
+    let (_, record) = get_json(format!("{}/speaker-registration?email={EMAIL}", cloud.control_url()), None).await;
+    assert_eq!(record["puts"], json!([id, id, null]));
+    assert_eq!(record["registrations_made"], 1);
+}

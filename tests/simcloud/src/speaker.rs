@@ -485,7 +485,7 @@ async fn register(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject, Js
     speaker.registration_puts.entry(key(&email)).or_default().push(outcome.as_ref().ok().map(|r| r.registration_id.clone()));
     let registration = match outcome {
         Ok(registration) => registration,
-        Err(refused) => return refused,
+        Err((status, error)) => return wire::error(status, error),
     };
     if speaker.take_lost("/api/v1/me/speaker-registration") {
         tracing::info!("registration done, answer lost on purpose");
@@ -500,20 +500,21 @@ async fn register(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject, Js
 }
 
 impl SpeakerWorld {
-    /// A registration PUT's effect: the registration in place afterwards, or the refusal.
-    fn put_registration(&mut self, email: &str, body: RegistrationBody) -> Result<Registration, Response> {
+    /// A registration PUT's effect: the registration in place afterwards, or the refusal (status
+    /// and error code).
+    fn put_registration(&mut self, email: &str, body: RegistrationBody) -> Result<Registration, (StatusCode, &'static str)> {
         if body.privacy_version != self.privacy.version || body.speaker_terms_version != self.speaker_terms.version {
-            return Err(wire::error(StatusCode::CONFLICT, "outdated_terms"));
+            return Err((StatusCode::CONFLICT, "outdated_terms"));
         }
         if !nickname_ok(&body.nickname) {
-            return Err(wire::error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_nickname"));
+            return Err((StatusCode::UNPROCESSABLE_ENTITY, "invalid_nickname"));
         }
         if body.provider != "google_home" {
-            return Err(wire::error(StatusCode::UNPROCESSABLE_ENTITY, "unknown_provider"));
+            return Err((StatusCode::UNPROCESSABLE_ENTITY, "unknown_provider"));
         }
         let known: HashSet<&String> = self.home_of(email).map(|h| h.devices.iter().map(|d| &d.id).collect()).unwrap_or_default();
         if body.device_ids.is_empty() || body.device_ids.iter().any(|id| !known.contains(id)) {
-            return Err(wire::error(StatusCode::UNPROCESSABLE_ENTITY, "unknown_device"));
+            return Err((StatusCode::UNPROCESSABLE_ENTITY, "unknown_device"));
         }
         let mut device_ids = body.device_ids;
         device_ids.sort();

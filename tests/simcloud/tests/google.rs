@@ -83,8 +83,9 @@ async fn sync_describes_the_seed_devices_as_google_expects() {
     const ON_OFF: &[&str] = &["action.devices.traits.OnOff"];
     const AC: &[&str] = &["action.devices.traits.OnOff", "action.devices.traits.TemperatureSetting"];
     const OPEN_CLOSE: &[&str] = &["action.devices.traits.OpenClose"];
-    // (id, type, traits, name, roomHint)
-    let expected: [(&str, &str, &[&str], &str, Option<&str>); 10] = [
+    /// id, type, traits, name, roomHint
+    type Expected = (&'static str, &'static str, &'static [&'static str], &'static str, Option<&'static str>);
+    let expected: [Expected; 10] = [
         ("ac-1", "AC_UNIT", AC, "リビングのエアコン", Some("リビング")),
         ("ac-2", "AC_UNIT", AC, "子供部屋のエアコン", None),
         ("ac-3", "AC_UNIT", AC, "エアコンA", None),

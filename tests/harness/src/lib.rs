@@ -34,17 +34,21 @@ pub fn secrets_in(store: &MemorySecureStore) -> Vec<String> {
         .collect()
 }
 
-/// A device's state on the AiSEG2 in the words QA writes: 「オン」「オフ」「冷房」「25℃」「開」「閉」.
+/// A device's state on the AiSEG2 in the words QA writes: 「オン」「オフ」「冷房」「25℃」「開」「閉」
+/// 「施錠」「解錠」.
 pub fn describe_state(state: &smarthems_simcloud::DeviceState) -> String {
     let mut words = vec![if state.on { "オン".to_owned() } else { "オフ".to_owned() }];
     if let Some(mode) = &state.mode {
-        words.push(match mode.as_str() { "cool" => "冷房", "heat" => "暖房", "auto" => "自動", other => other }.to_owned());
+        words.push(smarthems_simcloud::mode_in_japanese(mode).unwrap_or(mode).to_owned());
     }
     if let Some(t) = state.setpoint {
         words.push(format!("{t}℃"));
     }
     if let Some(open) = state.open {
         words.push(if open { "開" } else { "閉" }.to_owned());
+    }
+    if let Some(locked) = state.locked {
+        words.push(if locked { "施錠" } else { "解錠" }.to_owned());
     }
     words.join(" ")
 }

@@ -193,6 +193,23 @@ async fn registrations(w: &mut QaWorld, n: u32) -> Step {
     if got == n { Ok(()) } else { Err(format!("{got} registration(s) were made")) }
 }
 
+#[then(regex = r"^クラウドはスマートスピーカー連携サービスの登録を(\d+)回受け取り、登録IDは最初のまま変わっていない$")]
+async fn registration_puts(w: &mut QaWorld, n: usize) -> Step {
+    let sim = w.sim()?;
+    let puts = sim.registration_puts(&w.email);
+    if puts.len() != n {
+        return Err(format!("the cloud received {} registration PUT(s)", puts.len()));
+    }
+    let first = puts.first().cloned().flatten().ok_or("the first PUT registered nothing")?;
+    if let Some(other) = puts.iter().find(|id| id.as_ref() != Some(&first)) {
+        return Err(format!("a later PUT left {other:?} instead of the first registration id"));
+    }
+    match sim.speaker_registration(&w.email) {
+        Some(r) if r.registration_id == first => Ok(()),
+        other => Err(format!("the cloud now holds {other:?}")),
+    }
+}
+
 #[then(regex = r"^クラウドに登録されたニックネームは「(.+)」、機器は(\d+)台である$")]
 async fn registered_as(w: &mut QaWorld, nickname: String, n: usize) -> Step {
     let r = w.sim()?.speaker_registration(&w.email).ok_or("nothing is registered")?;

@@ -1,5 +1,6 @@
 //! Step phrases around starting the app: the migration from the old Panasonic ID, step 1's
-//! updates, and help.
+//! updates, and help — including the cloud changing the app config (minimum versions, support
+//! hours) under a running app.
 
 use cucumber::{given, then, when};
 
@@ -66,5 +67,28 @@ async fn japan_time(w: &mut QaWorld, y: i64, mo: i64, d: i64, h: i64, mi: i64) -
 async fn firmware(w: &mut QaWorld, version: String) -> Step {
     crate::report::note(&format!("AiSEG2のファームウェア: {version}"));
     w.sim()?.set_firmware_version(&w.email, &version);
+    Ok(())
+}
+
+#[when(regex = r"^クラウドでアプリの必要なバージョンが「(.+)」に変わる$")]
+async fn min_app_version(w: &mut QaWorld, version: String) -> Step {
+    crate::report::note(&format!("クラウド: アプリの必要なバージョン {version}"));
+    w.sim()?.patch_app_config(&serde_json::json!({ "min_app_version": version }));
+    Ok(())
+}
+
+#[when(regex = r"^クラウドで「(.+)」の受付時間が「(\d{1,2}:\d{2})」～「(\d{1,2}:\d{2})」に変わる$")]
+async fn support_hours(w: &mut QaWorld, name: String, opens: String, closes: String) -> Step {
+    crate::report::note(&format!("クラウド: 「{name}」の受付時間 {opens}～{closes}"));
+    let sim = w.sim()?;
+    // A merge patch replaces arrays whole: change the one line, send them all back.
+    let mut lines = sim.app_config()["support"]["lines"].clone();
+    let line = lines
+        .as_array_mut()
+        .and_then(|lines| lines.iter_mut().find(|l| l["name"] == name.as_str()))
+        .ok_or(format!("the cloud has no support line 「{name}」"))?;
+    line["opens"] = opens.into();
+    line["closes"] = closes.into();
+    sim.patch_app_config(&serde_json::json!({ "support": { "lines": lines } }));
     Ok(())
 }

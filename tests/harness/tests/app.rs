@@ -1,5 +1,5 @@
 //! The façade as a phone shell meets it, against the simulated cloud: setup rules, the screen
-//! stream, and no secret in the logs or the database.
+//! stream, no secret in the logs or the database, and no login from an ID token that fails a check.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use smarthems::{Action, Config, Language, MemorySecureStore, Platform, ScreenListener, ScreenView, SmartHems};
 use smarthems_harness::browser::{Browser, Visit};
-use smarthems_simcloud::SimCloud;
+use smarthems_simcloud::{IdTokenFault, SimCloud};
 
 #[derive(Default)]
 struct Opened(Mutex<Vec<String>>);
@@ -211,4 +211,47 @@ async fn callbacks_may_call_back_into_the_core() {
         *listener.seen.lock().unwrap(),
         ["スマートHEMSサービス", "ログイン画面を開いています…", "CLUB Panasonic ログイン", "読み込んでいます…", "ヘルプ・お問い合わせ"]
     );
+}
+
+/// Every check of the ID token holds on its own: a token broken in just one way (the provider
+/// breaks exactly that, see simcloud's `id_token_faults_each_break_exactly_one_check`) ends the
+/// login on the refusal screen with nothing kept. The first row, an intact token, shows the same
+/// steps do log in, so a refusal below is the token's doing.
+#[tokio::test]
+async fn a_login_whose_id_token_fails_any_check_is_refused_and_keeps_nothing() {
+    let sim = SimCloud::start().await;
+    let faults = [
+        None,
+        Some(IdTokenFault::WrongAudience),
+        Some(IdTokenFault::WrongIssuer),
+        Some(IdTokenFault::Expired),
+        Some(IdTokenFault::WrongNonce),
+        Some(IdTokenFault::ForeignKey),
+        Some(IdTokenFault::Unsigned),
+    ];
+    for (n, fault) in faults.into_iter().enumerate() {
+        let dir = tempfile::tempdir().unwrap();
+        // A fresh phone each time: no SSO cookie, so every row goes through the login form.
+        let (opened, secure, browser) =
+            (Arc::new(Opened::default()), Arc::new(MemorySecureStore::default()), Browser::new(SimCloud::REDIRECT_URI));
+        let app = SmartHems::new(config(&sim, &dir.path().join("a.db")), opened.clone(), secure.clone()).unwrap();
+        app.start().await;
+        if let Some(fault) = fault {
+            sim.break_next_id_tokens(fault, 1);
+        }
+        log_in(&app, &opened, &browser).await;
+        assert_eq!(sim.token_exchanges() as usize, n + 1, "{fault:?}: the code was exchanged, the ID token was looked at");
+        let (title, kept) = (app.screen().title, smarthems_harness::secrets_in(&secure));
+        match fault {
+            None => {
+                assert_eq!(title, "スマートHEMSサービス利用規約");
+                assert!(kept.len() >= 2, "an intact login keeps its tokens");
+            }
+            Some(fault) => {
+                assert_eq!(title, "ログインを完了できませんでした", "{fault:?} was accepted");
+                assert!(kept.is_empty(), "{fault:?}: the secure store still holds {} secret(s)", kept.len());
+                assert!(secure.values().is_empty(), "{fault:?}: something was kept");
+            }
+        }
+    }
 }

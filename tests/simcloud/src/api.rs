@@ -1,5 +1,8 @@
 //! The Smart HEMS cloud API (`/api/v1/...`): app configuration, terms of use, the profile and the
 //! user's consent to the terms.
+//!
+//! The app configuration is data the real cloud changes without an app release (support lines and
+//! their hours, holidays, minimum versions), so tests change it too, with a JSON merge patch.
 
 use std::sync::Arc;
 
@@ -12,7 +15,6 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::seed;
 use crate::server::Cloud;
 use crate::wire::{self, JsonBody};
 
@@ -44,8 +46,29 @@ impl FromRequestParts<Arc<Cloud>> for Subject {
     }
 }
 
-async fn app_config() -> Json<serde_json::Value> {
-    Json(seed::app_config())
+async fn app_config(State(cloud): State<Arc<Cloud>>) -> Json<serde_json::Value> {
+    Json(cloud.world().app_config.clone())
+}
+
+/// RFC 7396 JSON merge patch: members of an object patch replace (or, when `null`, remove) the
+/// target's members, recursively; anything else replaces the target whole — arrays included, so
+/// changing one support line means sending the `lines` array again.
+pub(crate) fn merge_patch(target: &mut serde_json::Value, patch: &serde_json::Value) {
+    let Some(members) = patch.as_object() else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = json!({});
+    }
+    let Some(object) = target.as_object_mut() else { return };
+    for (name, value) in members {
+        if value.is_null() {
+            object.remove(name);
+        } else {
+            merge_patch(object.entry(name.as_str()).or_insert(serde_json::Value::Null), value);
+        }
+    }
 }
 
 async fn app_terms(State(cloud): State<Arc<Cloud>>) -> Json<serde_json::Value> {
@@ -100,5 +123,29 @@ async fn accept_app_terms(
             StatusCode::NO_CONTENT.into_response()
         }
         None => wire::invalid_token(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_patch_follows_rfc_7396_appendix_a() {
+        // (original, patch, result): a selection of the RFC's examples.
+        let cases = [
+            (json!({"a": "b"}), json!({"a": "c"}), json!({"a": "c"})),
+            (json!({"a": "b"}), json!({"b": "c"}), json!({"a": "b", "b": "c"})),
+            (json!({"a": "b", "b": "c"}), json!({"a": null}), json!({"b": "c"})),
+            (json!({"a": [{"b": "c"}]}), json!({"a": [1]}), json!({"a": [1]})),
+            (json!({"a": {"b": "c"}}), json!({"a": {"b": "d", "c": null}}), json!({"a": {"b": "d"}})),
+            (json!(["a", "b"]), json!({"a": "b"}), json!({"a": "b"})),
+            (json!({"e": null}), json!({"a": 1}), json!({"e": null, "a": 1})),
+            (json!({}), json!({"a": {"bb": {"ccc": null}}}), json!({"a": {"bb": {}}})),
+        ];
+        for (mut target, patch, result) in cases {
+            merge_patch(&mut target, &patch);
+            assert_eq!(target, result, "{patch}");
+        }
     }
 }

@@ -23,9 +23,11 @@ pub(crate) fn router(cloud: Arc<Cloud>) -> Router {
         .route("/offline", post(offline))
         .route("/online", post(online))
         .route("/terms/app", post(publish_app_terms))
+        .route("/app-config", get(app_config).post(patch_app_config))
         .route("/expire-access-tokens", post(expire_access_tokens))
         .route("/revoke-refresh-tokens", post(revoke_refresh_tokens))
         .route("/access-token-ttl", post(access_token_ttl))
+        .route("/id-token-fault", post(id_token_fault))
         .route("/users", post(add_user))
         .route("/requests", get(requests))
         .route("/token-exchanges", get(token_exchanges))
@@ -92,6 +94,23 @@ async fn publish_app_terms(
     StatusCode::NO_CONTENT
 }
 
+async fn app_config(State(cloud): State<Arc<Cloud>>) -> Json<serde_json::Value> {
+    Json(cloud.world().app_config.clone())
+}
+
+/// A JSON merge patch (RFC 7396) of the app config; it must be an object, so that the document
+/// stays one.
+async fn patch_app_config(
+    State(cloud): State<Arc<Cloud>>,
+    JsonBody(patch): JsonBody<serde_json::Value>,
+) -> Response {
+    if !patch.is_object() {
+        return wire::error(StatusCode::BAD_REQUEST, "invalid_request");
+    }
+    crate::api::merge_patch(&mut cloud.world().app_config, &patch);
+    StatusCode::NO_CONTENT.into_response()
+}
+
 async fn expire_access_tokens(State(cloud): State<Arc<Cloud>>) -> StatusCode {
     cloud.world().expire_access_tokens();
     StatusCode::NO_CONTENT
@@ -112,6 +131,27 @@ async fn access_token_ttl(
     JsonBody(ttl): JsonBody<Ttl>,
 ) -> StatusCode {
     cloud.world().access_token_ttl = Duration::from_secs(ttl.secs);
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Deserialize)]
+struct IdTokenFaults {
+    fault: crate::IdTokenFault,
+    #[serde(default = "one")]
+    times: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// `{"fault":"wrong_audience"|"wrong_issuer"|"expired"|"wrong_nonce"|"foreign_key"|"unsigned",
+/// "times":1}`: the next ID tokens are broken that way.
+async fn id_token_fault(
+    State(cloud): State<Arc<Cloud>>,
+    JsonBody(faults): JsonBody<IdTokenFaults>,
+) -> StatusCode {
+    cloud.world().break_id_tokens(faults.fault, faults.times);
     StatusCode::NO_CONTENT
 }
 
@@ -237,6 +277,7 @@ async fn speaker_registration(State(cloud): State<Arc<Cloud>>, query: Result<Que
     Json(json!({
         "registration": world.speaker.registration(&q.email),
         "registrations_made": world.speaker.registrations_made(&q.email),
+        "puts": world.speaker.registration_puts(&q.email),
     }))
     .into_response()
 }

@@ -212,6 +212,17 @@ fn speakable(name: &str) -> bool {
     normalise(name).chars().last().is_some_and(|c| !c.is_ascii_alphanumeric())
 }
 
+/// Thermostat modes in Google's words and as the Japanese assistant says them.
+const MODES: [(&str, &str); 5] = [("cool", "冷房"), ("heat", "暖房"), ("fan-only", "送風"), ("dry", "除湿"), ("auto", "自動")];
+
+/// A thermostat mode (`cool`, `fan-only`, … and `off`) as the Japanese assistant says it.
+pub fn mode_in_japanese(mode: &str) -> Option<&'static str> {
+    if mode == "off" {
+        return Some("オフ");
+    }
+    MODES.iter().find(|(google, _)| *google == mode).map(|(_, spoken)| *spoken)
+}
+
 /// A spoken command: Google's answer, or why nothing was done.
 pub(crate) async fn say(cloud: &Arc<Cloud>, email: &str, utterance: &str) -> Result<String, String> {
     let token = google_token(cloud, email).ok_or("「スマートHEMS」はまだリンクされていません。Google Homeアプリで設定してください。")?;
@@ -244,9 +255,16 @@ pub(crate) async fn say(cloud: &Arc<Cloud>, email: &str, utterance: &str) -> Res
     let rest = &said[len..];
     let has = |word: &str| rest.contains(&normalise(word));
     let digits: String = rest.chars().filter(char::is_ascii_digit).collect();
-    let (execution, reply) = if has("冷房") || has("暖房") || has("自動") {
-        let (mode, word) = if has("冷房") { ("cool", "冷房") } else if has("暖房") { ("heat", "暖房") } else { ("auto", "自動") };
+    // A question first: 「…の設定モードは？」 names no mode to set.
+    if has("モードは") {
+        let answer = fulfill(cloud, &token, json!({ "intent": "action.devices.QUERY", "payload": { "devices": [{ "id": device.id }] } })).await?;
+        let mode = answer["payload"]["devices"][&device.id]["thermostatMode"].as_str().and_then(mode_in_japanese).unwrap_or("未設定");
+        return Ok(format!("{}の設定モードは{mode}です", device.name));
+    }
+    let (execution, reply) = if let Some((mode, word)) = MODES.iter().find(|(_, word)| has(word)) {
         (json!({ "command": "action.devices.commands.ThermostatSetMode", "params": { "thermostatMode": mode } }), format!("{}を{word}にします", device.name))
+    } else if has("ロックして") || has("施錠して") {
+        (json!({ "command": "action.devices.commands.LockUnlock", "params": { "lock": true } }), format!("{}をロックします", device.name))
     } else if !digits.is_empty() && (has("℃") || has("度")) {
         let t: u32 = digits.parse().map_err(|_| "温度が分かりませんでした。")?;
         (json!({ "command": "action.devices.commands.ThermostatTemperatureSetpoint", "params": { "thermostatTemperatureSetpoint": t } }), format!("{}を{t}℃に設定します", device.name))
@@ -258,10 +276,6 @@ pub(crate) async fn say(cloud: &Arc<Cloud>, email: &str, utterance: &str) -> Res
         (json!({ "command": "action.devices.commands.OnOff", "params": { "on": false } }), format!("{}を消します", device.name))
     } else if has("つけて") || has("オン") {
         (json!({ "command": "action.devices.commands.OnOff", "params": { "on": true } }), format!("{}をつけます", device.name))
-    } else if has("モード") {
-        let answer = fulfill(cloud, &token, json!({ "intent": "action.devices.QUERY", "payload": { "devices": [{ "id": device.id }] } })).await?;
-        let mode = answer["payload"]["devices"][&device.id]["thermostatMode"].as_str().unwrap_or("未設定").to_owned();
-        return Ok(format!("{}の設定モードは{mode}です", device.name));
     } else {
         return Err("すみません、何をすればよいか分かりませんでした。".into());
     };

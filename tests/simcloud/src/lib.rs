@@ -29,7 +29,8 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use tokio::sync::watch;
 
-pub use google::{AppFlipRequest, LinkOutcome};
+pub use google::{mode_in_japanese, AppFlipRequest, LinkOutcome};
+pub use keys::IdTokenFault;
 pub use panel::PanelView;
 pub use registration::Message;
 pub use speaker::{AisegDevice, DeviceState, Registration, SyncedDevice};
@@ -150,6 +151,17 @@ impl SimCloud {
             .publish_app_terms(version, None, body);
     }
 
+    /// What `GET /api/v1/app-config` answers now.
+    pub fn app_config(&self) -> serde_json::Value {
+        self.inner.cloud.world().app_config.clone()
+    }
+
+    /// Changes the app config by a JSON merge patch (RFC 7396): `{"min_app_version":"3.2.0"}`
+    /// changes that member only; arrays (the support lines, the holidays) are replaced whole.
+    pub fn patch_app_config(&self, patch: &serde_json::Value) {
+        api::merge_patch(&mut self.inner.cloud.world().app_config, patch);
+    }
+
     /// Every access token issued so far is expired from now on.
     pub fn expire_access_tokens(&self) {
         self.inner.cloud.world().expire_access_tokens();
@@ -158,6 +170,13 @@ impl SimCloud {
     /// Every refresh token issued so far is revoked, as after a password change.
     pub fn revoke_refresh_tokens(&self) {
         self.inner.cloud.world().revoke_refresh_tokens();
+    }
+
+    /// The next `times` ID tokens the token endpoint mints are broken in this one way (wrong
+    /// `aud`, `iss`, `nonce`, expired, signed with another key, or unsigned); the tokens after
+    /// them are good again.
+    pub fn break_next_id_tokens(&self, fault: IdTokenFault, times: u32) {
+        self.inner.cloud.world().break_id_tokens(fault, times);
     }
 
     /// Lifetime of access tokens issued from now on (default 3600 s).
@@ -251,6 +270,14 @@ impl SimCloud {
     /// How many distinct registrations the cloud created for the account.
     pub fn registrations_made(&self, email: &str) -> u32 {
         self.inner.cloud.world().speaker.registrations_made(email)
+    }
+
+    /// Every registration PUT that reached the registration service for the account (faults of
+    /// `fail_next` are answered before it), oldest first: the registration id each one left in
+    /// place (`None` for a refused one). A retry after a lost answer shows as a second PUT with
+    /// the same id.
+    pub fn registration_puts(&self, email: &str) -> Vec<Option<String>> {
+        self.inner.cloud.world().speaker.registration_puts(email)
     }
 
     /// The next registration under this path is carried out, but its answer is lost (502).

@@ -520,7 +520,11 @@ fn token_response(cloud: &Cloud, grant: &Grant, tokens: Tokens) -> Response {
         nonce: grant.nonce.as_deref(),
         auth_time: grant.login.auth_time,
     };
-    let id_token = match keys::id_token(&cloud.issuer(), facts) {
+    let fault = cloud.world().take_id_token_fault();
+    if let Some(fault) = fault {
+        tracing::info!(?fault, "minting a broken ID token (test switch)");
+    }
+    let id_token = match keys::id_token(&cloud.issuer(), facts, fault) {
         Ok(id_token) => id_token,
         Err(reason) => {
             tracing::error!(%reason, "cannot sign an ID token");

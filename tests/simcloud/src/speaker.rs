@@ -36,12 +36,15 @@ pub struct AisegDevice {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeviceState {
     pub on: bool,
-    /// Air conditioners: `cool`, `heat`, `auto`, `dry`, `fan_only`.
+    /// Air conditioners, in Google's words: `cool`, `heat`, `auto`, `dry`, `fan-only`.
     pub mode: Option<String>,
     /// Air conditioners: °C.
     pub setpoint: Option<u32>,
     /// Shutters and windows.
     pub open: Option<bool>,
+    /// Electric locks.
+    #[serde(default)]
+    pub locked: Option<bool>,
 }
 
 /// What the cloud registered for a user's speaker.
@@ -68,6 +71,71 @@ pub struct SyncedDevice {
     pub nicknames: Vec<String>,
     #[serde(rename = "roomHint", default)]
     pub room_hint: Option<String>,
+    /// The traits' attributes (the thermostat modes, open/close in steps or not), `{}` if none.
+    #[serde(default)]
+    pub attributes: serde_json::Value,
+}
+
+/// How a device of an AiSEG2 category appears to Google: its type, traits and their attributes.
+/// Categories this cloud does not know become a SWITCH (on/off and nothing more): calling them
+/// LIGHT would put, say, a floor heater into 「電気を全部消して」.
+fn google_kind(category: &str) -> (&'static str, &'static [&'static str], serde_json::Value) {
+    const ON_OFF: &[&str] = &["action.devices.traits.OnOff"];
+    const OPEN_CLOSE: &[&str] = &["action.devices.traits.OpenClose"];
+    // The AiSEG2 opens or closes a shutter or window fully; it cannot stop it half-way.
+    let discrete = || json!({ "discreteOnlyOpenClose": true });
+    match category {
+        "air_conditioner" => (
+            "action.devices.types.AC_UNIT",
+            &["action.devices.traits.OnOff", "action.devices.traits.TemperatureSetting"],
+            json!({
+                "availableThermostatModes": ["off", "cool", "heat", "dry", "fan-only", "auto"],
+                "thermostatTemperatureUnit": "C",
+            }),
+        ),
+        "air_purifier" => ("action.devices.types.AIRPURIFIER", ON_OFF, json!({})),
+        "shutter" => ("action.devices.types.SHUTTER", OPEN_CLOSE, discrete()),
+        "electric_window" => ("action.devices.types.WINDOW", OPEN_CLOSE, discrete()),
+        "electric_lock" => ("action.devices.types.LOCK", &["action.devices.traits.LockUnlock"], json!({})),
+        "light" => ("action.devices.types.LIGHT", ON_OFF, json!({})),
+        "range_hood" => ("action.devices.types.HOOD", ON_OFF, json!({})),
+        "ventilation_fan" => ("action.devices.types.FAN", ON_OFF, json!({})),
+        "water_heater" => ("action.devices.types.WATERHEATER", ON_OFF, json!({})),
+        _ => ("action.devices.types.SWITCH", ON_OFF, json!({})),
+    }
+}
+
+/// The trait an EXECUTE command belongs to.
+fn command_trait(command: &str) -> Option<&'static str> {
+    match command.trim_start_matches("action.devices.commands.") {
+        "OnOff" => Some("action.devices.traits.OnOff"),
+        "ThermostatSetMode" | "ThermostatTemperatureSetpoint" => Some("action.devices.traits.TemperatureSetting"),
+        "OpenClose" => Some("action.devices.traits.OpenClose"),
+        "LockUnlock" => Some("action.devices.traits.LockUnlock"),
+        _ => None,
+    }
+}
+
+/// QUERY's answer for one device: the states of its traits only (Google reads nothing else).
+fn query_state(device: &SyncedDevice, state: &DeviceState) -> serde_json::Value {
+    let mut answer = json!({ "online": true, "status": "SUCCESS" });
+    for t in &device.traits {
+        match t.trim_start_matches("action.devices.traits.") {
+            "OnOff" => answer["on"] = json!(state.on),
+            "TemperatureSetting" => {
+                let mode = if state.on { state.mode.as_deref() } else { Some("off") };
+                answer["thermostatMode"] = json!(mode);
+                answer["thermostatTemperatureSetpoint"] = json!(state.setpoint);
+            }
+            "OpenClose" => answer["openPercent"] = json!(if state.open == Some(true) { 100 } else { 0 }),
+            "LockUnlock" => {
+                answer["isLocked"] = json!(state.locked == Some(true));
+                answer["isJammed"] = json!(false);
+            }
+            _ => {}
+        }
+    }
+    answer
 }
 
 struct Home {
@@ -106,6 +174,9 @@ pub(crate) struct SpeakerWorld {
     members: HashMap<String, String>,
     registrations: HashMap<String, Registration>,
     registrations_made: HashMap<String, u32>,
+    /// Per account, every registration PUT received, oldest first: the registration id it left in
+    /// place (`None` when it was refused).
+    registration_puts: HashMap<String, Vec<Option<String>>>,
     pub links: HashMap<String, GoogleLink>,
     legacy: HashSet<String>,
     pub linking_fails: bool,
@@ -155,6 +226,7 @@ impl SpeakerWorld {
             members: HashMap::new(),
             registrations: HashMap::new(),
             registrations_made: HashMap::new(),
+            registration_puts: HashMap::new(),
             links: HashMap::new(),
             legacy: HashSet::new(),
             linking_fails: false,
@@ -223,6 +295,10 @@ impl SpeakerWorld {
 
     pub fn registrations_made(&self, email: &str) -> u32 {
         self.registrations_made.get(&key(email)).copied().unwrap_or(0)
+    }
+
+    pub fn registration_puts(&self, email: &str) -> Vec<Option<String>> {
+        self.registration_puts.get(&key(email)).cloned().unwrap_or_default()
     }
 
     pub fn lose_next_response(&mut self, path_prefix: &str) {
@@ -300,17 +376,7 @@ impl SpeakerWorld {
             .iter()
             .filter(|d| registration.device_ids.contains(&d.id))
             .map(|d| {
-                let (device_type, traits): (&str, &[&str]) = match d.category.as_str() {
-                    "air_conditioner" => ("action.devices.types.AC_UNIT", &["action.devices.traits.OnOff", "action.devices.traits.TemperatureSetting"]),
-                    "air_purifier" => ("action.devices.types.AIRPURIFIER", &["action.devices.traits.OnOff"]),
-                    "shutter" => ("action.devices.types.SHUTTER", &["action.devices.traits.OpenClose"]),
-                    "electric_window" => ("action.devices.types.WINDOW", &["action.devices.traits.OpenClose"]),
-                    "electric_lock" => ("action.devices.types.LOCK", &["action.devices.traits.LockUnlock"]),
-                    "range_hood" => ("action.devices.types.HOOD", &["action.devices.traits.OnOff"]),
-                    "ventilation_fan" => ("action.devices.types.FAN", &["action.devices.traits.OnOff"]),
-                    "water_heater" => ("action.devices.types.WATERHEATER", &["action.devices.traits.OnOff"]),
-                    _ => ("action.devices.types.LIGHT", &["action.devices.traits.OnOff"]),
-                };
+                let (device_type, traits, attributes) = google_kind(&d.category);
                 SyncedDevice {
                     id: d.id.clone(),
                     device_type: device_type.into(),
@@ -319,6 +385,7 @@ impl SpeakerWorld {
                     name: d.name.chars().take(60).collect(),
                     nicknames: vec![],
                     room_hint: registration.rooms.get(&d.id).cloned(),
+                    attributes,
                 }
             })
             .collect()
@@ -414,50 +481,12 @@ async fn register(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject, Js
     let Some(email) = email_of(&cloud, &subject) else { return wire::invalid_token() };
     let mut world = cloud.world();
     let speaker = &mut world.speaker;
-    if body.privacy_version != speaker.privacy.version || body.speaker_terms_version != speaker.speaker_terms.version {
-        return wire::error(StatusCode::CONFLICT, "outdated_terms");
-    }
-    if !nickname_ok(&body.nickname) {
-        return wire::error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_nickname");
-    }
-    if body.provider != "google_home" {
-        return wire::error(StatusCode::UNPROCESSABLE_ENTITY, "unknown_provider");
-    }
-    let known: HashSet<&String> = speaker.home_of(&email).map(|h| h.devices.iter().map(|d| &d.id).collect()).unwrap_or_default();
-    if body.device_ids.is_empty() || body.device_ids.iter().any(|id| !known.contains(id)) {
-        return wire::error(StatusCode::UNPROCESSABLE_ENTITY, "unknown_device");
-    }
-    let mut device_ids = body.device_ids;
-    device_ids.sort();
-    let same = speaker.registrations.get(&key(&email)).is_some_and(|r| {
-        r.nickname == body.nickname.trim()
-            && r.device_ids == device_ids
-            && r.rooms == body.rooms
-            && r.privacy_version == body.privacy_version
-    });
-    // A PUT: the same registration again (a retry after a lost answer) creates nothing new.
-    if !same {
-        *speaker.registrations_made.entry(key(&email)).or_default() += 1;
-        let registration = Registration {
-            registration_id: random_token(),
-            nickname: body.nickname.trim().to_owned(),
-            device_ids,
-            rooms: body.rooms,
-            privacy_version: body.privacy_version,
-            speaker_terms_version: body.speaker_terms_version,
-        };
-        speaker.registrations.insert(key(&email), registration);
-    }
-    let registration = speaker.registrations[&key(&email)].clone();
-    // A changed registration of a linked account: the cloud asks Google to sync again
-    // ("Request Sync"), and Google reads the new device list.
-    if !same && speaker.links.contains_key(&key(&email)) {
-        let devices = speaker.sync(&email);
-        if let Some(link) = speaker.links.get_mut(&key(&email)) {
-            link.devices = devices;
-        }
-        tracing::info!("registration changed: Google re-synced");
-    }
+    let outcome = speaker.put_registration(&email, body);
+    speaker.registration_puts.entry(key(&email)).or_default().push(outcome.as_ref().ok().map(|r| r.registration_id.clone()));
+    let registration = match outcome {
+        Ok(registration) => registration,
+        Err((status, error)) => return wire::error(status, error),
+    };
     if speaker.take_lost("/api/v1/me/speaker-registration") {
         tracing::info!("registration done, answer lost on purpose");
         return wire::error(StatusCode::BAD_GATEWAY, "simulated_lost_response");
@@ -468,6 +497,58 @@ async fn register(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject, Js
         "device_ids": registration.device_ids,
     }))
     .into_response()
+}
+
+impl SpeakerWorld {
+    /// A registration PUT's effect: the registration in place afterwards, or the refusal (status
+    /// and error code).
+    fn put_registration(&mut self, email: &str, body: RegistrationBody) -> Result<Registration, (StatusCode, &'static str)> {
+        if body.privacy_version != self.privacy.version || body.speaker_terms_version != self.speaker_terms.version {
+            return Err((StatusCode::CONFLICT, "outdated_terms"));
+        }
+        if !nickname_ok(&body.nickname) {
+            return Err((StatusCode::UNPROCESSABLE_ENTITY, "invalid_nickname"));
+        }
+        if body.provider != "google_home" {
+            return Err((StatusCode::UNPROCESSABLE_ENTITY, "unknown_provider"));
+        }
+        let known: HashSet<&String> = self.home_of(email).map(|h| h.devices.iter().map(|d| &d.id).collect()).unwrap_or_default();
+        if body.device_ids.is_empty() || body.device_ids.iter().any(|id| !known.contains(id)) {
+            return Err((StatusCode::UNPROCESSABLE_ENTITY, "unknown_device"));
+        }
+        let mut device_ids = body.device_ids;
+        device_ids.sort();
+        let same = self.registrations.get(&key(email)).is_some_and(|r| {
+            r.nickname == body.nickname.trim()
+                && r.device_ids == device_ids
+                && r.rooms == body.rooms
+                && r.privacy_version == body.privacy_version
+        });
+        // A PUT: the same registration again (a retry after a lost answer) creates nothing new.
+        if same {
+            return Ok(self.registrations[&key(email)].clone());
+        }
+        *self.registrations_made.entry(key(email)).or_default() += 1;
+        let registration = Registration {
+            registration_id: random_token(),
+            nickname: body.nickname.trim().to_owned(),
+            device_ids,
+            rooms: body.rooms,
+            privacy_version: body.privacy_version,
+            speaker_terms_version: body.speaker_terms_version,
+        };
+        self.registrations.insert(key(email), registration.clone());
+        // A changed registration of a linked account: the cloud asks Google to sync again
+        // ("Request Sync"), and Google reads the new device list.
+        if self.links.contains_key(&key(email)) {
+            let devices = self.sync(email);
+            if let Some(link) = self.links.get_mut(&key(email)) {
+                link.devices = devices;
+            }
+            tracing::info!("registration changed: Google re-synced");
+        }
+        Ok(registration)
+    }
 }
 
 async fn unregister(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject) -> Response {
@@ -499,31 +580,50 @@ async fn fulfillment(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject,
     let mut world = cloud.world();
     let speaker = &mut world.speaker;
     let payload = match input["intent"].as_str() {
-        Some("action.devices.SYNC") => json!({ "agentUserId": agent_user_id(&subject), "devices": speaker.sync(&email).iter().map(|d| json!({
-            "id": d.id, "type": d.device_type, "traits": d.traits,
-            "name": { "name": d.name, "nicknames": d.nicknames, "defaultNames": [] },
-            "roomHint": d.room_hint,
-            "willReportState": false,
-        })).collect::<Vec<_>>() }),
+        Some("action.devices.SYNC") => json!({ "agentUserId": agent_user_id(&subject), "devices": speaker.sync(&email).iter().map(|d| {
+            let mut device = json!({
+                "id": d.id, "type": d.device_type, "traits": d.traits,
+                "name": { "name": d.name, "nicknames": d.nicknames, "defaultNames": [] },
+                "willReportState": false,
+            });
+            // Optional members are left out rather than sent as null.
+            if let Some(room) = &d.room_hint {
+                device["roomHint"] = json!(room);
+            }
+            if d.attributes.as_object().is_some_and(|a| !a.is_empty()) {
+                device["attributes"] = d.attributes.clone();
+            }
+            device
+        }).collect::<Vec<_>>() }),
         Some("action.devices.QUERY") => {
+            let synced = speaker.sync(&email);
             let home = speaker.home(&email);
             let mut devices = serde_json::Map::new();
             for d in input["payload"]["devices"].as_array().into_iter().flatten() {
                 let id = d["id"].as_str().unwrap_or_default();
-                let state = home.states.get(id).cloned().unwrap_or_default();
-                devices.insert(id.into(), json!({ "online": true, "status": "SUCCESS", "on": state.on,
-                    "thermostatMode": state.mode, "thermostatTemperatureSetpoint": state.setpoint }));
+                let answer = match (synced.iter().find(|s| s.id == id), home.states.get(id)) {
+                    (Some(device), Some(state)) => query_state(device, state),
+                    _ => json!({ "status": "ERROR", "errorCode": "deviceNotFound" }),
+                };
+                devices.insert(id.into(), answer);
             }
             json!({ "devices": devices })
         }
         Some("action.devices.EXECUTE") => {
-            let registered: Vec<String> = speaker.registrations.get(&key(&email)).map(|r| r.device_ids.clone()).unwrap_or_default();
+            // Registered devices only, and only commands of their traits (a lock cannot be
+            // switched on): what Google itself would send.
+            let synced = speaker.sync(&email);
             let home = speaker.home(&email);
             let mut commands = Vec::new();
             for command in input["payload"]["commands"].as_array().into_iter().flatten() {
                 for d in command["devices"].as_array().into_iter().flatten() {
                     let id = d["id"].as_str().unwrap_or_default().to_owned();
-                    let status = match home.states.get_mut(&id).filter(|_| registered.contains(&id)) {
+                    let supported = synced.iter().find(|s| s.id == id).is_some_and(|device| {
+                        command["execution"].as_array().into_iter().flatten().all(|exec| {
+                            command_trait(exec["command"].as_str().unwrap_or_default()).is_some_and(|t| device.traits.iter().any(|have| have == t))
+                        })
+                    });
+                    let status = match home.states.get_mut(&id).filter(|_| supported) {
                         Some(state) => {
                             for exec in command["execution"].as_array().into_iter().flatten() {
                                 let params = &exec["params"];
@@ -538,6 +638,7 @@ async fn fulfillment(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject,
                                         state.setpoint = params["thermostatTemperatureSetpoint"].as_u64().map(|t| t as u32);
                                     }
                                     Some("action.devices.commands.OpenClose") => state.open = Some(params["openPercent"].as_u64().unwrap_or(0) > 0),
+                                    Some("action.devices.commands.LockUnlock") => state.locked = params["lock"].as_bool(),
                                     _ => {}
                                 }
                             }
@@ -578,6 +679,7 @@ impl SpeakerWorld {
                 name: d["name"]["name"].as_str().unwrap_or_default().into(),
                 nicknames: d["name"]["nicknames"].as_array().into_iter().flatten().filter_map(|t| t.as_str().map(str::to_owned)).collect(),
                 room_hint: d["roomHint"].as_str().map(str::to_owned),
+                attributes: d.get("attributes").cloned().unwrap_or_else(|| json!({})),
             })
             .collect();
         self.links.insert(key(email), GoogleLink { access_token, devices });

@@ -111,6 +111,8 @@ struct Failure {
 pub(crate) struct World {
     users: HashMap<String, User>,
     pub terms: Terms,
+    /// What `GET /api/v1/app-config` answers; tests change it (`patch_app_config`).
+    pub app_config: serde_json::Value,
     interactions: HashMap<String, Pending<AuthRequest>>,
     codes: HashMap<String, Pending<CodeGrant>>,
     sessions: HashMap<String, Login>,
@@ -120,6 +122,8 @@ pub(crate) struct World {
     pub access_token_ttl: Duration,
     pub token_exchanges: u32,
     failures: Vec<Failure>,
+    /// Faults for the next ID tokens the token endpoint mints, oldest first.
+    id_token_faults: Vec<crate::keys::IdTokenFault>,
     requests: Vec<RequestRecord>,
     /// Flow B's parties: AiSEG2s, speaker registrations, Google Home's links.
     pub speaker: crate::speaker::SpeakerWorld,
@@ -136,6 +140,7 @@ impl World {
                 title: seed::TERMS_TITLE.into(),
                 body: seed::TERMS_BODY.into(),
             },
+            app_config: seed::app_config(),
             interactions: HashMap::new(),
             codes: HashMap::new(),
             sessions: HashMap::new(),
@@ -145,6 +150,7 @@ impl World {
             access_token_ttl: DEFAULT_ACCESS_TOKEN_TTL,
             token_exchanges: 0,
             failures: Vec::new(),
+            id_token_faults: Vec::new(),
             requests: Vec::new(),
             speaker: crate::speaker::SpeakerWorld::seeded(),
             signups: Default::default(),
@@ -376,6 +382,17 @@ impl World {
                 remaining: times,
             });
         }
+    }
+
+    /// The next `times` ID tokens (from either grant, for any client) are broken this way.
+    pub fn break_id_tokens(&mut self, fault: crate::keys::IdTokenFault, times: u32) {
+        self.id_token_faults
+            .extend(std::iter::repeat_n(fault, times as usize));
+    }
+
+    /// The fault for the ID token being minted now, if one is scheduled; consumes it.
+    pub fn take_id_token_fault(&mut self) -> Option<crate::keys::IdTokenFault> {
+        (!self.id_token_faults.is_empty()).then(|| self.id_token_faults.remove(0))
     }
 
     /// The status to fake for this request, if a scheduled fault matches; consumes one use.

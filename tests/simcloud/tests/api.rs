@@ -54,6 +54,36 @@ async fn public_documents() {
     assert!(str_of(&terms, "body").starts_with("第1条（本規約の目的）"));
 }
 
+/// The cloud changes the app config without an app release; tests do it by the handle or over
+/// the control port, and the API answers the changed document at once.
+#[tokio::test]
+async fn app_config_changes_by_merge_patch() {
+    let cloud = SimCloud::start().await;
+    let url = format!("{}/app-config", cloud.api_base());
+    let mut lines = cloud.app_config()["support"]["lines"].clone();
+    lines[1]["opens"] = json!("10:00");
+    lines[1]["closes"] = json!("16:00");
+    cloud.patch_app_config(&json!({"min_app_version": "3.2.0", "support": {"lines": lines}}));
+    let (_, config) = get_json(url.clone(), None).await;
+    assert_eq!(config["min_app_version"], "3.2.0");
+    assert_eq!(config["min_firmware_version"], "2.80", "members not in the patch stay");
+    assert_eq!((&config["support"]["lines"][1]["opens"], &config["support"]["lines"][1]["closes"]), (&json!("10:00"), &json!("16:00")));
+    assert_eq!(config["support"]["lines"][0]["phone"], "0120-871-141");
+    assert!(config["support"]["holidays"].as_array().unwrap().iter().any(|d| d == "2027-03-22"), "holidays untouched");
+
+    let control = cloud.control_url();
+    let patch = |body: &str| app().post(format!("{control}/app-config")).body(body.to_owned()).send();
+    assert_eq!(patch(r#"{"min_firmware_version":"2.90","google_home_agent_id":null}"#).await.unwrap().status(), StatusCode::NO_CONTENT);
+    for refused in [r#"["min_app_version"]"#, "3.3.0", "{"] {
+        assert_eq!(patch(refused).await.unwrap().status(), StatusCode::BAD_REQUEST, "{refused}");
+    }
+    let (_, config) = get_json(url, None).await;
+    assert_eq!((config["min_app_version"].as_str(), config["min_firmware_version"].as_str()), (Some("3.2.0"), Some("2.90")));
+    assert!(config.get("google_home_agent_id").is_none(), "null removes a member");
+    let (_, over_control) = get_json(format!("{control}/app-config"), None).await;
+    assert_eq!(over_control, config);
+}
+
 #[tokio::test]
 async fn protected_calls_need_a_live_bearer_token() {
     let cloud = SimCloud::start().await;
@@ -172,4 +202,31 @@ async fn unknown_paths_answer_json_404() {
         (status, body),
         (StatusCode::NOT_FOUND, json!({"error": "not_found"}))
     );
+}
+
+/// A registration PUT is idempotent: the retry after a lost answer leaves the same registration,
+/// and the cloud's record shows both PUTs (and a refused one as such).
+#[tokio::test]
+async fn a_retried_registration_put_keeps_the_registration() {
+    let cloud = SimCloud::start().await;
+    let token = str_of(&signed_in(&cloud).await, "access_token").to_owned();
+    let put = |nickname: &str| {
+        let body = json!({
+            "nickname": nickname, "device_ids": ["ac-1"], "privacy_version": "2023-06-21",
+            "speaker_terms_version": "2023-06-21", "provider": "google_home",
+        });
+        app().put(format!("{}/me/speaker-registration", cloud.api_base())).bearer_auth(&token).json(&body).send()
+    };
+    cloud.lose_next_response("/api/v1/me/speaker-registration");
+    assert_eq!(put("たろう").await.unwrap().status(), StatusCode::BAD_GATEWAY);
+    let answer: Value = put("たろう").await.unwrap().json().await.unwrap();
+    let id = str_of(&answer, "registration_id").to_owned();
+    assert_eq!(put("").await.unwrap().status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(cloud.registration_puts(EMAIL), [Some(id.clone()), Some(id.clone()), None]);
+    assert_eq!(cloud.registrations_made(EMAIL), 1);
+    assert_eq!(cloud.speaker_registration(EMAIL).unwrap().registration_id, id);
+
+    let (_, record) = get_json(format!("{}/speaker-registration?email={EMAIL}", cloud.control_url()), None).await;
+    assert_eq!(record["puts"], json!([id, id, null]));
+    assert_eq!(record["registrations_made"], 1);
 }

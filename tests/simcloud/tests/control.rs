@@ -7,6 +7,8 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
 use common::*;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -147,6 +149,8 @@ async fn http_control_api_mirrors_the_handle() {
             204,
         ),
         ("/access-token-ttl", json!({"secs": 120}), 204),
+        ("/id-token-fault", json!({"fault": "unsigned"}), 204),
+        ("/id-token-fault", json!({"fault": "almost_right"}), 400),
         (
             "/fail",
             json!({"path_prefix": "/api/v1/app-config", "status": 502, "times": 1}),
@@ -187,6 +191,8 @@ async fn http_control_api_mirrors_the_handle() {
         .clone();
     let (_, tokens) = exchange(&cloud, &code, &pkce.verifier).await;
     assert_eq!(tokens["expires_in"], 120);
+    let header = str_of(&tokens, "id_token").split('.').next().unwrap();
+    assert_eq!(header, URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#), "the ID token is unsigned");
     let exchanges: Value = client
         .get(format!("{control}/token-exchanges"))
         .send()

@@ -2,6 +2,8 @@
 
 mod common;
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
 use common::*;
 use openidconnect::core::{
     CoreClient, CoreIdToken, CoreIdTokenVerifier, CoreJsonWebKeySet, CoreProviderMetadata,
@@ -13,7 +15,7 @@ use openidconnect::{
 };
 use reqwest::StatusCode;
 use serde_json::Value;
-use smarthems_simcloud::SimCloud;
+use smarthems_simcloud::{IdTokenFault, SimCloud};
 
 #[tokio::test]
 async fn discovery_has_the_contract_shape() {
@@ -782,4 +784,80 @@ async fn openidconnect_client_round_trip() {
         .claims(&client.id_token_verifier(), &nonce)
         .unwrap();
     assert_eq!(refreshed_claims.auth_time(), claims.auth_time());
+}
+
+/// A verifier with every check on, as the app's core uses it, against the served JWKS.
+async fn strict_verifier(cloud: &SimCloud) -> CoreIdTokenVerifier<'static> {
+    let jwks: CoreJsonWebKeySet = app()
+        .get(format!("{}/jwks", cloud.issuer()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    CoreIdTokenVerifier::new_public_client(
+        ClientId::new(SimCloud::CLIENT_ID.into()),
+        IssuerUrl::new(cloud.issuer()).unwrap(),
+        jwks,
+    )
+}
+
+/// Each fault breaks exactly one check: the strict verifier refuses the token, the same verifier
+/// with only that check relaxed accepts it (so a client refusing it refuses it for that reason).
+/// Faults are used up one token at a time; the next token is good again.
+#[tokio::test]
+async fn id_token_faults_each_break_exactly_one_check() {
+    type Relaxed = fn(&CoreIdToken, CoreIdTokenVerifier<'static>) -> bool;
+    let nonce = || Nonce::new("n-456".into());
+    let cases: [(IdTokenFault, Relaxed); 6] = [
+        (IdTokenFault::WrongAudience, |t, v| {
+            t.claims(&v.require_audience_match(false), &Nonce::new("n-456".into())).is_ok()
+        }),
+        (IdTokenFault::WrongIssuer, |t, v| {
+            t.claims(&v.require_issuer_match(false), &Nonce::new("n-456".into())).is_ok()
+        }),
+        (IdTokenFault::Expired, |t, v| {
+            let earlier = v.set_time_fn(|| chrono::Utc::now() - chrono::Duration::minutes(90));
+            t.claims(&earlier, &Nonce::new("n-456".into())).is_ok()
+        }),
+        (IdTokenFault::WrongNonce, |t, v| {
+            let other_nonce = |n: Option<&Nonce>| match n {
+                Some(n) if n.secret() != "n-456" => Ok(()),
+                _ => Err("the nonce is missing or the app's own".to_owned()),
+            };
+            t.claims(&v, other_nonce).is_ok()
+        }),
+        (IdTokenFault::ForeignKey, |t, v| {
+            t.claims(&v.insecure_disable_signature_check(), &Nonce::new("n-456".into())).is_ok()
+        }),
+        (IdTokenFault::Unsigned, |t, v| {
+            t.claims(&v.insecure_disable_signature_check(), &Nonce::new("n-456".into())).is_ok()
+        }),
+    ];
+    let cloud = SimCloud::start().await;
+    let verifier = strict_verifier(&cloud).await;
+    for (fault, relaxed) in cases {
+        cloud.break_next_id_tokens(fault, 1);
+        let tokens = signed_in(&cloud).await;
+        let id_token: CoreIdToken = str_of(&tokens, "id_token").parse().unwrap();
+        let refused = id_token.claims(&verifier, &nonce()).err();
+        assert!(refused.is_some(), "{fault:?}: the strict verifier accepted it");
+        assert!(relaxed(&id_token, verifier.clone()), "{fault:?}: more than one check fails ({refused:?})");
+        let header = str_of(&tokens, "id_token").split('.').next().unwrap().to_owned();
+        let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).unwrap()).unwrap();
+        match fault {
+            IdTokenFault::Unsigned => assert_eq!(header["alg"], "none"),
+            _ => assert_eq!((&header["alg"], &header["kid"]), (&"RS256".into(), &"simcloud-rs256-1".into()), "{fault:?}"),
+        }
+    }
+
+    // Used up: the next token verifies; `times` breaks several in a row.
+    let id_token: CoreIdToken = str_of(&signed_in(&cloud).await, "id_token").parse().unwrap();
+    assert!(id_token.claims(&verifier, &nonce()).is_ok());
+    cloud.break_next_id_tokens(IdTokenFault::Expired, 2);
+    for round in 0..3 {
+        let id_token: CoreIdToken = str_of(&signed_in(&cloud).await, "id_token").parse().unwrap();
+        assert_eq!(id_token.claims(&verifier, &nonce()).is_ok(), round == 2, "round {round}");
+    }
 }

@@ -814,6 +814,10 @@ fn tap(mut next: State, action: Action) -> (State, Vec<Effect>) {
             (next, vec![Effect::OpenGoogleHome])
         }
         Action::CheckLink => start(next, Activity::CheckingLink),
+        Action::VoiceNotWorking => {
+            next.screen = Screen::Troubleshooting;
+            (next, vec![])
+        }
         Action::ApproveLink => start(next, Activity::ApprovingLink),
         Action::DeclineLink => match next.app_flip.take() {
             Some(request) => {

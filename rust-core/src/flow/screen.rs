@@ -109,6 +109,8 @@ pub enum Action {
     Register,
     OpenGoogleHome,
     CheckLink,
+    /// The link is there but the speaker does not respond: p.10's relink steps.
+    VoiceNotWorking,
     GoHome,
     Retry,
     Logout,
@@ -307,6 +309,8 @@ pub fn view(state: &State, lang: Language) -> ScreenView {
                             "Google Home is no longer linked. Link it again to control devices by voice.",
                         ));
                         buttons.push(button("Google Homeと連携し直す", "Link Google Home again", Action::OpenGoogleHome, true));
+                    } else {
+                        buttons.push(button("音声で操作できないとき", "Voice control doesn't work", Action::VoiceNotWorking, false));
                     }
                 }
                 None => buttons.push(button(

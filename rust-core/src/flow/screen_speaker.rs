@@ -143,10 +143,18 @@ pub(super) fn view(screen: &Screen, state: &State, lang: Language) -> ScreenView
                 t("※Google Homeアプリで機器のアイコンをタップしても、機器操作はできません。", "Note: tapping a device's icon in Google Home does not operate it."),
                 t("※機器はオフライン表示になります。動作には影響ありません。", "Note: devices show as offline in Google Home. This does not affect voice control."),
             ],
-            vec![button("ホームへ", "Go to home", Action::GoHome, true)],
+            vec![
+                button("ホームへ", "Go to home", Action::GoHome, true),
+                button("音声で操作できないとき", "Voice control doesn't work", Action::VoiceNotWorking, false),
+            ],
         ),
         Screen::Troubleshooting => (
-            t("連携が確認できませんでした", "The link could not be confirmed"),
+            // p.10 covers both: the link never showed up, or it did and the speaker does not respond.
+            if state.speaker_linked == Some(true) {
+                t("音声で操作できないとき", "When voice control doesn't work")
+            } else {
+                t("連携が確認できませんでした", "The link could not be confirmed")
+            },
             vec![
                 t(
                     "Google Homeとの連携が完了していないか、音声で操作できない状態です。次の手順でリンクし直してください。",

@@ -524,6 +524,8 @@ fn coming_back_to_the_app() {
             help_over_login.clone(), Event::Incoming(url()), busy(Activity::SigningIn), vec![Effect::FinishLogin(url())]),
         ("a redirect while help is open over another screen is not acted on",
             State { return_to: vec![Screen::Welcome], ..help_over_login.clone() }, Event::Incoming(url()), help_over_login.screen.clone(), vec![]),
+        ("linked but the speaker does not respond: p.10's steps from home",
+            c_user.clone(), Event::Tap(Action::VoiceNotWorking), Screen::Troubleshooting, vec![]),
         ("revised terms refuse a registration: both texts are asked again, privacy first",
             registering, Event::Failed(Failure::TermsOutdated), busy(Activity::LoadingPrivacyPolicy), vec![Effect::LoadTerms(TermsKind::Privacy)]),
     ];

@@ -513,6 +513,10 @@ fn transition(state: &State, event: Event) -> (State, Vec<Effect>) {
 
         // ── Flow C: a 2D code from the AiSEG2 starts speaker registration for that AiSEG2 ──
         Event::RegistrationLink(code) => {
+            // A new code starts afresh: no earlier retry or after-login step carries over, and an
+            // App Flip request left unanswered is declined.
+            let declined = next.app_flip.take().map(|r| Effect::AnswerGoogle(AppFlipAnswer::Declined { redirect: app_flip_error(&r) }));
+            (next.retry, next.after_login) = (None, None);
             next.speaker = Some(SpeakerDraft::default());
             next.speaker_prompt_answered = true;
             let (next, effects) = if next.account.is_none() {
@@ -521,7 +525,7 @@ fn transition(state: &State, event: Event) -> (State, Vec<Effect>) {
             } else {
                 start(next, Activity::ClaimingCode)
             };
-            (next, [Effect::KeepCode(code)].into_iter().chain(effects).collect())
+            (next, declined.into_iter().chain([Effect::KeepCode(code)]).chain(effects).collect())
         }
         // ── App Flip: Google Home asks this app to approve the link ──
         Event::AppFlip { request, valid } => {

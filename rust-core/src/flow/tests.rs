@@ -181,7 +181,7 @@ fn the_flow_picture_is_up_to_date() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/flow.md");
     let current = std::fs::read_to_string(path).unwrap_or_default();
     assert!(
-        current == graph::flow_document(),
+        current == graph::flow_document_of(explored()),
         "docs/flow.md is stale: run `cargo run -p smarthems --bin flowchart` and commit it"
     );
 }
@@ -471,4 +471,37 @@ fn app_flip_asks_the_user_and_answers_google() {
     let (logged_out, effects) = update(&State::default(), Event::AppFlip { request, valid: true });
     assert_eq!(logged_out.notice, Some(Notice::LogInFirst));
     assert!(matches!(effects.as_slice(), [Effect::AnswerGoogle(AppFlipAnswer::Declined { .. })]));
+}
+
+#[test]
+fn a_2d_code_mid_flow_starts_afresh() {
+    let request = AppFlipRequest {
+        client_id: "google-home".into(),
+        scope: "openid".into(),
+        state: "st".into(),
+        redirect_uri: "https://oauth-redirect.googleusercontent.com/a/app".into(),
+        caller_verified: true,
+    };
+    // Google Home is waiting for an answer, and an earlier failure and login left their next steps.
+    let asking = State {
+        app_flip: Some(request),
+        retry: Some(Activity::LoadingDevices),
+        after_login: Some(Activity::SavingConsent { version: "1".into() }),
+        return_to: vec![Screen::WaitingForGoogleHome],
+        ..on(Screen::AppFlipConsent { scope: "openid".into() })
+    };
+    let code = RegistrationCode("c".into());
+    let (next, effects) = update(&asking, Event::RegistrationLink(code.clone()));
+    assert_eq!(next.screen, busy(Activity::ClaimingCode));
+    assert_eq!((next.app_flip, next.retry, next.after_login), (None, None, None));
+    assert_eq!(
+        effects,
+        vec![
+            Effect::AnswerGoogle(AppFlipAnswer::Declined {
+                redirect: "https://oauth-redirect.googleusercontent.com/a/app?error=access_denied&state=st".into()
+            }),
+            Effect::KeepCode(code),
+            Effect::ClaimCode,
+        ]
+    );
 }

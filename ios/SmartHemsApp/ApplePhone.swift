@@ -59,7 +59,7 @@ final class ApplePhone: NSObject, Platform, ASWebAuthenticationPresentationConte
     func answerGoogle(answer: AppFlipAnswer) {
         DispatchQueue.main.async {
             switch answer {
-            case let .approved(redirect, _), let .declined(redirect):
+            case let .approved(redirect, _), let .declined(redirect), let .unavailable(redirect):
                 if let url = URL(string: redirect) { UIApplication.shared.open(url) }
             case .refused:
                 break // never send anything to a redirect that could not be trusted

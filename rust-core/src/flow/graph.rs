@@ -1,7 +1,8 @@
 //! The flow's graph, found by exploring `update` from a fresh install.
 //!
-//! Every reachable state is visited by trying each button it shows, a restart, a stray link and,
-//! for each effect, every answer the world could give (`outcomes`). The result draws
+//! Every reachable state is visited by trying each button it shows, a restart, a stray link, what
+//! other parties can hand the app on that screen (a 2D code, an App Flip request) and, for each
+//! effect, every answer the world could give (`outcomes`). The result draws
 //! `docs/flow.md` and proves that no state is a dead end.
 
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
@@ -101,17 +102,49 @@ fn inputs(state: &State) -> Vec<Event> {
     }
     events.push(Event::Launched);
     events.push(Event::Foregrounded);
-    events.push(Event::Incoming(IncomingUrl("app:/redirect".into())));
-    if matches!(state.screen, Screen::Welcome | Screen::Home { .. }) {
-        events.push(Event::RegistrationLink(RegistrationCode("code".into())));
-        let request = super::AppFlipRequest {
-            client_id: "google".into(),
-            scope: "openid".into(),
-            state: "s".into(),
-            redirect_uri: "https://oauth-redirect.googleusercontent.com/a/app".into(),
-            caller_verified: true,
-        };
+    // A redirect acts only where a login is awaited (the login screen, or help over it); elsewhere
+    // it only sets a notice (unit-tested), so it is tried there and where launches land.
+    if matches!(state.screen, Screen::Login | Screen::Help { .. } | Screen::Welcome | Screen::Home { .. }) {
+        events.push(Event::Incoming(IncomingUrl("app:/redirect".into())));
+    }
+    events.extend(from_outside(state));
+    events
+}
+
+/// What other parties can hand the app on any screen the user looks at (while the app is busy,
+/// the work in flight finishes first): the AiSEG2's 2D code, and Google Home's App Flip request
+/// once someone is logged in. Help and the update screen are left out for App Flip: they lead
+/// back to the screen beneath, where the request is tried, and a request arriving on them stacks
+/// another way back each time (help opened from the consent screen, then another request, and so
+/// on), which exploring would follow without end. A request that only earns a
+/// notice — a forged one, or one while nobody is logged in — changes no screen, so it is tried only
+/// where launches land, which keeps the explored space small.
+fn from_outside(state: &State) -> Vec<Event> {
+    if matches!(state.screen, Screen::Busy { .. }) {
+        return vec![];
+    }
+    let request = super::AppFlipRequest {
+        client_id: "google".into(),
+        scope: "openid".into(),
+        state: "s".into(),
+        redirect_uri: "https://oauth-redirect.googleusercontent.com/a/app".into(),
+        caller_verified: true,
+    };
+    let landing = matches!(state.screen, Screen::Welcome | Screen::Home { .. });
+    let detour = matches!(state.screen, Screen::Help { .. } | Screen::UpdateRequired { .. });
+    let mut events = vec![Event::RegistrationLink(RegistrationCode("code".into()))];
+    // Google Home asks while the user is in it: after the hand-off, from troubleshooting or the
+    // done screen, or from Google Home alone (the app resting on welcome or home). Elsewhere the
+    // consent is the same detour back to the screen beneath (unit-tested); exploring it on every
+    // screen multiplied the states about threefold.
+    let in_google_home = matches!(
+        state.screen,
+        Screen::HandOff | Screen::WaitingForGoogleHome | Screen::Troubleshooting | Screen::SpeakerDone
+    );
+    if landing || (state.account.is_some() && !detour && in_google_home) {
         events.push(Event::AppFlip { request: request.clone(), valid: true });
+    }
+    if landing {
         events.push(Event::AppFlip { request, valid: false });
         // A foreign link only sets a notice, whatever the screen (unit-tested); sent everywhere,
         // it would double the explored states for nothing.
@@ -160,28 +193,38 @@ fn label(event: &Event) -> String {
     }
 }
 
+fn fingerprint(value: &impl std::hash::Hash) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(value)
+}
+
 /// Explores every state reachable from `State::default()`.
 pub fn explore() -> Graph {
     let mut graph = Graph { states: vec![State::default()], edges: Vec::new() };
-    let mut index: HashMap<State, usize> = HashMap::from([(State::default(), 0)]);
+    // Each state is kept once, in `graph.states`; the index finds it by its hash.
+    let mut index: HashMap<u64, Vec<usize>> = HashMap::from([(fingerprint(&State::default()), vec![0])]);
     let mut queue = VecDeque::from([0usize]);
-    let mut tried: HashSet<(usize, Event)> = HashSet::new();
+    // What was tried from where, as a 64-bit hash of the event: the events themselves (device
+    // lists, help's phone numbers) would cost more memory than the states. (Two events sharing a
+    // hash from one state, odds about 10^-7 here, would leave one of them untried.)
+    let mut tried: HashSet<(usize, u64)> = HashSet::new();
 
     while let Some(i) = queue.pop_front() {
-        assert!(graph.states.len() < 1_000_000, "the flow's state space does not close: {:#?}", &graph.states[graph.states.len() - 3..]);
+        assert!(graph.states.len() < 600_000, "the flow's state space does not close: {:#?}", &graph.states[graph.states.len() - 3..]);
         // An input, then every answer to the effects it starts, and so on until the flow settles.
         let mut pending: Vec<(usize, Event)> = inputs(&graph.states[i]).into_iter().map(|e| (i, e)).collect();
         while let Some((from, event)) = pending.pop() {
-            if !tried.insert((from, event.clone())) {
+            if !tried.insert((from, fingerprint(&event))) {
                 continue;
             }
             let text = label(&event);
             let (to_state, effects) = update(&graph.states[from], event);
-            let to = match index.get(&to_state) {
-                Some(&to) => to,
+            let same = index.entry(fingerprint(&to_state)).or_default();
+            let to = match same.iter().copied().find(|&j| graph.states[j] == to_state) {
+                Some(to) => to,
                 None => {
-                    graph.states.push(to_state.clone());
-                    index.insert(to_state, graph.states.len() - 1);
+                    graph.states.push(to_state);
+                    same.push(graph.states.len() - 1);
                     queue.push_back(graph.states.len() - 1);
                     graph.states.len() - 1
                 }
@@ -269,7 +312,11 @@ impl Graph {
 
 /// The contents of `docs/flow.md`.
 pub fn flow_document() -> String {
-    let graph = explore();
+    flow_document_of(&explore())
+}
+
+/// The contents of `docs/flow.md`, drawn from an explored graph.
+pub fn flow_document_of(graph: &Graph) -> String {
     format!(
         "# The flow\n\n\
          Generated from `rust-core/src/flow` by exploring every reachable state \

@@ -103,6 +103,10 @@ pub enum AppFlipAnswer {
     Approved { redirect: String, code: String },
     /// The user said no: `redirect` carries `error=access_denied` and the state.
     Declined { redirect: String },
+    /// Nobody is logged in to the app, so it cannot approve: `redirect` carries
+    /// `error=login_required` (iOS opens it), and Android returns a recoverable error. Either way
+    /// Google goes on with its own browser login instead of taking it as a no.
+    Unavailable { redirect: String },
     /// The request could not be trusted: nothing is sent to its redirect (Android: RESULT_CANCELED
     /// with an error code).
     Refused,
@@ -521,16 +525,19 @@ fn transition(state: &State, event: Event) -> (State, Vec<Effect>) {
 
         // ── Flow C: a 2D code from the AiSEG2 starts speaker registration for that AiSEG2 ──
         Event::RegistrationLink(code) => {
+            // A new code starts afresh: no earlier retry or after-login step carries over, and an
+            // App Flip request left unanswered is declined.
+            let declined = next.app_flip.take().map(|r| Effect::AnswerGoogle(AppFlipAnswer::Declined { redirect: app_flip_error(&r) }));
+            (next.retry, next.after_login) = (None, None);
             next.speaker = Some(SpeakerDraft::default());
             next.speaker_prompt_answered = true;
             let (next, effects) = if next.account.is_none() {
-                next.speaker_only = true;
                 next.after_login = Some(Activity::ClaimingCode);
                 start(next, Activity::OpeningLogin)
             } else {
                 start(next, Activity::ClaimingCode)
             };
-            (next, [Effect::KeepCode(code)].into_iter().chain(effects).collect())
+            (next, declined.into_iter().chain([Effect::KeepCode(code)]).chain(effects).collect())
         }
         // ── App Flip: Google Home asks this app to approve the link ──
         Event::AppFlip { request, valid } => {
@@ -540,9 +547,14 @@ fn transition(state: &State, event: Event) -> (State, Vec<Effect>) {
             }
             if next.account.is_none() {
                 next.notice = Some(Notice::LogInFirst);
-                return (next, vec![Effect::AnswerGoogle(AppFlipAnswer::Declined { redirect: app_flip_error(&request) })]);
+                let redirect = with_params(&request.redirect_uri, &[("error", "login_required"), ("state", &request.state)]);
+                return (next, vec![Effect::AnswerGoogle(AppFlipAnswer::Unavailable { redirect })]);
             }
-            if !matches!(next.screen, Screen::AppFlipConsent { .. } | Screen::Busy { .. }) {
+            // A newer request replaces one still waiting, also under help opened from its
+            // consent screen: the way back never grows by more than one consent.
+            if let Some(earlier) = next.return_to.iter().position(|s| matches!(s, Screen::AppFlipConsent { .. })) {
+                next.return_to.truncate(earlier);
+            } else if !matches!(next.screen, Screen::AppFlipConsent { .. } | Screen::Busy { .. }) {
                 next.return_to.push(next.screen.clone());
             }
             next.screen = Screen::AppFlipConsent { scope: request.scope.clone() };
@@ -612,6 +624,11 @@ fn transition(state: &State, event: Event) -> (State, Vec<Effect>) {
             // A different person logging in must not inherit the previous one's progress.
             if next.account.as_ref().is_some_and(|previous| previous.subject != account.subject) {
                 next = State::default();
+            }
+            // Logged in for a 2D code with no app account on this phone: a speaker-only user
+            // (flow C), from now on never asked the app's terms. A cancelled C login sets nothing.
+            if next.account.is_none() && next.after_login == Some(Activity::ClaimingCode) {
+                next.speaker_only = true;
             }
             next.account = Some(account);
             // Step 1 again: a first login is the first moment the AiSEG2's firmware can be

@@ -190,7 +190,7 @@ fn the_flow_picture_is_up_to_date() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/flow.md");
     let current = std::fs::read_to_string(path).unwrap_or_default();
     assert!(
-        current == graph::flow_document(),
+        current == graph::flow_document_of(explored()),
         "docs/flow.md is stale: run `cargo run -p smarthems --bin flowchart` and commit it"
     );
 }
@@ -481,7 +481,9 @@ fn app_flip_asks_the_user_and_answers_google() {
 
     let (logged_out, effects) = update(&State::default(), Event::AppFlip { request, valid: true });
     assert_eq!(logged_out.notice, Some(Notice::LogInFirst));
-    assert!(matches!(effects.as_slice(), [Effect::AnswerGoogle(AppFlipAnswer::Declined { .. })]));
+    // Not a "no": Google is told a login is needed and goes on with its own browser login.
+    assert!(matches!(effects.as_slice(), [Effect::AnswerGoogle(AppFlipAnswer::Unavailable { redirect })]
+        if redirect.contains("error=login_required") && redirect.contains("state=")));
 }
 
 /// Rules that keep what the user sees true after the app was away: a C user is never asked the
@@ -544,4 +546,65 @@ fn coming_back_to_the_app() {
     assert!(view(&refused, Language::Japanese).notice.unwrap().contains("スマートHEMSサービスのものではない"));
     let (ignored, _) = update(&on(Screen::SpeakerPrompt), Event::Incoming(url()));
     assert_eq!(ignored.notice, Some(Notice::LinkIgnored));
+}
+
+#[test]
+fn a_2d_code_mid_flow_starts_afresh() {
+    let request = AppFlipRequest {
+        client_id: "google-home".into(),
+        scope: "openid".into(),
+        state: "st".into(),
+        redirect_uri: "https://oauth-redirect.googleusercontent.com/a/app".into(),
+        caller_verified: true,
+    };
+    // Google Home is waiting for an answer, and an earlier failure and login left their next steps.
+    let asking = State {
+        app_flip: Some(request),
+        retry: Some(Activity::LoadingDevices),
+        after_login: Some(Activity::SavingConsent { version: "1".into() }),
+        return_to: vec![Screen::WaitingForGoogleHome],
+        ..on(Screen::AppFlipConsent { scope: "openid".into() })
+    };
+    let code = RegistrationCode("c".into());
+    let (next, effects) = update(&asking, Event::RegistrationLink(code.clone()));
+    assert_eq!(next.screen, busy(Activity::ClaimingCode));
+    assert_eq!((next.app_flip, next.retry, next.after_login), (None, None, None));
+    assert_eq!(
+        effects,
+        vec![
+            Effect::AnswerGoogle(AppFlipAnswer::Declined {
+                redirect: "https://oauth-redirect.googleusercontent.com/a/app?error=access_denied&state=st".into()
+            }),
+            Effect::KeepCode(code),
+            Effect::ClaimCode,
+        ]
+    );
+}
+
+#[test]
+fn a_newer_app_flip_request_replaces_the_waiting_one() {
+    let request = |state: &str| AppFlipRequest {
+        client_id: "google-home".into(),
+        scope: "openid".into(),
+        state: state.into(),
+        redirect_uri: "https://oauth-redirect.googleusercontent.com/a/app".into(),
+        caller_verified: true,
+    };
+    let waiting = on(Screen::WaitingForGoogleHome);
+    let (asked, _) = update(&waiting, Event::AppFlip { request: request("1"), valid: true });
+    let (helped, _) = update(&asked, Event::Tap(Action::OpenHelp));
+    let (helped, _) = update(&helped, Event::HelpLoaded { support: support::built_in(), now: 0 });
+    // Again and again from help: the way back stays one consent deep, and answering returns to
+    // where the user was before Google asked.
+    let mut state = helped;
+    for n in 2..5 {
+        let (asked, _) = update(&state, Event::AppFlip { request: request(&n.to_string()), valid: true });
+        assert_eq!(asked.return_to, vec![Screen::WaitingForGoogleHome]);
+        let (helped, _) = update(&asked, Event::Tap(Action::OpenHelp));
+        state = update(&helped, Event::HelpLoaded { support: support::built_in(), now: 0 }).0;
+    }
+    let (asked, _) = update(&state, Event::AppFlip { request: request("5"), valid: true });
+    let (answered, effects) = update(&asked, Event::Tap(Action::DeclineLink));
+    assert_eq!(answered.screen, Screen::WaitingForGoogleHome);
+    assert!(matches!(&effects[..], [Effect::AnswerGoogle(AppFlipAnswer::Declined { redirect })] if redirect.contains("state=5")));
 }

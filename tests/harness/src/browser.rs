@@ -21,6 +21,13 @@ pub enum Visit {
     LoginPage { url: Url, html: String },
 }
 
+impl Visit {
+    /// Whether the page shows a form that posts to `action` (the login or the 新規登録 form).
+    pub fn shows_form(&self, action: &str) -> bool {
+        matches!(self, Visit::LoginPage { html, .. } if html.contains(&format!("<form method=\"post\" action=\"{action}\"")))
+    }
+}
+
 pub struct Browser {
     http: reqwest::Client,
     redirect_prefix: String,

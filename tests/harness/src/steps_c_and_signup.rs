@@ -88,9 +88,26 @@ fn page(w: &QaWorld) -> Result<&Visit, String> {
     w.page.as_ref().ok_or_else(|| "the browser shows no page".into())
 }
 
+#[when(regex = r"^ブラウザのログイン画面で「新規登録」をタップする$")]
+async fn signup_tab(w: &mut QaWorld) -> Step {
+    let login = w.browser.open(&w.last_opened_url()?).await?;
+    if !login.shows_form("/oidc/login") {
+        return Err("the browser shows no login page".into());
+    }
+    let next = w.browser.follow_link(&login, "新規登録").await?;
+    if !next.shows_form("/oidc/register") {
+        return Err("「新規登録」 did not open the registration form".into());
+    }
+    arrive(w, next).await
+}
+
 #[when(regex = r"^ブラウザの「新規登録」画面でメールアドレス「(.+)」とパスワード「(.+)」を入力し、利用規約に(同意して|同意せずに)「確定」をタップする$")]
 async fn sign_up(w: &mut QaWorld, email: String, password: String, agree: String) -> Step {
-    let opened = w.browser.open(&w.last_opened_url()?).await?;
+    // The form the browser shows (reached by the login page's tab), or the page the app opened.
+    let opened = match w.page.take() {
+        Some(page) if page.shows_form("/oidc/register") => page,
+        _ => w.browser.open(&w.last_opened_url()?).await?,
+    };
     let mut fields = vec![("email", email.as_str()), ("password", password.as_str()), ("newsletter", "no")];
     if agree == "同意して" {
         fields.push(("terms", "agree"));

@@ -299,11 +299,39 @@ async fn send_app_flip(w: &mut QaWorld, request: smarthems_simcloud::AppFlipRequ
     w.after_step().await
 }
 
+/// The person starts linking in Google Home; Google decides how (App Flip or its browser).
+async fn start_linking(w: &mut QaWorld) -> Result<smarthems_simcloud::LinkStart, String> {
+    w.google_outcome = None;
+    let start = w.sim()?.google_start_link(&w.email).await?;
+    match &start {
+        smarthems_simcloud::LinkStart::AppFlip(request) => {
+            crate::report::note("Google Home: App Flip でこのアプリを開く");
+            send_app_flip(w, request.clone()).await?;
+        }
+        smarthems_simcloud::LinkStart::Browser => {
+            crate::report::note("Google Home: アプリを開けないため、CLUB Panasonicのログイン画面を表示");
+        }
+    }
+    Ok(start)
+}
+
+#[given(regex = r"^Google HomeアプリからスマートHEMSサービスアプリを開けない$")]
+async fn app_not_on_phone(w: &mut QaWorld) -> Step {
+    w.sim()?.set_app_on_phone(&w.email, false);
+    Ok(())
+}
+
+#[when(regex = r"^Google Homeアプリで連携を始める$")]
+async fn begin_linking(w: &mut QaWorld) -> Step {
+    start_linking(w).await.map(drop)
+}
+
 #[when(regex = r"^Google HomeアプリがApp Flipでこのアプリに連携の承認を求める$")]
 async fn app_flip(w: &mut QaWorld) -> Step {
-    crate::report::note("Google Home: App Flip でこのアプリを開く");
-    let request = w.sim()?.google_app_flip_request();
-    send_app_flip(w, request).await
+    match start_linking(w).await? {
+        smarthems_simcloud::LinkStart::AppFlip(_) => Ok(()),
+        smarthems_simcloud::LinkStart::Browser => Err("Google Home could not open the app and showed its login page instead".into()),
+    }
 }
 
 #[when(regex = r"^偽のアプリがApp Flipを装って連携の承認を求める（戻り先が違う）$")]
@@ -314,25 +342,55 @@ async fn forged_app_flip(w: &mut QaWorld) -> Step {
     send_app_flip(w, request).await
 }
 
-#[when(regex = r"^Google Homeがアプリの答えを受け取り、機器を追加する$")]
-async fn google_takes_answer(w: &mut QaWorld) -> Step {
+/// Google Home reads the app's last answer: the redirect it was given, or none (the app refused).
+async fn google_reads_answer(w: &mut QaWorld) -> Result<smarthems_simcloud::LinkOutcome, String> {
     let request = w.app_flip.clone().ok_or("no App Flip request was made")?;
     let answer = w.phone.app_flip_answers.lock().unwrap().last().cloned().ok_or("the app gave Google no answer")?;
     let redirect = match answer {
-        smarthems::flow::AppFlipAnswer::Approved { redirect, .. } | smarthems::flow::AppFlipAnswer::Declined { redirect } => redirect,
-        smarthems::flow::AppFlipAnswer::Refused => return Err("the app refused the request".into()),
+        smarthems::flow::AppFlipAnswer::Approved { redirect, .. }
+        | smarthems::flow::AppFlipAnswer::Declined { redirect }
+        | smarthems::flow::AppFlipAnswer::Unavailable { redirect } => Some(redirect),
+        smarthems::flow::AppFlipAnswer::Refused => None,
     };
-    let outcome = w.sim()?.google_finish_app_flip(&w.email, &request, &redirect).await?;
+    let outcome = w.sim()?.google_finish_app_flip(&w.email, &request, redirect.as_deref()).await?;
     crate::report::note(&format!("Google Home: App Flip の結果 {outcome:?}"));
-    Ok(())
+    w.google_outcome = Some(outcome);
+    Ok(outcome)
 }
 
-#[then(regex = r"^Google Homeへの答えは「(承認|拒否|受付不可)」である$")]
+#[when(regex = r"^Google Homeがアプリの答えを受け取る$")]
+async fn google_takes_answer(w: &mut QaWorld) -> Step {
+    google_reads_answer(w).await.map(drop)
+}
+
+#[when(regex = r"^Google Homeがアプリの答えを受け取り、機器を追加する$")]
+async fn google_takes_answer_and_syncs(w: &mut QaWorld) -> Step {
+    match google_reads_answer(w).await? {
+        smarthems_simcloud::LinkOutcome::Finished => Ok(()),
+        other => Err(format!("Google Home did not link: {other:?}")),
+    }
+}
+
+#[then(regex = r"^Google Homeは連携が完了しなかったと表示する$")]
+async fn google_says_not_linked(w: &mut QaWorld) -> Step {
+    match w.google_outcome {
+        Some(smarthems_simcloud::LinkOutcome::Cancelled) if !w.sim()?.google_shows_login(&w.email) => Ok(()),
+        other => Err(format!("Google Home ended with {other:?} (login page shown: {})", w.sim()?.google_shows_login(&w.email))),
+    }
+}
+
+#[then(regex = r"^Google HomeにCLUB Panasonicのログイン画面が表示される$")]
+async fn google_shows_login(w: &mut QaWorld) -> Step {
+    if w.sim()?.google_shows_login(&w.email) { Ok(()) } else { Err("Google Home shows no CLUB Panasonic login page".into()) }
+}
+
+#[then(regex = r"^Google Homeへの答えは「(承認|拒否|ログインが必要|受付不可)」である$")]
 async fn google_answer_was(w: &mut QaWorld, kind: String) -> Step {
     let answer = w.phone.app_flip_answers.lock().unwrap().last().cloned().ok_or("the app gave Google no answer")?;
     let got = match answer {
         smarthems::flow::AppFlipAnswer::Approved { .. } => "承認",
         smarthems::flow::AppFlipAnswer::Declined { .. } => "拒否",
+        smarthems::flow::AppFlipAnswer::Unavailable { .. } => "ログインが必要",
         smarthems::flow::AppFlipAnswer::Refused => "受付不可",
     };
     if got == kind { Ok(()) } else { Err(format!("the app answered {got}")) }

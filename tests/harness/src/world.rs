@@ -86,6 +86,8 @@ pub struct QaWorld {
     pub last_code_link: Option<String>,
     /// Google Home's last App Flip request.
     pub app_flip: Option<smarthems_simcloud::AppFlipRequest>,
+    /// How Google Home took the app's last App Flip answer.
+    pub google_outcome: Option<smarthems_simcloud::LinkOutcome>,
     /// Whose AiSEG2 the panel steps use (the household's first member, once someone else's
     /// phone is in use).
     pub household_email: Option<String>,
@@ -147,6 +149,7 @@ impl QaWorld {
             household_email: None,
             outbound_before_link: 0,
             app_flip: None,
+            google_outcome: None,
         })
     }
 

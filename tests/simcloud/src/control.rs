@@ -35,6 +35,7 @@ pub(crate) fn router(cloud: Arc<Cloud>) -> Router {
         .route("/google/link", post(google_link))
         .route("/google/unlink", post(google_unlink))
         .route("/google/linking-fails", post(google_linking_fails))
+        .route("/google/app-on-phone", post(google_app_on_phone))
         .route("/google/say", post(google_say))
         .route("/aiseg/devices", get(aiseg_devices))
         .route("/aiseg/panel-link", post(panel_link))
@@ -230,6 +231,18 @@ struct Switch {
 
 async fn google_linking_fails(State(cloud): State<Arc<Cloud>>, JsonBody(s): JsonBody<Switch>) -> StatusCode {
     cloud.world().speaker.linking_fails = s.fails;
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Deserialize)]
+struct AppOnPhone {
+    email: String,
+    present: bool,
+}
+
+/// Whether Google Home on that account's phone can open the app (App Flip) or links in its browser.
+async fn google_app_on_phone(State(cloud): State<Arc<Cloud>>, JsonBody(a): JsonBody<AppOnPhone>) -> StatusCode {
+    cloud.world().speaker.set_app_on_phone(&a.email, a.present);
     StatusCode::NO_CONTENT
 }
 

@@ -3,6 +3,11 @@
 //! CLUB Panasonic login unless a session exists, the 「許可」 consent, the token exchange, then
 //! SYNC), unlinking (DISCONNECT), and spoken commands resolved against the synced names and sent
 //! as EXECUTE.
+//!
+//! Which way a link is made is Google's choice, as in Google's App Flip documentation: when this
+//! service's app can be opened on the phone (a fact the tests set per account), Google Home asks
+//! the app (App Flip); otherwise, and whenever the app answers with an error other than the
+//! person's own no, it carries on with CLUB Panasonic's login in its browser.
 
 use std::sync::Arc;
 
@@ -18,12 +23,38 @@ use crate::speaker::SyncedDevice;
 use crate::state::random_token;
 
 /// How the linking in Google Home ended.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LinkOutcome {
     /// Google shows success (when linking is set to fail silently, nothing was stored).
     Finished,
-    /// The person tapped 「キャンセル」 on the consent page.
+    /// The person said no — 「キャンセル」 on the consent page, or in the app through App Flip
+    /// (`access_denied`): Google Home reports that the link was not completed.
     Cancelled,
+    /// The app answered App Flip with an error other than the person's no, or with none at all:
+    /// Google Home carries on with CLUB Panasonic's login page in its browser.
+    ContinuesInBrowser,
+}
+
+/// How Google Home starts a link (step 19).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LinkStart {
+    /// The app can be opened: Google Home opened it with this request and waits for its answer.
+    AppFlip(AppFlipRequest),
+    /// It cannot: Google Home shows CLUB Panasonic's login page in its browser.
+    Browser,
+}
+
+/// Google Home's browser part way through the web flow: its cookies, the PKCE verifier and
+/// state of its authorization request, and the CLUB Panasonic page it shows.
+pub(crate) struct WebLinking {
+    http: reqwest::Client,
+    verifier: String,
+    state: String,
+    page: String,
+}
+
+fn account(email: &str) -> String {
+    email.trim().to_lowercase()
 }
 
 fn browser() -> reqwest::Client {
@@ -43,14 +74,13 @@ fn location(response: &reqwest::Response) -> Option<String> {
     response.headers().get("location")?.to_str().ok().map(str::to_owned)
 }
 
-/// Steps 19–24: link this user's CLUB Panasonic ID in Google Home, allowing or cancelling.
-pub(crate) async fn link(cloud: &Arc<Cloud>, email: &str, password: &str, allow: bool) -> Result<LinkOutcome, String> {
-    let issuer = cloud.issuer();
+/// Google Home opens CLUB Panasonic's authorization page in its own browser (step 19).
+async fn open_web(cloud: &Cloud) -> Result<WebLinking, String> {
     let http = browser();
     let verifier = random_token();
     let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
     let state = random_token();
-    let mut authorize = url::Url::parse(&format!("{issuer}/authorize")).map_err(|e| e.to_string())?;
+    let mut authorize = url::Url::parse(&format!("{}/authorize", cloud.issuer())).map_err(|e| e.to_string())?;
     authorize
         .query_pairs_mut()
         .append_pair("response_type", "code")
@@ -61,7 +91,43 @@ pub(crate) async fn link(cloud: &Arc<Cloud>, email: &str, password: &str, allow:
         .append_pair("code_challenge", &challenge)
         .append_pair("code_challenge_method", "S256");
     let err = |e: reqwest::Error| e.to_string();
-    let mut page = http.get(authorize).send().await.map_err(err)?.text().await.map_err(err)?;
+    let page = http.get(authorize).send().await.map_err(err)?.text().await.map_err(err)?;
+    Ok(WebLinking { http, verifier, state, page })
+}
+
+/// Google Home goes on in its browser: the web flow is left waiting on CLUB Panasonic's page.
+async fn continue_in_browser(cloud: &Cloud, email: &str) -> Result<(), String> {
+    let web = open_web(cloud).await?;
+    cloud.world().speaker.web_linking.insert(account(email), web);
+    Ok(())
+}
+
+/// Whether Google Home shows CLUB Panasonic's login form for this person now.
+pub(crate) fn shows_login(cloud: &Cloud, email: &str) -> bool {
+    cloud.world().speaker.web_linking.get(&account(email)).is_some_and(|web| web.page.contains("name=\"password\""))
+}
+
+/// Step 19: the person starts linking in Google Home, which decides how (App Flip or browser).
+pub(crate) async fn start_link(cloud: &Arc<Cloud>, email: &str) -> Result<LinkStart, String> {
+    let app_on_phone = cloud.world().speaker.app_on_phone(email);
+    if app_on_phone {
+        return Ok(LinkStart::AppFlip(app_flip_request()));
+    }
+    tracing::info!("google: the app cannot be opened on this phone, linking in the browser");
+    continue_in_browser(cloud, email).await?;
+    Ok(LinkStart::Browser)
+}
+
+/// Steps 19–24 in Google Home's browser: log in (unless the page Google shows needs none), allow
+/// or cancel. Goes on from the page Google Home already shows, if any.
+pub(crate) async fn link(cloud: &Arc<Cloud>, email: &str, password: &str, allow: bool) -> Result<LinkOutcome, String> {
+    let issuer = cloud.issuer();
+    let pending = cloud.world().speaker.web_linking.remove(&account(email));
+    let WebLinking { http, verifier, state, mut page } = match pending {
+        Some(web) => web,
+        None => open_web(cloud).await?,
+    };
+    let err = |e: reqwest::Error| e.to_string();
     if page.contains("name=\"password\"") {
         let interaction = hidden_interaction(&page).ok_or("no interaction on the login page")?;
         let form = [("interaction", interaction.as_str()), ("email", email), ("password", password)];
@@ -132,9 +198,16 @@ pub(crate) fn app_flip_request() -> AppFlipRequest {
     }
 }
 
-/// Google Home receives the app's answer (the redirect URL with `code` or `error`) and, on a code,
-/// exchanges it and syncs — the link is made without the password being typed again.
-pub(crate) async fn finish_app_flip(cloud: &Arc<Cloud>, email: &str, request: &AppFlipRequest, answer: &str) -> Result<LinkOutcome, String> {
+/// Google Home receives the app's answer — the redirect URL with `code` or `error`, or nothing
+/// (Android's error result, or a request the app would not take) — and acts on it: a code is
+/// exchanged and synced, the link made without the password typed again; the person's no
+/// (`access_denied`) ends the attempt; any other error sends Google Home on to its browser login.
+pub(crate) async fn finish_app_flip(cloud: &Arc<Cloud>, email: &str, request: &AppFlipRequest, answer: Option<&str>) -> Result<LinkOutcome, String> {
+    let Some(answer) = answer else {
+        tracing::info!("google: no App Flip answer, linking in the browser");
+        continue_in_browser(cloud, email).await?;
+        return Ok(LinkOutcome::ContinuesInBrowser);
+    };
     let back = url::Url::parse(answer).map_err(|e| e.to_string())?;
     if !answer.starts_with(&request.redirect_uri) {
         return Err("the app answered at another address".into());
@@ -143,8 +216,14 @@ pub(crate) async fn finish_app_flip(cloud: &Arc<Cloud>, email: &str, request: &A
     if param("state").as_deref() != Some(request.state.as_str()) {
         return Err("the app answered with another state".into());
     }
-    if param("error").is_some() {
-        return Ok(LinkOutcome::Cancelled);
+    match param("error").as_deref() {
+        Some("access_denied") => return Ok(LinkOutcome::Cancelled),
+        Some(error) => {
+            tracing::info!(error, "google: App Flip error, linking in the browser");
+            continue_in_browser(cloud, email).await?;
+            return Ok(LinkOutcome::ContinuesInBrowser);
+        }
+        None => {}
     }
     let code = param("code").ok_or("no code from the app")?;
     let tokens: serde_json::Value = reqwest::Client::new()

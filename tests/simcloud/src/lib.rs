@@ -29,7 +29,7 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use tokio::sync::watch;
 
-pub use google::{mode_in_japanese, AppFlipRequest, LinkOutcome};
+pub use google::{mode_in_japanese, AppFlipRequest, LinkOutcome, LinkStart};
 pub use keys::IdTokenFault;
 pub use panel::PanelView;
 pub use registration::Message;
@@ -318,7 +318,8 @@ impl SimCloud {
         self.inner.cloud.world().speaker.expire_panel_codes();
     }
 
-    /// The Google Home app links the account (steps 19–24), tapping 「許可」.
+    /// The Google Home app links the account in its browser (steps 19–24), tapping 「許可」 — going
+    /// on from the login page it shows, if it shows one.
     pub async fn google_link(&self, email: &str, password: &str) -> Result<LinkOutcome, String> {
         google::link(&self.inner.cloud, email, password, true).await
     }
@@ -328,9 +329,27 @@ impl SimCloud {
         google::app_flip_request()
     }
 
-    /// Google Home receives the app's App Flip answer (a redirect URL) and finishes the link.
-    pub async fn google_finish_app_flip(&self, email: &str, request: &AppFlipRequest, answer: &str) -> Result<LinkOutcome, String> {
+    /// Whether Google Home on this account's phone can open the app (installed, and a build Google
+    /// can verify). Without it Google links in its browser instead of through App Flip.
+    pub fn set_app_on_phone(&self, email: &str, present: bool) {
+        self.inner.cloud.world().speaker.set_app_on_phone(email, present);
+    }
+
+    /// The person starts linking in Google Home (step 19); Google decides how: App Flip when the
+    /// app can be opened, otherwise CLUB Panasonic's login page in its browser.
+    pub async fn google_start_link(&self, email: &str) -> Result<LinkStart, String> {
+        google::start_link(&self.inner.cloud, email).await
+    }
+
+    /// Google Home receives the app's App Flip answer (the redirect URL, or `None` when the app
+    /// sent none it could read) and finishes the link, stops, or goes on in its browser.
+    pub async fn google_finish_app_flip(&self, email: &str, request: &AppFlipRequest, answer: Option<&str>) -> Result<LinkOutcome, String> {
         google::finish_app_flip(&self.inner.cloud, email, request, answer).await
+    }
+
+    /// Whether Google Home shows CLUB Panasonic's login page to this person now.
+    pub fn google_shows_login(&self, email: &str) -> bool {
+        google::shows_login(&self.inner.cloud, email)
     }
 
     /// The Google Home app's consent is cancelled.

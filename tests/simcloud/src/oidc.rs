@@ -54,7 +54,7 @@ pub(crate) fn router() -> Router<Arc<Cloud>> {
         .route("/.well-known/openid-configuration", get(discovery))
         .route("/jwks", get(jwks))
         .route("/authorize", get(authorize))
-        .route("/login", axum::routing::post(login))
+        .route("/login", get(login_page).post(login))
         .route("/cancel", get(cancel))
         .route("/consent", axum::routing::post(consent))
         .merge(crate::registration::router())
@@ -304,6 +304,16 @@ fn check_authorization_request(
 
 const EXPIRED_PAGE: &str =
     "ログイン画面の有効期限が切れました。アプリからもう一度ログインしてください。";
+
+/// The 新規登録 page's ログイン tab: the login form again, for the same authorization.
+async fn login_page(State(cloud): State<Arc<Cloud>>, RawQuery(query): RawQuery) -> Response {
+    let params = wire::params(query.unwrap_or_default().as_bytes()).unwrap_or_default();
+    let interaction = params.get("interaction").map(String::as_str).unwrap_or_default();
+    if cloud.world().interaction(interaction).is_none() {
+        return pages::error(StatusCode::BAD_REQUEST, EXPIRED_PAGE);
+    }
+    pages::login(interaction, "", None)
+}
 
 async fn login(State(cloud): State<Arc<Cloud>>, body: Bytes) -> Response {
     let Ok(form) = wire::params(&body) else {

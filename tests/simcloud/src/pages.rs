@@ -9,13 +9,15 @@ use axum::response::{IntoResponse, Response};
 pub(crate) const WRONG_CREDENTIALS: &str = "メールアドレスまたはパスワードが正しくありません。";
 
 /// The login form for one pending authorization (`interaction`), optionally with the e-mail
-/// already typed and an error shown after a failed attempt.
+/// already typed and an error shown after a failed attempt. Its 新規登録 tab carries the same
+/// authorization into the registration pages (C step 10: a homeowner without an ID who scanned
+/// the AiSEG2's code lands here, not on the page `prompt=create` opens).
 pub(crate) fn login(interaction: &str, email: &str, error: Option<&str>) -> Response {
     let interaction = escape(interaction);
     let main = format!(
         r#"<nav class="tabs">
 <span class="tab active" aria-current="page">ログイン</span>
-<a class="tab" aria-disabled="true">新規登録</a>
+<a class="tab" href="/oidc/register?interaction={interaction}">新規登録</a>
 </nav>
 {}<form method="post" action="/oidc/login">
 <input type="hidden" name="interaction" value="{interaction}">
@@ -58,12 +60,14 @@ fn alert(error: Option<&str>) -> String {
     error.map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>\n", escape(e))).unwrap_or_default()
 }
 
-/// Step 7–8: 新規登録 — e-mail, password, the terms check box and the newsletter choice.
+/// Step 7–8: 新規登録 — e-mail, password, the terms check box and the newsletter choice; its
+/// ログイン tab goes back to the login form of the same authorization.
 pub(crate) fn register(interaction: &str, email: &str, error: Option<&str>) -> Response {
+    let interaction = escape(interaction);
     let main = format!(
-        r#"<nav class="tabs"><span class="tab">ログイン</span><span class="tab active" aria-current="page">新規登録</span></nav>
+        r#"<nav class="tabs"><a class="tab" href="/oidc/login?interaction={interaction}">ログイン</a><span class="tab active" aria-current="page">新規登録</span></nav>
 {}<form method="post" action="/oidc/register">
-<input type="hidden" name="interaction" value="{}">
+<input type="hidden" name="interaction" value="{interaction}">
 <label for="email">メールアドレス</label>
 <input id="email" name="email" type="email" value="{}" required>
 <label for="password">パスワード（8～32文字、英字と数字を含む）</label>
@@ -77,7 +81,6 @@ pub(crate) fn register(interaction: &str, email: &str, error: Option<&str>) -> R
 </form>
 <p>LINEなどのソーシャルアカウントでの登録もできます（このシミュレーションでは省略）。</p>"#,
         alert(error),
-        escape(interaction),
         escape(email)
     );
     html(StatusCode::OK, page("CLUB Panasonic 新規登録", &main))

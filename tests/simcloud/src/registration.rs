@@ -2,7 +2,8 @@
 //! `prompt=create`: e-mail and password with the service's rules, the 利用規約 check box and the
 //! newsletter choice (確定), a confirmation e-mail whose link is valid for one hour, 登録完了 with
 //! 続ける, then 2段階認証 — a phone number and an SMS code, or スキップ — and back to the app with
-//! an authorization code, logged in. Mail and SMS go to outboxes the tests read.
+//! an authorization code, logged in. Mail and SMS go to outboxes the tests read. The login page's
+//! 新規登録 tab reaches the same pages for the authorization it was showing (C steps 10–14).
 //! Social sign-up (LINE and others) is not simulated.
 
 use std::collections::HashMap;
@@ -55,7 +56,7 @@ pub(crate) struct Signups {
 
 pub(crate) fn router() -> Router<Arc<Cloud>> {
     Router::new()
-        .route("/register", post(register))
+        .route("/register", get(register_page).post(register))
         .route("/register/confirm", get(confirm))
         .route("/register/continue", post(continue_after_done))
         .route("/register/phone", post(phone))
@@ -80,6 +81,18 @@ fn email_ok(email: &str) -> bool {
     !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !email.chars().any(char::is_whitespace)
 }
 
+const EXPIRED: &str = "登録画面の有効期限が切れました。アプリからもう一度お試しください。";
+
+/// Step 7 (C step 10): the login page's 新規登録 tab, for the authorization that page was showing.
+async fn register_page(State(cloud): State<Arc<Cloud>>, RawQuery(query): RawQuery) -> Response {
+    let params = wire::params(query.unwrap_or_default().as_bytes()).unwrap_or_default();
+    let interaction = params.get("interaction").map(String::as_str).unwrap_or_default();
+    if cloud.world().interaction(interaction).is_none() {
+        return pages::error(StatusCode::BAD_REQUEST, EXPIRED);
+    }
+    pages::register(interaction, "", None)
+}
+
 /// Step 7–8: the 新規登録 form was sent.
 async fn register(State(cloud): State<Arc<Cloud>>, body: Bytes) -> Response {
     let form = wire::params(&body).unwrap_or_default();
@@ -87,7 +100,7 @@ async fn register(State(cloud): State<Arc<Cloud>>, body: Bytes) -> Response {
     let interaction = field("interaction");
     let mut world = cloud.world();
     if world.interaction(interaction).is_none() {
-        return pages::error(StatusCode::BAD_REQUEST, "登録画面の有効期限が切れました。アプリからもう一度お試しください。");
+        return pages::error(StatusCode::BAD_REQUEST, EXPIRED);
     }
     let email = field("email").trim().to_lowercase();
     let problem = if !email_ok(&email) {
@@ -187,6 +200,7 @@ async fn skip(State(cloud): State<Arc<Cloud>>, RawQuery(query): RawQuery) -> Res
 }
 
 /// Registered and logged in: the SSO cookie, and the app gets its code (back to step 4 / 12).
+/// Registered on Google Home's linking page instead, the person is asked the consent (step 20).
 fn finish(cloud: &Cloud, token: &str) -> Response {
     let mut world = cloud.world();
     let Some(signup) = world.signups.pending.remove(token) else {
@@ -197,18 +211,25 @@ fn finish(cloud: &Cloud, token: &str) -> Response {
     };
     let login = Login { subject, auth_time: Utc::now() };
     let session = world.open_session(login.clone());
-    let code = world.issue_code(signup.request.clone(), login);
-    drop(world);
-    let mut location = url::Url::parse(&signup.request.redirect_uri).expect("registered redirect URIs parse");
-    location.query_pairs_mut().append_pair("code", &code).append_pair("iss", &cloud.issuer());
-    if let Some(state) = &signup.request.state {
-        location.query_pairs_mut().append_pair("state", state);
-    }
-    let mut response = Response::new(axum::body::Body::empty());
-    *response.status_mut() = StatusCode::SEE_OTHER;
-    if let Ok(value) = HeaderValue::from_str(location.as_str()) {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
+    let mut response = if signup.request.client_id == crate::oidc::GOOGLE_CLIENT_ID {
+        let interaction = world.begin_interaction(signup.request);
+        drop(world);
+        pages::consent(&interaction)
+    } else {
+        let code = world.issue_code(signup.request.clone(), login);
+        drop(world);
+        let mut location = url::Url::parse(&signup.request.redirect_uri).expect("registered redirect URIs parse");
+        location.query_pairs_mut().append_pair("code", &code).append_pair("iss", &cloud.issuer());
+        if let Some(state) = &signup.request.state {
+            location.query_pairs_mut().append_pair("state", state);
+        }
+        let mut response = Response::new(axum::body::Body::empty());
+        *response.status_mut() = StatusCode::SEE_OTHER;
+        if let Ok(value) = HeaderValue::from_str(location.as_str()) {
+            response.headers_mut().insert(header::LOCATION, value);
+        }
+        response
+    };
     if let Ok(cookie) = HeaderValue::from_str(&format!("{}={session}; Path=/oidc; HttpOnly; SameSite=Lax", crate::oidc::SSO_COOKIE)) {
         response.headers_mut().insert(header::SET_COOKIE, cookie);
     }

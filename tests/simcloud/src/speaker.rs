@@ -180,6 +180,11 @@ pub(crate) struct SpeakerWorld {
     pub links: HashMap<String, GoogleLink>,
     legacy: HashSet<String>,
     pub linking_fails: bool,
+    /// Accounts on whose phone Google Home cannot open this service's app (not installed, or
+    /// not a build Google can verify): Google links them in its browser, without App Flip.
+    without_app: HashSet<String>,
+    /// Google Home's browser waiting on a CLUB Panasonic page, by account.
+    pub(crate) web_linking: HashMap<String, crate::google::WebLinking>,
     lose_next: Vec<String>,
     panel_codes: HashMap<String, PanelCode>,
 }
@@ -230,11 +235,26 @@ impl SpeakerWorld {
             links: HashMap::new(),
             legacy: HashSet::new(),
             linking_fails: false,
+            without_app: HashSet::new(),
+            web_linking: HashMap::new(),
             lose_next: Vec::new(),
             panel_codes: HashMap::new(),
         };
         world.set_devices("taro@example.jp", seed_devices());
         world
+    }
+
+    /// Whether Google Home on this account's phone can open the app (App Flip).
+    pub fn app_on_phone(&self, email: &str) -> bool {
+        !self.without_app.contains(&key(email))
+    }
+
+    pub fn set_app_on_phone(&mut self, email: &str, present: bool) {
+        if present {
+            self.without_app.remove(&key(email));
+        } else {
+            self.without_app.insert(key(email));
+        }
     }
 
     fn home_of(&self, email: &str) -> Option<&Home> {

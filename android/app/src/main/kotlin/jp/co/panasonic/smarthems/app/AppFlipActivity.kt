@@ -34,8 +34,7 @@ import kotlinx.coroutines.launch
  *   https://developers.home.google.com/cloud-to-cloud/enhancements/app-flip, design guidelines);
  * - a request the core refused (wrong client, redirect or caller): result -2 with ERROR_TYPE 3,
  *   invalid request.
- * The core answers Declined both when the user declines and when nobody is signed in; the shell
- * tells them apart by whether the user tapped 「キャンセル」 here.
+ * The core names each case: Declined (the user's no), Unavailable (nobody is signed in), Refused.
  */
 class AppFlipActivity : ComponentActivity() {
     private val app get() = application as SmartHemsApplication
@@ -77,12 +76,9 @@ class AppFlipActivity : ComponentActivity() {
         when (answer) {
             is AppFlipAnswer.Approved ->
                 setResult(Activity.RESULT_OK, Intent().putExtra(EXTRA_AUTHORIZATION_CODE, answer.code))
-            is AppFlipAnswer.Declined ->
-                if (lastAction is Action.DeclineLink) {
-                    setResult(Activity.RESULT_CANCELED)
-                } else {
-                    setResult(RESULT_ERROR, errorResult(ERROR_TYPE_RECOVERABLE, CODE_NOT_SIGNED_IN, "not signed in to the app"))
-                }
+            is AppFlipAnswer.Declined -> setResult(Activity.RESULT_CANCELED)
+            is AppFlipAnswer.Unavailable ->
+                setResult(RESULT_ERROR, errorResult(ERROR_TYPE_RECOVERABLE, CODE_NOT_SIGNED_IN, "not signed in to the app"))
             is AppFlipAnswer.Refused ->
                 if (lastAction is Action.ApproveLink) {
                     setResult(RESULT_ERROR, errorResult(ERROR_TYPE_RECOVERABLE, CODE_NOT_ANSWERED, "the approval could not be completed"))

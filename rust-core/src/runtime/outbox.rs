@@ -141,9 +141,11 @@ mod tests {
         let outbox = Arc::new(Outbox::default());
         let n = outbox.post(screen("a"));
         let deliverer = outbox.clone();
-        std::thread::spawn(move || deliverer.drain(&|_| std::thread::sleep(Duration::from_millis(50))));
+        let first = std::thread::spawn(move || deliverer.drain(&|_| std::thread::sleep(Duration::from_millis(50))));
         outbox.wait_for(n).await;
         assert_eq!(outbox.delivered.load(Ordering::SeqCst), n);
+        // That deliverer would otherwise take the next call out too, with its quick callback.
+        first.join().unwrap();
 
         // A callback that never returns cannot hold the caller for ever.
         let stuck = outbox.post(screen("b"));

@@ -449,8 +449,9 @@ fn resume(next: State) -> (State, Vec<Effect>) {
             let link = next.speaker_nickname.is_some().then_some(Effect::CheckLink);
             (next, terms.into_iter().chain(link).collect())
         }
-        // Killed while the user was in Google Home: coming back is the moment to check.
-        None if next.screen == Screen::WaitingForGoogleHome => start(next, Activity::CheckingLink),
+        // Killed while the user was in Google Home (or before going): look quietly; a link found
+        // moves on, none leaves the screen as it was, with 「連携を確認する」 still there.
+        None if next.screen == Screen::WaitingForGoogleHome => (next, vec![Effect::CheckLink]),
         None => (next, vec![]),
     }
 }
@@ -482,8 +483,8 @@ pub fn update(state: &State, event: Event) -> (State, Vec<Effect>) {
 
 fn transition(state: &State, event: Event) -> (State, Vec<Effect>) {
     let mut next = state.clone();
-    // A notice lasts until the user does something; results of effects keep it.
-    if matches!(event, Event::Tap(_) | Event::Incoming(_) | Event::StrayLink | Event::Launched | Event::Foregrounded) {
+    // A notice lasts until the user does something; results of effects and a relaunch keep it.
+    if matches!(event, Event::Tap(_) | Event::Incoming(_) | Event::StrayLink | Event::Foregrounded) {
         next.notice = None;
     }
 
@@ -694,6 +695,10 @@ fn transition(state: &State, event: Event) -> (State, Vec<Effect>) {
                 next.screen = home(&next);
                 return (next, vec![]);
             }
+            // The quiet look after a relaunch: nothing to say until the user comes back.
+            if state.screen == Screen::WaitingForGoogleHome && !linked {
+                return (next, vec![]);
+            }
             if linked {
                 next.speaker = None;
                 next.screen = Screen::SpeakerDone;
@@ -861,7 +866,10 @@ fn failed(state: &State, mut next: State, failure: Failure) -> (State, Vec<Effec
         return (next, vec![Effect::AnswerGoogle(AppFlipAnswer::Refused)]);
     }
     // A failed quiet refresh keeps the user where they are.
-    if activity.is_none() && matches!(state.screen, Screen::Home { .. }) && failure != Failure::SessionExpired {
+    if activity.is_none()
+        && matches!(state.screen, Screen::Home { .. } | Screen::WaitingForGoogleHome)
+        && failure != Failure::SessionExpired
+    {
         next.notice = Some(Notice::RefreshFailed);
         return (next, vec![]);
     }

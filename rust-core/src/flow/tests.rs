@@ -148,11 +148,14 @@ fn logging_in_again_resumes_what_the_expired_session_interrupted() {
 }
 
 #[test]
-fn a_stray_link_leaves_a_notice_that_the_next_event_clears() {
+fn a_stray_link_leaves_a_notice_that_the_next_tap_clears() {
     let (noticed, _) = update(&on(Screen::SpeakerPrompt), Event::Incoming(IncomingUrl("x".into())));
     assert_eq!(noticed.notice, Some(Notice::LinkIgnored));
     assert!(view(&noticed, Language::Japanese).notice.unwrap().contains("このリンク"));
-    assert_eq!(update(&noticed, Event::Launched).0.notice, None);
+    // A relaunch shows the screen exactly as it was, message included.
+    let (relaunched, _) = update(&noticed, Event::Launched);
+    assert_eq!(relaunched.notice, Some(Notice::LinkIgnored));
+    assert_eq!(update(&relaunched, Event::Tap(Action::SkipSpeaker)).0.notice, None);
 }
 
 #[test]
@@ -277,8 +280,14 @@ fn each_speaker_transition() {
             speaking(Screen::WaitingForGoogleHome, complete()), Event::Foregrounded, busy(Activity::CheckingLink), vec![Effect::CheckLink]),
         ("foreground elsewhere does nothing",
             speaking(Screen::HandOff, complete()), Event::Foregrounded, Screen::HandOff, vec![]),
-        ("killed while in Google Home: check on launch",
-            speaking(Screen::WaitingForGoogleHome, complete()), Event::VersionsChecked { need: None }, busy(Activity::CheckingLink), vec![Effect::CheckLink]),
+        ("killed while in Google Home: look quietly on launch",
+            speaking(Screen::WaitingForGoogleHome, complete()), Event::VersionsChecked { need: None }, Screen::WaitingForGoogleHome, vec![Effect::CheckLink]),
+        ("the quiet look finds the link: done (25)",
+            speaking(Screen::WaitingForGoogleHome, complete()), Event::LinkChecked { linked: true }, Screen::SpeakerDone, vec![]),
+        ("the quiet look finds none: the screen stays as it was",
+            speaking(Screen::WaitingForGoogleHome, complete()), Event::LinkChecked { linked: false }, Screen::WaitingForGoogleHome, vec![]),
+        ("the quiet look fails: the screen stays as it was",
+            speaking(Screen::WaitingForGoogleHome, complete()), Event::Failed(Failure::Offline), Screen::WaitingForGoogleHome, vec![]),
         ("linked: done (25)",
             speaking(busy(Activity::CheckingLink), complete()), Event::LinkChecked { linked: true }, Screen::SpeakerDone, vec![]),
         ("not linked: troubleshooting (p.10)",

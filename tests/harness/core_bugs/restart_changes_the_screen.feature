@@ -35,6 +35,7 @@
     もし アプリに関係のないリンク「https://evil.example/aiseg/speaker-registration?code=AAAAAAAAAAAAAAAAAAAAAAAA」が届く
     ならば 画面に「スマートHEMSサービスのものではないため、開きませんでした」と表示される
 
+  @sim
   シナリオ: ホームから登録内容を変えたときの「Google Homeの機器一覧にも反映されます」が、再起動で消える
     前提 アプリを初めて起動する
     もし 「CLUB Panasonic ログイン画面へ」をタップする

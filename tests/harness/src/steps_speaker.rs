@@ -86,7 +86,19 @@ async fn google_home_opened(w: &mut QaWorld) -> Step {
 async fn google_home_opened_on_linking(w: &mut QaWorld) -> Step {
     google_home_opened(w).await?;
     let link = w.phone.google_home_links.lock().unwrap().last().cloned().unwrap_or_default();
-    if link.contains("deeplink=setup%2Fha_linking%3Fagent_id%3Dsmarthems-sim") { Ok(()) } else { Err(format!("Google Home was opened with {link}")) }
+    // This service's agent id, as the cloud (simulated or real) publishes it in the app config.
+    let url = format!("{}/app-config", w.config().cloud_base_url.trim_end_matches('/'));
+    let config: serde_json::Value =
+        reqwest::get(&url).await.map_err(|e| e.to_string())?.json().await.map_err(|e| format!("{url}: {e}"))?;
+    let agent = config["google_home_agent_id"].as_str().ok_or(format!("{url} names no google_home_agent_id"))?;
+    let deeplink: String = url::form_urlencoded::byte_serialize(format!("setup/ha_linking?agent_id={agent}").as_bytes()).collect();
+    let url = url::Url::parse(&link).map_err(|e| format!("Google Home was opened with {link}: {e}"))?;
+    let opened = url.query_pairs().find(|(k, _)| k == "deeplink").map(|(_, v)| v.into_owned());
+    if opened.as_deref() == Some(&*format!("setup/ha_linking?agent_id={agent}")) && link.contains(&deeplink) {
+        Ok(())
+    } else {
+        Err(format!("Google Home was opened with {link}, not at agent {agent}'s linking page"))
+    }
 }
 
 #[when(regex = r"^Google Homeアプリから(?:スマートHEMSサービス)?アプリに戻る$")]

@@ -69,6 +69,8 @@ pub struct QaWorld {
     pub password: String,
     /// Restart the app after every step and check it comes back to the same screen.
     pub restart_every_step: bool,
+    /// The scenario is tagged `@sim`: its steps may steer the simulated cloud.
+    pub sim_allowed: bool,
     pub manual_browser: bool,
     /// Every refresh token the app has held (to check logout revoked it).
     pub seen_refresh_tokens: Vec<String>,
@@ -136,6 +138,7 @@ impl QaWorld {
             email: env("SMARTHEMS_EMAIL").unwrap_or_else(|| "taro@example.jp".into()),
             password: env("SMARTHEMS_PASSWORD").unwrap_or_else(|| "Passw0rd!".into()),
             restart_every_step: false,
+            sim_allowed: true,
             manual_browser: env("SMARTHEMS_BROWSER").as_deref() == Some("manual"),
             seen_refresh_tokens: Vec::new(),
             app_version: "3.1.0".into(),
@@ -153,6 +156,9 @@ impl QaWorld {
     /// The simulated cloud, for steps that steer it.
     pub fn sim(&self) -> Result<&SimCloud, String> {
         match &self.parties {
+            Parties::Simulated(_) if !self.sim_allowed => {
+                Err("this step needs the simulated cloud: tag the scenario @sim (it cannot run against a real environment)".into())
+            }
             Parties::Simulated(sim) => Ok(sim),
             Parties::Real { .. } => Err("this step steers the simulated cloud; it cannot run against a real environment".into()),
         }

@@ -61,6 +61,16 @@ async fn hint_shown(w: &mut QaWorld, label: String, text: String) -> Step {
     }
 }
 
+#[then(regex = r"^「(.+)」に注意は表示されない$")]
+async fn no_hint(w: &mut QaWorld, label: String) -> Step {
+    let view = w.screen()?;
+    let button = view.buttons.iter().find(|b| b.label == label).ok_or(format!("no 「{label}」"))?;
+    match &button.hint {
+        None => Ok(()),
+        Some(h) => Err(format!("「{label}」 shows 「{h}」")),
+    }
+}
+
 #[then(regex = r"^「(.+)」ボタンは押せない$")]
 async fn disabled(w: &mut QaWorld, label: String) -> Step {
     let view = w.screen()?;
@@ -189,8 +199,10 @@ async fn aiseg_changes(w: &mut QaWorld, removed: String, added: String, category
     let sim = w.sim()?;
     let mut devices = sim.aiseg_devices(&w.email);
     devices.retain(|d| d.name != removed);
+    // An id no device has (two changes in a row must not give the same one).
+    let id = (0..).map(|n| format!("new-{n}")).find(|id| devices.iter().all(|d| &d.id != id)).unwrap_or_default();
     devices.push(smarthems_simcloud::AisegDevice {
-        id: format!("new-{}", devices.len()),
+        id,
         name: added,
         category: category.clone(),
         echonet_class: String::new(),

@@ -10,6 +10,7 @@ mod steps;
 mod steps_c_and_signup;
 mod steps_speaker;
 mod steps_start;
+pub mod tags;
 pub mod world;
 
 use std::path::{Path, PathBuf};
@@ -53,22 +54,79 @@ pub fn describe_state(state: &smarthems_simcloud::DeviceState) -> String {
     words.join(" ")
 }
 
-/// Where the reports go: `target/qa-report/` of the workspace.
+/// Where the reports go: `SMARTHEMS_REPORT_DIR`, or `target/qa-report/` of the workspace.
 pub fn report_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/qa-report")
+    match std::env::var_os("SMARTHEMS_REPORT_DIR").filter(|d| !d.is_empty()) {
+        Some(dir) => PathBuf::from(dir),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/qa-report"),
+    }
+}
+
+/// Which scenarios to run: a tag expression (`not @sim`, `@sim and not @slow`) and a text the
+/// scenario's name contains.
+#[derive(Debug, Default)]
+pub struct Filter {
+    pub tags: Option<cucumber::gherkin::tagexpr::TagOperation>,
+    pub name: Option<String>,
+}
+
+impl Filter {
+    /// Reads `[--tags EXPR] [--name TEXT] [FEATURE FILE OR FOLDER]`; without `--tags`, the
+    /// `SMARTHEMS_TAGS` environment variable. Returns the filter and the feature path, if given.
+    pub fn from_args(args: impl IntoIterator<Item = String>) -> Result<(Filter, Option<PathBuf>), String> {
+        let parse_tags = |expr: &str| {
+            expr.parse().map(Some).map_err(|e| format!("--tags: not a tag expression ({e}): {expr}"))
+        };
+        let mut filter = Filter::default();
+        let mut path = None;
+        let mut args = args.into_iter();
+        while let Some(arg) = args.next() {
+            match arg.as_str() {
+                "--tags" | "-t" => filter.tags = parse_tags(&args.next().ok_or("--tags needs an expression, e.g. 'not @sim'")?)?,
+                "--name" | "-n" => filter.name = Some(args.next().ok_or("--name needs a part of a scenario's name")?),
+                other if other.starts_with('-') => {
+                    return Err(format!("unknown option {other}; usage: harness [--tags EXPR] [--name TEXT] [FEATURE FILE OR FOLDER]"))
+                }
+                _ if path.is_some() => return Err("only one feature file or folder".into()),
+                _ => path = Some(PathBuf::from(arg)),
+            }
+        }
+        if filter.tags.is_none() {
+            if let Some(expr) = std::env::var("SMARTHEMS_TAGS").ok().filter(|e| !e.trim().is_empty()) {
+                filter.tags = parse_tags(&expr)?;
+            }
+        }
+        Ok((filter, path))
+    }
+
+    /// Whether a scenario (with its feature's and rule's tags) is to run.
+    pub fn selects(&self, feature: &cucumber::gherkin::Feature, rule: Option<&cucumber::gherkin::Rule>, scenario: &cucumber::gherkin::Scenario) -> bool {
+        use cucumber::tag::Ext as _;
+        let tags = feature.tags.iter().chain(rule.iter().flat_map(|r| &r.tags)).chain(&scenario.tags);
+        self.tags.as_ref().is_none_or(|t| t.eval(tags)) && self.name.as_ref().is_none_or(|n| scenario.name.contains(n.as_str()))
+    }
 }
 
 /// Runs the feature files under `features` one scenario at a time, printing every screen;
 /// writes `junit.xml` and `index.html` to `report_dir()`. Returns (passed, failed) scenarios.
 pub async fn run(features: &Path) -> (usize, usize) {
+    run_filtered(features, Filter::default()).await
+}
+
+/// `run`, for the scenarios the filter selects only.
+pub async fn run_filtered(features: &Path, filter: Filter) -> (usize, usize) {
     let dir = report_dir();
     std::fs::create_dir_all(&dir).expect("the report folder can be created");
     let junit = std::fs::File::create(dir.join("junit.xml")).expect("junit.xml can be created");
     let summary = QaWorld::cucumber()
         .max_concurrent_scenarios(1)
         .fail_on_skipped()
-        .before(|_, _, scenario, _| {
+        .before(|feature, rule, scenario, world| {
             report::begin_scenario(&scenario.name);
+            // Only a scenario tagged @sim may steer the simulated cloud: an untagged one fails
+            // here the way it would against a real environment.
+            let tags = feature.tags.iter().chain(rule.iter().flat_map(|r| &r.tags)).chain(&scenario.tags);
+            world.sim_allowed = tags.into_iter().any(|t| t == tags::SIM);
             async {}.boxed_local()
         })
         .after(|_, _, _, finished, _| {
@@ -83,7 +141,7 @@ pub async fn run(features: &Path) -> (usize, usize) {
         )
         // Our own binary owns the command line (the feature path), not cucumber's parser.
         .with_default_cli()
-        .run(features)
+        .filter_run(features, move |feature, rule, scenario| filter.selects(feature, rule, scenario))
         .await;
     let (passed, failed) = report::write_html(&dir.join("index.html")).expect("the HTML report can be written");
     // A feature file that does not parse, or a failing hook, never reaches the scenario hooks

@@ -42,19 +42,30 @@ async fn stop_restart_mode(w: &mut QaWorld) -> Step {
 #[when(regex = r"^ブラウザが他のアプリでCLUB Panasonicにログイン済みである$")]
 async fn browser_has_session(w: &mut QaWorld) -> Step {
     // Another CLUB Panasonic app logged in through the same browser: its login leaves the SSO cookie.
-    let sim = w.sim()?;
-    let url = format!(
-        "{}/authorize?response_type=code&client_id={}&redirect_uri={}&scope=openid&state=other&nonce=n\
-         &code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256",
-        sim.issuer(),
-        smarthems_simcloud::SimCloud::CLIENT_ID,
-        smarthems_simcloud::SimCloud::REDIRECT_URI,
-    );
-    let page = w.browser.open(&url).await?;
+    let config = w.config();
+    let mut url = url::Url::parse(&provider_endpoint(w, "authorization_endpoint").await?).map_err(|e| e.to_string())?;
+    url.query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", &config.client_id)
+        .append_pair("redirect_uri", &config.redirect_uri)
+        .append_pair("scope", "openid")
+        .append_pair("state", "other")
+        .append_pair("nonce", "n")
+        .append_pair("code_challenge", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM")
+        .append_pair("code_challenge_method", "S256");
+    let page = w.browser.open(url.as_str()).await?;
     match w.browser.log_in(&page, &w.email, &w.password).await? {
         Visit::Redirect(_) => Ok(()),
         Visit::LoginPage { html, .. } => Err(format!("login failed: {}", browser::text_of(&html))),
     }
+}
+
+/// An endpoint of the login provider, from its discovery document (simulated or real).
+async fn provider_endpoint(w: &QaWorld, key: &str) -> Result<String, String> {
+    let url = format!("{}/.well-known/openid-configuration", w.config().issuer.trim_end_matches('/'));
+    let discovery: serde_json::Value =
+        reqwest::get(&url).await.map_err(|e| e.to_string())?.json().await.map_err(|e| format!("{url}: {e}"))?;
+    discovery[key].as_str().map(str::to_owned).ok_or(format!("{url} has no {key}"))
 }
 
 // ── もし: the app ──────────────────────────────────────────────────────────────────────
@@ -143,9 +154,9 @@ async fn forged_state(w: &mut QaWorld) -> Step {
 async fn error_redirect(w: &mut QaWorld, error: String) -> Step {
     let opened = url::Url::parse(&w.last_opened_url()?).map_err(|e| e.to_string())?;
     let state = opened.query_pairs().find(|(k, _)| k == "state").map(|(_, v)| v.into_owned()).unwrap_or_default();
-    let iss = w.sim()?.issuer();
-    let mut back = url::Url::parse(smarthems_simcloud::SimCloud::REDIRECT_URI).map_err(|e| e.to_string())?;
-    back.query_pairs_mut().append_pair("error", &error).append_pair("state", &state).append_pair("iss", &iss);
+    let config = w.config();
+    let mut back = url::Url::parse(&config.redirect_uri).map_err(|e| e.to_string())?;
+    back.query_pairs_mut().append_pair("error", &error).append_pair("state", &state).append_pair("iss", &config.issuer);
     w.hand_back(back.to_string()).await.map(drop)
 }
 
@@ -297,8 +308,9 @@ async fn refreshed(w: &mut QaWorld) -> Step {
 async fn refresh_tokens_revoked(w: &mut QaWorld) -> Step {
     let seen = w.seen_refresh_tokens.clone();
     let last = seen.last().ok_or("the app never held a refresh token")?;
-    let token_url = format!("{}/token", w.sim()?.issuer());
-    let form = [("grant_type", "refresh_token"), ("refresh_token", last.as_str()), ("client_id", smarthems_simcloud::SimCloud::CLIENT_ID)];
+    let token_url = provider_endpoint(w, "token_endpoint").await?;
+    let client_id = w.config().client_id;
+    let form = [("grant_type", "refresh_token"), ("refresh_token", last.as_str()), ("client_id", client_id.as_str())];
     let response = reqwest::Client::new().post(token_url).form(&form).send().await.map_err(|e| e.to_string())?;
     if response.status() == 400 { Ok(()) } else { Err(format!("the provider still accepts it: {}", response.status())) }
 }

@@ -61,6 +61,16 @@ async fn hint_shown(w: &mut QaWorld, label: String, text: String) -> Step {
     }
 }
 
+#[then(regex = r"^「(.+)」に注意は表示されない$")]
+async fn no_hint(w: &mut QaWorld, label: String) -> Step {
+    let view = w.screen()?;
+    let button = view.buttons.iter().find(|b| b.label == label).ok_or(format!("no 「{label}」"))?;
+    match &button.hint {
+        None => Ok(()),
+        Some(h) => Err(format!("「{label}」 shows 「{h}」")),
+    }
+}
+
 #[then(regex = r"^「(.+)」ボタンは押せない$")]
 async fn disabled(w: &mut QaWorld, label: String) -> Step {
     let view = w.screen()?;
@@ -86,7 +96,19 @@ async fn google_home_opened(w: &mut QaWorld) -> Step {
 async fn google_home_opened_on_linking(w: &mut QaWorld) -> Step {
     google_home_opened(w).await?;
     let link = w.phone.google_home_links.lock().unwrap().last().cloned().unwrap_or_default();
-    if link.contains("deeplink=setup%2Fha_linking%3Fagent_id%3Dsmarthems-sim") { Ok(()) } else { Err(format!("Google Home was opened with {link}")) }
+    // This service's agent id, as the cloud (simulated or real) publishes it in the app config.
+    let url = format!("{}/app-config", w.config().cloud_base_url.trim_end_matches('/'));
+    let config: serde_json::Value =
+        reqwest::get(&url).await.map_err(|e| e.to_string())?.json().await.map_err(|e| format!("{url}: {e}"))?;
+    let agent = config["google_home_agent_id"].as_str().ok_or(format!("{url} names no google_home_agent_id"))?;
+    let deeplink: String = url::form_urlencoded::byte_serialize(format!("setup/ha_linking?agent_id={agent}").as_bytes()).collect();
+    let url = url::Url::parse(&link).map_err(|e| format!("Google Home was opened with {link}: {e}"))?;
+    let opened = url.query_pairs().find(|(k, _)| k == "deeplink").map(|(_, v)| v.into_owned());
+    if opened.as_deref() == Some(&*format!("setup/ha_linking?agent_id={agent}")) && link.contains(&deeplink) {
+        Ok(())
+    } else {
+        Err(format!("Google Home was opened with {link}, not at agent {agent}'s linking page"))
+    }
 }
 
 #[when(regex = r"^Google Homeアプリから(?:スマートHEMSサービス)?アプリに戻る$")]
@@ -177,8 +199,10 @@ async fn aiseg_changes(w: &mut QaWorld, removed: String, added: String, category
     let sim = w.sim()?;
     let mut devices = sim.aiseg_devices(&w.email);
     devices.retain(|d| d.name != removed);
+    // An id no device has (two changes in a row must not give the same one).
+    let id = (0..).map(|n| format!("new-{n}")).find(|id| devices.iter().all(|d| &d.id != id)).unwrap_or_default();
     devices.push(smarthems_simcloud::AisegDevice {
-        id: format!("new-{}", devices.len()),
+        id,
         name: added,
         category: category.clone(),
         echonet_class: String::new(),

@@ -27,13 +27,26 @@ async fn old_id_gone(w: &mut QaWorld) -> Step {
     if w.old_id_path().exists() {
         return Err("the スマートHEMSクラブ data is still on the phone".into());
     }
-    let sent: Vec<_> = w
-        .sim()?
-        .requests()
-        .into_iter()
-        .filter(|r| r.path.starts_with("/api/") && r.path != "/api/v1/app-config")
-        .collect();
+    old_session_sent_nowhere(w).await?;
+    let sent: Vec<_> =
+        w.sim()?.requests().into_iter().filter(|r| r.path.starts_with("/api/") && r.path != "/api/v1/app-config").collect();
     if sent.is_empty() { Ok(()) } else { Err(format!("the app called the API: {sent:?}")) }
+}
+
+#[then(regex = r"^以前のIDのログイン情報はどこにも送られていない$")]
+async fn old_session_sent_nowhere(w: &mut QaWorld) -> Step {
+    // In no request to any party (the login provider included), wherever in it and however
+    // encoded, and in nothing the app asked the phone to open.
+    let carrying = w.sim()?.requests_containing(OLD_SESSION);
+    if !carrying.is_empty() {
+        return Err(format!("the old session was sent in {carrying:?}"));
+    }
+    let phone = &w.phone;
+    let opened: Vec<String> = phone.opened.lock().unwrap().iter().chain(phone.google_home_links.lock().unwrap().iter()).cloned().collect();
+    if opened.iter().any(|u| u.contains(OLD_SESSION)) {
+        return Err("the old session is in a URL the app opened".into());
+    }
+    Ok(())
 }
 
 #[given(regex = r"^インストールされているアプリのバージョンが「(.+)」である$")]

@@ -69,6 +69,8 @@ pub struct QaWorld {
     pub password: String,
     /// Restart the app after every step and check it comes back to the same screen.
     pub restart_every_step: bool,
+    /// The scenario is tagged `@sim`: its steps may steer the simulated cloud.
+    pub sim_allowed: bool,
     pub manual_browser: bool,
     /// Every refresh token the app has held (to check logout revoked it).
     pub seen_refresh_tokens: Vec<String>,
@@ -138,6 +140,7 @@ impl QaWorld {
             email: env("SMARTHEMS_EMAIL").unwrap_or_else(|| "taro@example.jp".into()),
             password: env("SMARTHEMS_PASSWORD").unwrap_or_else(|| "Passw0rd!".into()),
             restart_every_step: false,
+            sim_allowed: true,
             manual_browser: env("SMARTHEMS_BROWSER").as_deref() == Some("manual"),
             seen_refresh_tokens: Vec::new(),
             app_version: "3.1.0".into(),
@@ -156,6 +159,9 @@ impl QaWorld {
     /// The simulated cloud, for steps that steer it.
     pub fn sim(&self) -> Result<&SimCloud, String> {
         match &self.parties {
+            Parties::Simulated(_) if !self.sim_allowed => {
+                Err("this step needs the simulated cloud: tag the scenario @sim (it cannot run against a real environment)".into())
+            }
             Parties::Simulated(sim) => Ok(sim),
             Parties::Real { .. } => Err("this step steers the simulated cloud; it cannot run against a real environment".into()),
         }
@@ -271,10 +277,11 @@ impl QaWorld {
         }
         let before = self.screen()?;
         let after = self.restart().await?;
-        if before.screen != after.screen {
-            return Err(format!("after a restart the app shows 「{}」 instead of 「{}」", after.title, before.title));
+        let diff = view_diff(&before, &after);
+        if diff.is_empty() {
+            return Ok(());
         }
-        Ok(())
+        Err(format!("after a restart 「{}」 is not what the user saw before:\n{}", before.title, diff.join("\n")))
     }
 
     fn remember_refresh_token(&mut self) {
@@ -299,5 +306,87 @@ impl QaWorld {
         let view = self.app()?.open_url(url).await;
         self.after_step().await?;
         Ok(view)
+    }
+}
+
+/// What differs between two views of the same screen, one line per difference, in the words of
+/// the view's fields (empty when the user would see exactly the same thing).
+pub fn view_diff(before: &ScreenView, after: &ScreenView) -> Vec<String> {
+    fn line<T: fmt::Debug + PartialEq>(out: &mut Vec<String>, what: &str, before: &T, after: &T) {
+        if before != after {
+            out.push(format!("  {what}: before {before:?}, after {after:?}"));
+        }
+    }
+    let mut out = Vec::new();
+    line(&mut out, "screen", &before.screen, &after.screen);
+    line(&mut out, "title", &before.title, &after.title);
+    for i in 0..before.body.len().max(after.body.len()) {
+        line(&mut out, &format!("body paragraph {}", i + 1), &before.body.get(i), &after.body.get(i));
+    }
+    for i in 0..before.buttons.len().max(after.buttons.len()) {
+        let (b, a) = (before.buttons.get(i), after.buttons.get(i));
+        if b != a {
+            let label = b.or(a).map(|x| x.label.as_str()).unwrap_or_default();
+            line(&mut out, &format!("button {} 「{label}」", i + 1), &b, &a);
+        }
+    }
+    line(&mut out, "input", &before.input, &after.input);
+    line(&mut out, "notice", &before.notice, &after.notice);
+    line(&mut out, "busy", &before.busy, &after.busy);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use smarthems::flow::TextInput;
+    use smarthems::{Action, Button, Screen, ScreenView};
+
+    fn view() -> ScreenView {
+        ScreenView {
+            screen: Screen::Welcome,
+            title: "スマートHEMSサービス".into(),
+            body: vec!["一".into(), "二".into()],
+            buttons: vec![Button {
+                label: "次へ".into(),
+                action: Action::OpenLogin,
+                primary: true,
+                enabled: true,
+                checked: None,
+                section: None,
+                hint: None,
+                detail: None,
+            }],
+            input: None,
+            notice: None,
+            busy: false,
+        }
+    }
+
+    #[test]
+    fn the_same_view_has_no_difference() {
+        assert!(super::view_diff(&view(), &view()).is_empty());
+    }
+
+    /// Each part the user reads is compared, not only which screen it is.
+    #[test]
+    fn every_part_of_the_view_is_compared() {
+        let changes: [fn(&mut ScreenView); 7] = [
+            |v| v.title.push('！'),
+            |v| v.body.pop().map(drop).unwrap_or_default(),
+            |v| v.buttons[0].enabled = false,
+            |v| v.buttons[0].hint = Some("注意".into()),
+            |v| v.notice = Some("お知らせ".into()),
+            |v| v.input = Some(TextInput { label: "ニックネーム".into(), value: "たろう".into(), max_chars: 20, error: None }),
+            |v| v.busy = true,
+        ];
+        for (i, change) in changes.iter().enumerate() {
+            let mut after = view();
+            change(&mut after);
+            let diff = super::view_diff(&view(), &after);
+            assert_eq!(diff.len(), 1, "change {i}: {diff:?}");
+        }
+        let mut after = view();
+        after.body[1] = "三".into();
+        assert_eq!(super::view_diff(&view(), &after), vec!["  body paragraph 2: before Some(\"二\"), after Some(\"三\")".to_owned()]);
     }
 }

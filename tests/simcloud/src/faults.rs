@@ -2,7 +2,8 @@
 //! `SimCloud::requests()` and answers scheduled faults (`fail_next`) before the party sees them.
 //!
 //! It logs method, path and status only: queries carry codes, headers and bodies carry tokens,
-//! passwords and e-mail addresses.
+//! passwords and e-mail addresses. What a request carried in full is kept unprinted, for tests
+//! that check a value was sent nowhere (`SimCloud::requests_containing`).
 
 use std::sync::Arc;
 
@@ -21,9 +22,16 @@ pub(crate) async fn record_and_inject(
 ) -> Response {
     let method = request.method().to_string();
     let path = request.uri().path().to_owned();
+    let (parts, body) = request.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, 16 << 20).await else {
+        return wire::error(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
+    };
+    let carried = carried(&parts, &body);
+    let request = Request::from_parts(parts, axum::body::Body::from(body));
     let injected = {
         let mut world = cloud.world();
         world.record_request(&method, &path);
+        world.record_wire(carried);
         world.take_failure(&path)
     };
     let response = match injected.and_then(|status| StatusCode::from_u16(status).ok()) {
@@ -38,4 +46,29 @@ pub(crate) async fn record_and_inject(
         "simcloud request"
     );
     response
+}
+
+/// Everything a request carried, as text: method, URL with its query, every header and the body;
+/// then the query and body percent-decoded, and `Basic` credentials base64-decoded, so a value is
+/// found however it was encoded on the way.
+fn carried(parts: &axum::http::request::Parts, body: &[u8]) -> String {
+    use base64::Engine as _;
+    let mut text = format!("{} {}\n", parts.method, parts.uri);
+    for (name, value) in &parts.headers {
+        let value = String::from_utf8_lossy(value.as_bytes());
+        text.push_str(&format!("{name}: {value}\n"));
+        if let Some(basic) = value.strip_prefix("Basic ") {
+            if let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(basic.trim()) {
+                text.push_str(&format!("{name} (decoded): {}\n", String::from_utf8_lossy(&decoded)));
+            }
+        }
+    }
+    let body = String::from_utf8_lossy(body);
+    text.push_str(&format!("\n{body}\n"));
+    for encoded in [parts.uri.query().unwrap_or_default(), &*body] {
+        for (key, value) in url::form_urlencoded::parse(encoded.as_bytes()) {
+            text.push_str(&format!("{key}={value}\n"));
+        }
+    }
+    text
 }

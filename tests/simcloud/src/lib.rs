@@ -189,6 +189,13 @@ impl SimCloud {
         self.inner.cloud.world().requests()
     }
 
+    /// The requests that carried `needle` anywhere — URL, query, headers (Basic credentials
+    /// decoded), body (form fields decoded) — as method and path only, so a failing test can
+    /// print them without printing secrets.
+    pub fn requests_containing(&self, needle: &str) -> Vec<RequestRecord> {
+        self.inner.cloud.world().requests_containing(needle)
+    }
+
     /// How many `authorization_code` grants succeeded.
     pub fn token_exchanges(&self) -> u32 {
         self.inner.cloud.world().token_exchanges

@@ -125,6 +125,9 @@ pub(crate) struct World {
     /// Faults for the next ID tokens the token endpoint mints, oldest first.
     id_token_faults: Vec<crate::keys::IdTokenFault>,
     requests: Vec<RequestRecord>,
+    /// Everything each request of `requests` carried (same order): never printed, only searched
+    /// by `requests_containing`.
+    wire: Vec<String>,
     /// Flow B's parties: AiSEG2s, speaker registrations, Google Home's links.
     pub speaker: crate::speaker::SpeakerWorld,
     /// New CLUB Panasonic IDs being registered, and the mail and SMS sent.
@@ -152,6 +155,7 @@ impl World {
             failures: Vec::new(),
             id_token_faults: Vec::new(),
             requests: Vec::new(),
+            wire: Vec::new(),
             speaker: crate::speaker::SpeakerWorld::seeded(),
             signups: Default::default(),
         };
@@ -372,6 +376,22 @@ impl World {
 
     pub fn requests(&self) -> Vec<RequestRecord> {
         self.requests.clone()
+    }
+
+    /// Records what the last recorded request carried (see `requests_containing`).
+    pub(crate) fn record_wire(&mut self, text: String) {
+        self.wire.resize(self.requests.len().saturating_sub(1), String::new());
+        self.wire.push(text);
+    }
+
+    /// The requests that carried `needle` anywhere (URL, query, headers, body), as method and path.
+    pub fn requests_containing(&self, needle: &str) -> Vec<RequestRecord> {
+        self.requests
+            .iter()
+            .zip(&self.wire)
+            .filter(|(_, text)| text.contains(needle))
+            .map(|(record, _)| record.clone())
+            .collect()
     }
 
     pub fn fail_next(&mut self, path_prefix: &str, status: u16, times: u32) {

@@ -123,6 +123,44 @@ async fn request_log_has_paths_without_secrets() {
     assert_eq!(log, expected);
 }
 
+/// A value sent anywhere in a request — query, header, Basic credentials, JSON or form body,
+/// percent-encoded — is found; a request that did not carry it is not listed.
+#[tokio::test]
+async fn requests_containing_finds_a_value_wherever_it_was_sent() {
+    use base64::engine::general_purpose::STANDARD;
+    let cloud = SimCloud::start().await;
+    let secret = "old-session+7f3a/x";
+    let api = cloud.api_base();
+    let issuer = cloud.issuer();
+    let record = |method: &str, path: &str| RequestRecord { method: method.into(), path: path.into() };
+
+    app().get(format!("{api}/app-config")).send().await.unwrap();
+    assert_eq!(cloud.requests_containing(secret), vec![]);
+
+    let encoded: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+    app().get(format!("{api}/terms/app?s={encoded}")).send().await.unwrap();
+    app().get(format!("{api}/me/profile")).header("x-old-session", secret).send().await.unwrap();
+    app()
+        .post(format!("{issuer}/token"))
+        .header("authorization", format!("Basic {}", STANDARD.encode(format!("app:{secret}"))))
+        .send()
+        .await
+        .unwrap();
+    app().post(format!("{issuer}/revoke")).form(&[("token", secret)]).send().await.unwrap();
+    app().put(format!("{api}/me/consents/app")).json(&json!({ "v": secret })).send().await.unwrap();
+    assert_eq!(
+        cloud.requests_containing(secret),
+        vec![
+            record("GET", "/api/v1/terms/app"),
+            record("GET", "/api/v1/me/profile"),
+            record("POST", "/oidc/token"),
+            record("POST", "/oidc/revoke"),
+            record("PUT", "/api/v1/me/consents/app"),
+        ]
+    );
+    assert_eq!(cloud.requests().len(), 6, "{:?}", cloud.requests());
+}
+
 #[tokio::test]
 async fn http_control_api_mirrors_the_handle() {
     let cloud = SimCloud::start().await;

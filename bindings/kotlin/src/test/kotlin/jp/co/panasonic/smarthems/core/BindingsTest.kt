@@ -255,6 +255,21 @@ class BindingsTest {
     }
 
     @Test
+    fun `a keychain throwing an unexpected exception is a store failure, not a stuck app`() = runBlocking {
+        val broken = object : SecureStore {
+            override fun load(key: String): String? = throw IllegalStateException("Keystore key invalidated")
+            override fun save(key: String, value: String): Unit = throw IllegalStateException("Keystore key invalidated")
+            override fun delete(key: String): Unit = throw IllegalStateException("Keystore key invalidated")
+        }
+        SmartHems(config(), phone, broken).use { app ->
+            app.start()
+            val problem = withTimeout(10_000) { app.press("CLUB Panasonic ログイン画面へ") }
+            assertEquals(Screen.Problem(Problem.SERVICE_TROUBLE), problem.screen)
+            assertEquals("サービスに接続できません", problem.title)
+        }
+    }
+
+    @Test
     fun `flow B from はい to a spoken command that changes a device`() = runBlocking {
         newApp().use { app ->
             app.start()

@@ -15,8 +15,10 @@ import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.CopyOnWriteArrayList
 import java.util.concurrent.TimeUnit
 import java.util.concurrent.atomic.AtomicInteger
+import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.async
 import kotlinx.coroutines.flow.first
+import kotlinx.coroutines.flow.onEach
 import kotlinx.coroutines.flow.take
 import kotlinx.coroutines.flow.toList
 import kotlinx.coroutines.runBlocking
@@ -175,7 +177,11 @@ class BindingsTest {
     @Test
     fun `flow A from welcome to home, with screens observed as a Flow`() = runBlocking {
         newApp().use { app ->
-            val firstFour = async { app.screens().take(4).toList() }
+            // The collector subscribes on a later turn of the event loop; wait for its first
+            // screen, or it may subscribe only after the taps below and see a later screen first.
+            val subscribed = CompletableDeferred<Unit>()
+            val firstFour = async { app.screens().onEach { subscribed.complete(Unit) }.take(4).toList() }
+            withTimeout(5_000) { subscribed.await() }
             assertEquals("スマートHEMSサービス", app.start().title)
             assertEquals("CLUB Panasonic ログイン", app.press("CLUB Panasonic ログイン画面へ").title)
             assertTrue(phone.opened.last().contains("code_challenge_method=S256"))

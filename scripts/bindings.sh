@@ -9,11 +9,14 @@ source scripts/lib.sh
 need_rust
 
 cargo build --locked -p smarthems -p smarthems-simcloud -p uniffi-bindgen
-lib=target/debug/libsmarthems.so
-[ "$(uname)" = Darwin ] && lib=target/debug/libsmarthems.dylib
+# Cargo's output directory: target/ unless CARGO_TARGET_DIR moves it (Maven is then told the same
+# with -Dsmarthems.lib.dir, as scripts/test.sh does).
+debug="${CARGO_TARGET_DIR:-target}/debug"
+lib=$debug/libsmarthems.so
+[ "$(uname)" = Darwin ] && lib=$debug/libsmarthems.dylib
 rm -rf bindings/generated
 for language in kotlin swift; do
-  target/debug/uniffi-bindgen generate --library "$lib" --language "$language" \
+  "$debug/uniffi-bindgen" generate --library "$lib" --language "$language" \
     --out-dir "bindings/generated/$language" --config uniffi.toml --no-format
 done
 echo "bindings: $(find bindings/generated -type f | wc -l) files in bindings/generated"

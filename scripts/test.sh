@@ -19,7 +19,8 @@ cargo test --workspace --locked
 echo "== Kotlin bindings on the JVM (generated from the built core; Maven, JUnit 5, JNA, coroutines)"
 need_java
 bash scripts/bindings.sh
-mvn -B --no-transfer-progress -f bindings/kotlin/pom.xml test
+mvn -B --no-transfer-progress -f bindings/kotlin/pom.xml test \
+  -Dsmarthems.lib.dir="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/debug"
 
 echo "== the core's keychain store against the real Linux kernel keyring (in a fresh session keyring)"
 command -v keyctl >/dev/null || apt_install keyutils

@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use openidconnect::core::{
     CoreAuthDisplay, CoreAuthPrompt, CoreAuthenticationFlow, CoreClaimName, CoreClaimType, CoreClient,
-    CoreClientAuthMethod, CoreGrantType, CoreJsonWebKey, CoreJweContentEncryptionAlgorithm,
+    CoreClientAuthMethod, CoreGrantType, CoreIdToken, CoreJsonWebKey, CoreJweContentEncryptionAlgorithm,
     CoreJweKeyManagementAlgorithm, CoreResponseMode, CoreResponseType, CoreSubjectIdentifierType,
 };
 use openidconnect::{
@@ -80,6 +80,10 @@ struct Tokens {
     refresh_token: Option<String>,
     /// Seconds since the epoch.
     expires_at: u64,
+    /// The user the tokens are for (the login's ID token `sub`): a refreshed ID token must name
+    /// the same one. Absent in tokens kept before it was recorded.
+    #[serde(default)]
+    subject: Option<String>,
 }
 
 /// Login settings from the app's configuration.
@@ -132,6 +136,19 @@ impl From<&LoginError> for Failure {
             | LoginError::Refused(_)
             | LoginError::InvalidIdToken(_) => Failure::LoginRejected,
         }
+    }
+}
+
+/// The `sub` of an ID token that came with a refresh. It is checked as at login (signature, `iss`,
+/// `aud`, `exp`) except the nonce, which belongs to an authentication request and a refresh has
+/// none (OIDC Core §12.2); and it must be the session's user, or these tokens are someone else's.
+/// Tokens kept before the subject was recorded take it from here.
+fn refreshed_subject(provider: &Provider, id_token: &CoreIdToken, session: Option<&str>) -> Result<String, String> {
+    let no_nonce = |_: Option<&Nonce>| Ok(());
+    let claims = id_token.claims(&provider.client.id_token_verifier(), no_nonce).map_err(|e| e.to_string())?;
+    match session {
+        Some(session) if session != claims.subject().as_str() => Err("the ID token names another user".into()),
+        _ => Ok(claims.subject().to_string()),
     }
 }
 
@@ -299,7 +316,7 @@ impl Login {
             display_name = self.userinfo_name(provider, response.access_token().clone(), claims.subject().clone()).await;
         }
 
-        self.keep(store, &response)?;
+        self.keep(store, &response, Some(subject.clone()))?;
         Ok(Account { subject, display_name: display_name.unwrap_or_default() })
     }
 
@@ -320,13 +337,20 @@ impl Login {
         claims.name().and_then(|n| n.get(None)).map(|n| n.to_string())
     }
 
-    fn keep(&self, store: &dyn SecureStore, response: &impl OAuth2TokenResponse) -> Result<(), LoginError> {
-        let previous_refresh = self.tokens(store)?.and_then(|t| t.refresh_token);
+    fn keep(
+        &self,
+        store: &dyn SecureStore,
+        response: &impl OAuth2TokenResponse,
+        subject: Option<String>,
+    ) -> Result<(), LoginError> {
+        let previous = self.tokens(store)?;
+        let (previous_refresh, previous_subject) = previous.map(|t| (t.refresh_token, t.subject)).unwrap_or_default();
         let tokens = Tokens {
             access_token: response.access_token().secret().clone(),
             // A provider that does not rotate keeps the refresh token it gave before.
             refresh_token: response.refresh_token().map(|t| t.secret().clone()).or(previous_refresh),
             expires_at: now() + response.expires_in().map(|d| d.as_secs()).unwrap_or(300),
+            subject: subject.or(previous_subject),
         };
         store.save(TOKENS_KEY.into(), serde_json::to_string(&tokens).expect("serialisable")).map_err(store_error)
     }
@@ -356,8 +380,23 @@ impl Login {
             .request_async(&self.http)
             .await
             .map_err(|e| token_error(e, |_| LoginError::SessionEnded))?;
+        let subject = match response.id_token() {
+            Some(id_token) => match refreshed_subject(provider, id_token, tokens.subject.as_deref()) {
+                Ok(subject) => Some(subject),
+                Err(reason) => {
+                    // Tokens we cannot vouch for are not kept, and the rotation has already
+                    // spent our refresh token: the session is over, as when a refresh is refused.
+                    tracing::warn!(%reason, "refreshed ID token refused; the session ends");
+                    if let Err(error) = store.delete(TOKENS_KEY.into()) {
+                        tracing::error!(%error, "could not wipe the refused session");
+                    }
+                    return Err(LoginError::SessionEnded);
+                }
+            },
+            None => None,
+        };
         tracing::info!("access token refreshed");
-        self.keep(store, &response)?;
+        self.keep(store, &response, subject)?;
         Ok(response.access_token().secret().clone())
     }
 

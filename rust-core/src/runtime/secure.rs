@@ -15,6 +15,15 @@ pub enum SecureStoreError {
     Unavailable { reason: String },
 }
 
+/// A shell's store that throws something other than `SecureStoreError` (an unchecked Kotlin
+/// exception, a Keystore error nobody wrapped) is still the store failing: without this, UniFFI
+/// panics inside the core's effect and the app stays on its busy screen for good.
+impl From<uniffi::UnexpectedUniFFICallbackError> for SecureStoreError {
+    fn from(error: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        SecureStoreError::Unavailable { reason: error.reason }
+    }
+}
+
 /// Secret storage: the platform keychain (`keychain_secure_store`), or one the shell implements.
 ///
 /// Unlike the platform's callbacks, these are called in the middle of an effect (a token is read

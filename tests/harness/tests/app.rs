@@ -255,3 +255,63 @@ async fn a_login_whose_id_token_fails_any_check_is_refused_and_keeps_nothing() {
         }
     }
 }
+
+/// A refresh may bring a new ID token (OIDC Core §12.2): the core checks it as at login, nonce
+/// aside, and it must name the user who logged in. The first row is an intact refresh, which
+/// carries on; on every other the provider answers the refresh with tokens whose ID token is
+/// broken in one way or is for another person: nothing of them is kept, the session ends with
+/// 「もう一度ログインしてください」, and logging in again resumes where the user was.
+#[tokio::test]
+async fn a_refreshed_id_token_must_verify_and_name_the_same_user() {
+    let sim = SimCloud::start().await;
+    let faults = [
+        None,
+        Some(IdTokenFault::WrongSubject),
+        Some(IdTokenFault::WrongAudience),
+        Some(IdTokenFault::WrongIssuer),
+        Some(IdTokenFault::Expired),
+        Some(IdTokenFault::ForeignKey),
+        Some(IdTokenFault::Unsigned),
+    ];
+    let consent = || sim.app_consent("taro@example.jp");
+    for (row, fault) in faults.into_iter().enumerate() {
+        let dir = tempfile::tempdir().unwrap();
+        let (opened, secure, browser) =
+            (Arc::new(Opened::default()), Arc::new(MemorySecureStore::default()), Browser::new(SimCloud::REDIRECT_URI));
+        let app = SmartHems::new(config(&sim, &dir.path().join("a.db")), opened.clone(), secure.clone()).unwrap();
+        app.start().await;
+        // New terms for every row, so that each has a consent of its own to save.
+        let version = format!("2030-01-{:02}", row + 1);
+        sim.publish_app_terms(&version, "第1条");
+        log_in(&app, &opened, &browser).await;
+        assert_eq!(app.screen().title, "スマートHEMSサービス利用規約");
+        let before = smarthems_harness::secrets_in(&secure);
+        let refreshes = || sim.requests().iter().filter(|r| r.path == "/oidc/token").count();
+        let exchanged = refreshes();
+        if let Some(fault) = fault {
+            sim.break_next_id_tokens(fault, 1);
+        }
+        // The cloud refuses the access token, so saving the consent refreshes first.
+        sim.expire_access_tokens();
+        let view = app.tap(Action::AcceptTerms).await;
+        assert_eq!(refreshes(), exchanged + 1, "{fault:?}: one refresh");
+        match fault {
+            None => {
+                assert_eq!(view.title, "スマートスピーカー連携サービス登録");
+                assert_eq!(consent().as_deref(), Some(version.as_str()));
+                let after = smarthems_harness::secrets_in(&secure);
+                assert!(after.len() >= 2 && after.iter().all(|s| !before.contains(s)), "the refreshed tokens are kept");
+            }
+            Some(fault) => {
+                assert_eq!(view.title, "もう一度ログインしてください", "{fault:?} was accepted");
+                assert!(smarthems_harness::secrets_in(&secure).is_empty(), "{fault:?}: tokens were kept");
+                assert_ne!(consent().as_deref(), Some(version.as_str()), "{fault:?}: the consent was sent");
+                // Logging in again (a fresh browser, so through the form) finishes what was
+                // interrupted: the consent is saved and the user goes on.
+                log_in(&app, &opened, &Browser::new(SimCloud::REDIRECT_URI)).await;
+                assert_eq!(app.screen().title, "スマートスピーカー連携サービス登録", "{fault:?}");
+                assert_eq!(consent().as_deref(), Some(version.as_str()));
+            }
+        }
+    }
+}

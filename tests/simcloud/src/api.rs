@@ -46,6 +46,25 @@ impl FromRequestParts<Arc<Cloud>> for Subject {
     }
 }
 
+/// The account behind a token Google got by account linking (issued to the `google-home`
+/// client). The fulfillment endpoint acts for Google only: the app's own access token, though
+/// live and for the same person, gets the same 401 as an unknown one.
+pub(crate) struct GoogleSubject(pub String);
+
+impl FromRequestParts<Arc<Cloud>> for GoogleSubject {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, cloud: &Arc<Cloud>) -> Result<Self, Response> {
+        let token = wire::bearer(&parts.headers).ok_or_else(wire::invalid_token)?;
+        let world = cloud.world();
+        world
+            .access_token_subject_for(token, crate::oidc::GOOGLE_CLIENT_ID)
+            .filter(|subject| world.user(subject).is_some())
+            .map(|subject| GoogleSubject(subject.to_owned()))
+            .ok_or_else(wire::invalid_token)
+    }
+}
+
 async fn app_config(State(cloud): State<Arc<Cloud>>) -> Json<serde_json::Value> {
     Json(cloud.world().app_config.clone())
 }

@@ -146,8 +146,8 @@ fn one() -> u32 {
     1
 }
 
-/// `{"fault":"wrong_audience"|"wrong_issuer"|"expired"|"wrong_nonce"|"foreign_key"|"unsigned",
-/// "times":1}`: the next ID tokens are broken that way.
+/// `{"fault":"wrong_audience"|"wrong_issuer"|"expired"|"wrong_nonce"|"foreign_key"|"unsigned"|
+/// "wrong_subject","times":1}`: the next ID tokens are broken that way.
 async fn id_token_fault(
     State(cloud): State<Arc<Cloud>>,
     JsonBody(faults): JsonBody<IdTokenFaults>,

@@ -47,6 +47,9 @@ pub enum IdTokenFault {
     ForeignKey,
     /// `alg: none` and no signature at all.
     Unsigned,
+    /// A valid token for another person (`sub`): only a client that compares it with the
+    /// session's user, as on a refresh (OIDC Core §12.2), notices.
+    WrongSubject,
 }
 
 fn rsa_key(key_id: &str) -> CoreRsaPrivateSigningKey {
@@ -115,12 +118,16 @@ pub(crate) fn id_token(
         Some(F::WrongNonce) => Some(crate::state::random_token()),
         _ => facts.nonce.map(str::to_owned),
     };
+    let subject = match fault {
+        Some(F::WrongSubject) => format!("someone-else-{}", crate::state::random_token()),
+        _ => facts.subject.to_owned(),
+    };
     let claims = CoreIdTokenClaims::new(
         issuer,
         vec![Audience::new(audience.into())],
         now + ID_TOKEN_TTL,
         now,
-        StandardClaims::new(SubjectIdentifier::new(facts.subject.into())),
+        StandardClaims::new(SubjectIdentifier::new(subject)),
         EmptyAdditionalClaims {},
     )
     .set_nonce(nonce.map(Nonce::new))

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::api::Subject;
+use crate::api::{GoogleSubject, Subject};
 use crate::server::Cloud;
 use crate::state::{random_token, Terms};
 use crate::wire::{self, JsonBody};
@@ -592,8 +592,9 @@ async fn speaker_link(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject
     .into_response()
 }
 
-/// Google's smart-home intents, called with the token Google got by account linking.
-async fn fulfillment(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject, Json(request): Json<serde_json::Value>) -> Response {
+/// Google's smart-home intents, called with the token Google got by account linking (only such
+/// a token: see `GoogleSubject`).
+async fn fulfillment(State(cloud): State<Arc<Cloud>>, GoogleSubject(subject): GoogleSubject, Json(request): Json<serde_json::Value>) -> Response {
     let Some(email) = email_of(&cloud, &subject) else { return wire::invalid_token() };
     let request_id = request["requestId"].clone();
     let input = &request["inputs"][0];

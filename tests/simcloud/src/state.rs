@@ -82,6 +82,8 @@ struct CodeGrant {
 struct AccessToken {
     grant: u64,
     subject: String,
+    /// The client the token was issued to: the app's own, or Google's (account linking).
+    client_id: String,
     expires_at: Instant,
 }
 
@@ -324,6 +326,7 @@ impl World {
             AccessToken {
                 grant: grant.id,
                 subject: grant.login.subject.clone(),
+                client_id: grant.client_id.clone(),
                 expires_at: Instant::now() + ttl,
             },
         );
@@ -351,6 +354,15 @@ impl World {
         self.access_tokens
             .get(token)
             .filter(|at| Instant::now() < at.expires_at)
+            .map(|at| at.subject.as_str())
+    }
+
+    /// The subject of a live access token issued to this client; a token of another client of
+    /// the same provider is as good as none.
+    pub fn access_token_subject_for(&self, token: &str, client_id: &str) -> Option<&str> {
+        self.access_tokens
+            .get(token)
+            .filter(|at| Instant::now() < at.expires_at && at.client_id == client_id)
             .map(|at| at.subject.as_str())
     }
 

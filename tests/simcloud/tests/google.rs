@@ -128,6 +128,41 @@ async fn sync_describes_the_seed_devices_as_google_expects() {
     assert_eq!(states["nope"], json!({ "status": "ERROR", "errorCode": "deviceNotFound" }));
 }
 
+/// The fulfillment endpoint acts only for Google: the app's own access token — live, and for the
+/// same person — is refused there (401) and changes nothing, while it still works on the app's
+/// API; the token Google got by account linking is accepted.
+#[tokio::test]
+async fn fulfillment_accepts_only_tokens_issued_to_google() {
+    let cloud = SimCloud::start().await;
+    register(&cloud, &["ac-1"], json!({})).await;
+    let app_token = str_of(&signed_in(&cloud).await, "access_token").to_owned();
+    let post = |token: &str, input: Value| {
+        app()
+            .post(format!("{}/google/fulfillment", cloud.api_base()))
+            .bearer_auth(token)
+            .json(&json!({ "requestId": "req-9", "inputs": [input] }))
+            .send()
+    };
+    let sync = json!({ "intent": "action.devices.SYNC" });
+    let cool = json!({ "intent": "action.devices.EXECUTE", "payload": { "commands": [{ "devices": [{ "id": "ac-1" }],
+        "execution": [{ "command": "action.devices.commands.ThermostatSetMode", "params": { "thermostatMode": "cool" } }] }] } });
+    for input in [sync.clone(), cool.clone()] {
+        let refused = post(&app_token, input).await.unwrap();
+        assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(refused.json::<Value>().await.unwrap(), json!({ "error": "invalid_token" }));
+    }
+    assert_eq!(cloud.device_state(EMAIL, "ac-1").unwrap().mode, None, "the app's token operated a device");
+    let profile = app().get(format!("{}/me/profile", cloud.api_base())).bearer_auth(&app_token).send().await.unwrap();
+    assert_eq!(profile.status(), StatusCode::OK, "the app's token is live where it belongs");
+
+    let google_token = google_access_token(&cloud).await;
+    let devices = &fulfill(&cloud, &google_token, sync).await["payload"]["devices"];
+    assert_eq!(devices.as_array().map(|d| d.len()), Some(1), "{devices}");
+    let done = fulfill(&cloud, &google_token, cool).await;
+    assert_eq!(done["payload"]["commands"][0]["status"], "SUCCESS", "{done}");
+    assert_eq!(cloud.device_state(EMAIL, "ac-1").unwrap().mode.as_deref(), Some("cool"));
+}
+
 /// 「設定モードは？」 is answered with the mode's Japanese name, for every mode the assistant can set.
 #[tokio::test]
 async fn the_assistant_sets_and_tells_modes_in_japanese() {

@@ -852,6 +852,15 @@ async fn id_token_faults_each_break_exactly_one_check() {
         }
     }
 
+    // WrongSubject passes every check of the verifier: the token is valid, for someone else.
+    let good = signed_in(&cloud).await;
+    let good: CoreIdToken = str_of(&good, "id_token").parse().unwrap();
+    let subject = good.claims(&verifier, &nonce()).unwrap().subject().clone();
+    cloud.break_next_id_tokens(IdTokenFault::WrongSubject, 1);
+    let other: CoreIdToken = str_of(&signed_in(&cloud).await, "id_token").parse().unwrap();
+    let other = other.claims(&verifier, &nonce()).expect("a WrongSubject token verifies").subject().clone();
+    assert_ne!(other, subject);
+
     // Used up: the next token verifies; `times` breaks several in a row.
     let id_token: CoreIdToken = str_of(&signed_in(&cloud).await, "id_token").parse().unwrap();
     assert!(id_token.claims(&verifier, &nonce()).is_ok());

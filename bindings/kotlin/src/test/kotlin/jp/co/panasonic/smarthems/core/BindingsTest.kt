@@ -15,8 +15,10 @@ import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.CopyOnWriteArrayList
 import java.util.concurrent.TimeUnit
 import java.util.concurrent.atomic.AtomicInteger
+import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.async
 import kotlinx.coroutines.flow.first
+import kotlinx.coroutines.flow.onEach
 import kotlinx.coroutines.flow.take
 import kotlinx.coroutines.flow.toList
 import kotlinx.coroutines.runBlocking
@@ -84,14 +86,30 @@ class Phone : Platform {
     }
 }
 
-/** A keychain double: a map that outlives the app object, like the real one. */
+/**
+ * A keychain double: a map that outlives the app object, like the real one. While [unavailable],
+ * every call throws [SecureStoreException.Unavailable], as a locked or reset Keystore does.
+ */
 class Keychain : SecureStore {
     val items = ConcurrentHashMap<String, String>()
-    override fun load(key: String): String? = items[key]
+    @Volatile var unavailable = false
+    val refused = AtomicInteger()
+    private fun available() {
+        if (unavailable) {
+            refused.incrementAndGet()
+            throw SecureStoreException.Unavailable("Keystore locked (test)")
+        }
+    }
+    override fun load(key: String): String? {
+        available()
+        return items[key]
+    }
     override fun save(key: String, value: String) {
+        available()
         items[key] = value
     }
     override fun delete(key: String) {
+        available()
         items.remove(key)
     }
 }
@@ -159,7 +177,11 @@ class BindingsTest {
     @Test
     fun `flow A from welcome to home, with screens observed as a Flow`() = runBlocking {
         newApp().use { app ->
-            val firstFour = async { app.screens().take(4).toList() }
+            // The collector subscribes on a later turn of the event loop; wait for its first
+            // screen, or it may subscribe only after the taps below and see a later screen first.
+            val subscribed = CompletableDeferred<Unit>()
+            val firstFour = async { app.screens().onEach { subscribed.complete(Unit) }.take(4).toList() }
+            withTimeout(5_000) { subscribed.await() }
             assertEquals("スマートHEMSサービス", app.start().title)
             assertEquals("CLUB Panasonic ログイン", app.press("CLUB Panasonic ログイン画面へ").title)
             assertTrue(phone.opened.last().contains("code_challenge_method=S256"))
@@ -175,9 +197,15 @@ class BindingsTest {
             // Tokens went to the Kotlin keychain, never into SQLite.
             val tokens = keychain.items.values.joinToString()
             assertTrue(tokens.contains("access_token"))
-            val database = File(dir, "app.db").readBytes().toString(Charsets.ISO_8859_1)
-            val access = Regex("\"access_token\":\"([^\"]+)\"").find(tokens)!!.groupValues[1]
-            assertFalse(database.contains(access))
+            // The database runs in WAL mode: recent writes sit in app.db-wal (and the index in
+            // app.db-shm) until a checkpoint, so all three files are read while the app is open.
+            val files = listOf("app.db", "app.db-wal", "app.db-shm").map { File(dir, it) }.filter { it.exists() }
+            assertTrue(files.any { it.name == "app.db-wal" }, "expected a WAL file: ${dir.list()?.toList()}")
+            val database = files.joinToString("") { it.readBytes().toString(Charsets.ISO_8859_1) }
+            for (name in listOf("access_token", "refresh_token")) {
+                val secret = Regex("\"$name\":\"([^\"]+)\"").find(tokens)!!.groupValues[1]
+                assertFalse(database.contains(secret), "the $name reached SQLite")
+            }
         }
     }
 
@@ -199,6 +227,52 @@ class BindingsTest {
             SmartHems(config(cloud = "http://hems.example.jp/api/v1"), phone, keychain)
         }
         assertEquals("cloud_base_url", error.field)
+    }
+
+    @Test
+    fun `a keychain that throws Unavailable gives the service-trouble screen and the login can be retried`() = runBlocking {
+        newApp().use { app ->
+            app.start()
+            // Starting a login stores the PKCE verifier: the Kotlin exception crosses into Rust.
+            keychain.unavailable = true
+            val problem = app.press("CLUB Panasonic ログイン画面へ")
+            assertEquals(Screen.Problem(Problem.SERVICE_TROUBLE), problem.screen)
+            assertEquals("サービスに接続できません", problem.title)
+            assertTrue(problem.body.first().contains("「再試行」"), problem.body.toString())
+            assertEquals(true, problem.button("再試行")?.enabled)
+            assertTrue(keychain.refused.get() > 0, "the store was asked and refused")
+            assertTrue(phone.opened.isEmpty(), "no login page without a place for the verifier")
+
+            // The keychain is back: 「再試行」 opens the login page.
+            keychain.unavailable = false
+            assertEquals("CLUB Panasonic ログイン", app.press("再試行").title)
+            // It fails again while the redirect is handled (the verifier cannot be read): the same
+            // screen, no tokens kept, and 「再試行」 starts a fresh login (a code works only once).
+            val redirect = logInInBrowser(phone.opened.last())
+            keychain.unavailable = true
+            assertEquals(Screen.Problem(Problem.SERVICE_TROUBLE), app.openUrl(redirect).screen)
+            keychain.unavailable = false
+            assertFalse(keychain.items.containsKey("login.tokens"))
+            assertEquals("CLUB Panasonic ログイン", app.press("再試行").title)
+            val terms = app.openUrl(logInInBrowser(phone.opened.last()))
+            assertEquals("スマートHEMSサービス利用規約", terms.title)
+            assertTrue(keychain.items.containsKey("login.tokens"))
+        }
+    }
+
+    @Test
+    fun `a keychain throwing an unexpected exception is a store failure, not a stuck app`() = runBlocking {
+        val broken = object : SecureStore {
+            override fun load(key: String): String? = throw IllegalStateException("Keystore key invalidated")
+            override fun save(key: String, value: String): Unit = throw IllegalStateException("Keystore key invalidated")
+            override fun delete(key: String): Unit = throw IllegalStateException("Keystore key invalidated")
+        }
+        SmartHems(config(), phone, broken).use { app ->
+            app.start()
+            val problem = withTimeout(10_000) { app.press("CLUB Panasonic ログイン画面へ") }
+            assertEquals(Screen.Problem(Problem.SERVICE_TROUBLE), problem.screen)
+            assertEquals("サービスに接続できません", problem.title)
+        }
     }
 
     @Test

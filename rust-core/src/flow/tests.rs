@@ -24,6 +24,17 @@ fn busy(activity: Activity) -> Screen {
     Screen::Busy { activity }
 }
 
+/// Google Home's App Flip request, as the façade hands it over after its checks.
+fn google_request(state: &str) -> AppFlipRequest {
+    AppFlipRequest {
+        client_id: "google-home".into(),
+        scope: "openid".into(),
+        state: state.into(),
+        redirect_uri: "https://oauth-redirect.googleusercontent.com/a/app".into(),
+        caller_verified: true,
+    }
+}
+
 fn firmware_need() -> UpdateNeed {
     UpdateNeed { target: UpdateTarget::Firmware, installed: "2.79".into(), required: "2.80".into() }
 }
@@ -457,13 +468,7 @@ fn rooms_are_suggested_from_names_editable_and_registered() {
 
 #[test]
 fn app_flip_asks_the_user_and_answers_google() {
-    let request = AppFlipRequest {
-        client_id: "google-home".into(),
-        scope: "openid".into(),
-        state: "st".into(),
-        redirect_uri: "https://oauth-redirect.googleusercontent.com/a/app".into(),
-        caller_verified: true,
-    };
+    let request = google_request("st");
     let waiting = speaking(Screen::WaitingForGoogleHome, SpeakerDraft::default());
     let (asking, effects) = update(&waiting, Event::AppFlip { request: request.clone(), valid: true });
     assert_eq!((asking.screen.clone(), effects), (Screen::AppFlipConsent { scope: "openid".into() }, vec![]));
@@ -559,13 +564,7 @@ fn coming_back_to_the_app() {
 
 #[test]
 fn a_2d_code_mid_flow_starts_afresh() {
-    let request = AppFlipRequest {
-        client_id: "google-home".into(),
-        scope: "openid".into(),
-        state: "st".into(),
-        redirect_uri: "https://oauth-redirect.googleusercontent.com/a/app".into(),
-        caller_verified: true,
-    };
+    let request = google_request("st");
     // Google Home is waiting for an answer, and an earlier failure and login left their next steps.
     let asking = State {
         app_flip: Some(request),
@@ -592,13 +591,7 @@ fn a_2d_code_mid_flow_starts_afresh() {
 
 #[test]
 fn a_newer_app_flip_request_replaces_the_waiting_one() {
-    let request = |state: &str| AppFlipRequest {
-        client_id: "google-home".into(),
-        scope: "openid".into(),
-        state: state.into(),
-        redirect_uri: "https://oauth-redirect.googleusercontent.com/a/app".into(),
-        caller_verified: true,
-    };
+    let request = google_request;
     let waiting = on(Screen::WaitingForGoogleHome);
     let (asked, _) = update(&waiting, Event::AppFlip { request: request("1"), valid: true });
     let (helped, _) = update(&asked, Event::Tap(Action::OpenHelp));

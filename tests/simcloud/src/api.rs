@@ -28,8 +28,10 @@ pub(crate) fn router() -> Router<Arc<Cloud>> {
         .merge(crate::speaker::router())
 }
 
-/// The account behind the request's bearer token; extracting it answers the contract's 401 for
-/// a missing, unknown, expired or revoked token (or a deleted account).
+/// The account behind the request's bearer token, issued to the app: the Smart HEMS API is the
+/// app's, so Google's token (issued for fulfillment) is refused here as Google's side refuses the
+/// app's. Extracting it answers the contract's 401 for a missing, unknown, expired or revoked
+/// token (or a deleted account).
 pub(crate) struct Subject(pub String);
 
 impl FromRequestParts<Arc<Cloud>> for Subject {
@@ -39,9 +41,26 @@ impl FromRequestParts<Arc<Cloud>> for Subject {
         let token = wire::bearer(&parts.headers).ok_or_else(wire::invalid_token)?;
         let world = cloud.world();
         world
-            .access_token_subject(token)
+            .access_token_subject_for(token, crate::oidc::CLIENT_ID)
             .filter(|subject| world.user(subject).is_some())
             .map(|subject| Subject(subject.to_owned()))
+            .ok_or_else(wire::invalid_token)
+    }
+}
+
+/// The account behind a bearer token of any client (OIDC userinfo serves every client).
+pub(crate) struct TokenSubject(pub String);
+
+impl FromRequestParts<Arc<Cloud>> for TokenSubject {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, cloud: &Arc<Cloud>) -> Result<Self, Response> {
+        let token = wire::bearer(&parts.headers).ok_or_else(wire::invalid_token)?;
+        let world = cloud.world();
+        world
+            .access_token_subject(token)
+            .filter(|subject| world.user(subject).is_some())
+            .map(|subject| TokenSubject(subject.to_owned()))
             .ok_or_else(wire::invalid_token)
     }
 }

@@ -21,7 +21,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use crate::api::Subject;
+use crate::api::TokenSubject;
 use crate::keys::{self, IdTokenFacts};
 use crate::server::Cloud;
 use crate::state::{AuthRequest, Grant, Login, Tokens};
@@ -579,7 +579,7 @@ async fn revoke(State(cloud): State<Arc<Cloud>>, body: Bytes) -> Response {
     StatusCode::OK.into_response()
 }
 
-async fn userinfo(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject) -> Response {
+async fn userinfo(State(cloud): State<Arc<Cloud>>, TokenSubject(subject): TokenSubject) -> Response {
     let world = cloud.world();
     match world.user(&subject) {
         Some(user) => {

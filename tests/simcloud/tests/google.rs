@@ -130,7 +130,7 @@ async fn sync_describes_the_seed_devices_as_google_expects() {
 
 /// The fulfillment endpoint acts only for Google: the app's own access token — live, and for the
 /// same person — is refused there (401) and changes nothing, while it still works on the app's
-/// API; the token Google got by account linking is accepted.
+/// API; the token Google got by account linking is accepted there and refused on the app's API.
 #[tokio::test]
 async fn fulfillment_accepts_only_tokens_issued_to_google() {
     let cloud = SimCloud::start().await;
@@ -161,6 +161,10 @@ async fn fulfillment_accepts_only_tokens_issued_to_google() {
     let done = fulfill(&cloud, &google_token, cool).await;
     assert_eq!(done["payload"]["commands"][0]["status"], "SUCCESS", "{done}");
     assert_eq!(cloud.device_state(EMAIL, "ac-1").unwrap().mode.as_deref(), Some("cool"));
+
+    // And the other way round: Google's token is no key to the app's API.
+    let foreign = app().get(format!("{}/me/profile", cloud.api_base())).bearer_auth(&google_token).send().await.unwrap();
+    assert_eq!(foreign.status(), StatusCode::UNAUTHORIZED, "Google's token opened the app's API");
 }
 
 /// 「設定モードは？」 is answered with the mode's Japanese name, for every mode the assistant can set.

@@ -6,6 +6,8 @@ import SmartHemsCore
 struct SmartHemsApp: App {
     @StateObject private var model: ScreenModel
     @Environment(\.scenePhase) private var scenePhase
+    /// Whether the app has been active once (the launch); later activations are returns.
+    @State private var launched = false
     private let phone: ApplePhone
 
     init() {
@@ -47,7 +49,11 @@ struct SmartHemsApp: App {
                 }
         }
         .onChange(of: scenePhase) { phase in
-            if phase == .active { Task { _ = await model.core.appForegrounded() } }
+            // The first .active is the launch itself (start() covers it); later ones are returns.
+            if phase == .active {
+                if launched { Task { _ = await model.core.appForegrounded() } }
+                launched = true
+            }
         }
     }
 }

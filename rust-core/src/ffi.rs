@@ -189,7 +189,8 @@ impl SmartHems {
         self.send(Event::AppFlip { request, valid }).await
     }
 
-    /// The app came back to the foreground (for instance from Google Home).
+    /// The app came back to the foreground (for instance from Google Home). Not on a cold start:
+    /// `start()` covers the launch, and a relaunch shows exactly what was there.
     pub async fn app_foregrounded(&self) -> ScreenView {
         self.send(Event::Foregrounded).await
     }

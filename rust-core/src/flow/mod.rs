@@ -103,9 +103,9 @@ pub enum AppFlipAnswer {
     Approved { redirect: String, code: String },
     /// The user said no: `redirect` carries `error=access_denied` and the state.
     Declined { redirect: String },
-    /// Nobody is logged in to the app, so it cannot approve: `redirect` carries
-    /// `error=login_required` (iOS opens it), and Android returns a recoverable error. Either way
-    /// Google goes on with its own browser login instead of taking it as a no.
+    /// The app cannot approve now — nobody is logged in (`error=login_required`) or it must be
+    /// updated first (`error=temporarily_unavailable`): iOS opens `redirect`, Android returns a
+    /// recoverable error. Either way Google goes on with its own browser login, not taking it as a no.
     Unavailable { redirect: String },
     /// The request could not be trusted: nothing is sent to its redirect (Android: RESULT_CANCELED
     /// with an error code).
@@ -483,8 +483,9 @@ pub fn update(state: &State, event: Event) -> (State, Vec<Effect>) {
 
 fn transition(state: &State, event: Event) -> (State, Vec<Effect>) {
     let mut next = state.clone();
-    // A notice lasts until the user does something; results of effects and a relaunch keep it.
-    if matches!(event, Event::Tap(_) | Event::Incoming(_) | Event::StrayLink | Event::Foregrounded) {
+    // A notice lasts until the user does something; results of effects, a relaunch and coming
+    // back to the app keep it (it may be the news of what happened while they were away).
+    if matches!(event, Event::Tap(_) | Event::Incoming(_) | Event::StrayLink) {
         next.notice = None;
     }
 
@@ -545,6 +546,14 @@ fn transition(state: &State, event: Event) -> (State, Vec<Effect>) {
             if !valid {
                 next.notice = Some(Notice::LinkRequestRefused);
                 return (next, vec![Effect::AnswerGoogle(AppFlipAnswer::Refused)]);
+            }
+            // An app that must be updated first cannot approve either; Google uses its browser.
+            let updating = std::iter::once(&next.screen)
+                .chain(&next.return_to)
+                .any(|s| matches!(s, Screen::UpdateRequired { .. }));
+            if updating {
+                let redirect = with_params(&request.redirect_uri, &[("error", "temporarily_unavailable"), ("state", &request.state)]);
+                return (next, vec![Effect::AnswerGoogle(AppFlipAnswer::Unavailable { redirect })]);
             }
             if next.account.is_none() {
                 next.notice = Some(Notice::LogInFirst);
@@ -643,6 +652,9 @@ fn transition(state: &State, event: Event) -> (State, Vec<Effect>) {
         }
         Event::TermsChecked { terms, accepted, legacy_speaker_user } => {
             next.legacy_speaker_user = legacy_speaker_user;
+            if next.notice == Some(Notice::RefreshFailed) {
+                next.notice = None;
+            }
             if accepted.as_deref() == Some(terms.version.as_str()) {
                 if matches!(state.screen, Screen::Home { .. }) {
                     return (next, vec![]);
@@ -691,12 +703,19 @@ fn transition(state: &State, event: Event) -> (State, Vec<Effect>) {
         }
         Event::LinkChecked { linked } => {
             next.speaker_linked = Some(linked);
-            if matches!(state.screen, Screen::Home { .. }) {
-                next.screen = home(&next);
-                return (next, vec![]);
+            if next.notice == Some(Notice::RefreshFailed) {
+                next.notice = None;
             }
-            // The quiet look after a relaunch: nothing to say until the user comes back.
-            if state.screen == Screen::WaitingForGoogleHome && !linked {
+            // Only a check the user is waiting for moves them on. A quiet one (home's refresh, the
+            // look after a relaunch) updates what is shown, and must not replace a screen another
+            // quiet result put up meanwhile (revised terms found on the same launch).
+            if state.screen != (Screen::Busy { activity: Activity::CheckingLink }) {
+                if matches!(next.screen, Screen::Home { .. }) {
+                    next.screen = home(&next);
+                } else if state.screen == Screen::WaitingForGoogleHome && linked {
+                    next.speaker = None;
+                    next.screen = Screen::SpeakerDone;
+                }
                 return (next, vec![]);
             }
             if linked {
@@ -865,11 +884,8 @@ fn failed(state: &State, mut next: State, failure: Failure) -> (State, Vec<Effec
         next.notice = Some(Notice::LinkNotAnswered);
         return (next, vec![Effect::AnswerGoogle(AppFlipAnswer::Refused)]);
     }
-    // A failed quiet refresh keeps the user where they are.
-    if activity.is_none()
-        && matches!(state.screen, Screen::Home { .. } | Screen::WaitingForGoogleHome)
-        && failure != Failure::SessionExpired
-    {
+    // A failed quiet refresh (nothing was busy) keeps the user where they are.
+    if activity.is_none() && failure != Failure::SessionExpired {
         next.notice = Some(Notice::RefreshFailed);
         return (next, vec![]);
     }

@@ -610,3 +610,38 @@ fn a_newer_app_flip_request_replaces_the_waiting_one() {
     assert_eq!(answered.screen, Screen::WaitingForGoogleHome);
     assert!(matches!(&effects[..], [Effect::AnswerGoogle(AppFlipAnswer::Declined { redirect })] if redirect.contains("state=5")));
 }
+
+/// Home's quiet refresh asks two things at once; their answers arrive in turn and neither may
+/// undo what the other showed, nor a failure of one turn into an error screen.
+#[test]
+fn quiet_answers_never_move_the_user() {
+    let home = Screen::Home { display_name: "太郎".into(), speaker_nickname: Some("たろう".into()), speaker_linked: Some(true) };
+    let linked_user = State {
+        speaker_nickname: Some("たろう".into()),
+        speaker_linked: Some(true),
+        speaker_prompt_answered: true,
+        ..on(home.clone())
+    };
+    let (relaunched, effects) = update(&linked_user, Event::VersionsChecked { need: None });
+    assert_eq!(effects, vec![Effect::CheckTerms, Effect::CheckLink]);
+    let revised = Event::TermsChecked { terms: terms("3"), accepted: Some("2".into()), legacy_speaker_user: false };
+    let (asked, _) = update(&relaunched, revised);
+    let revised_terms = Screen::AppTerms { terms: terms("3"), revised: true };
+    assert_eq!(asked.screen, revised_terms);
+    for answer in [Event::LinkChecked { linked: true }, Event::LinkChecked { linked: false }, Event::Failed(Failure::Offline)] {
+        assert_eq!(update(&asked, answer.clone()).0.screen, revised_terms, "{answer:?} replaced the revised terms");
+    }
+    // A stale "could not refresh" goes once a refresh succeeds.
+    let (failed, _) = update(&relaunched, Event::Failed(Failure::Offline));
+    assert_eq!((failed.screen.clone(), failed.notice), (home.clone(), Some(Notice::RefreshFailed)));
+    assert_eq!(update(&failed, Event::LinkChecked { linked: true }).0.notice, None);
+}
+
+#[test]
+fn app_flip_while_an_update_is_required_goes_to_googles_browser() {
+    let need = firmware_need();
+    let blocked = State { return_to: vec![Screen::WaitingForGoogleHome], ..on(Screen::UpdateRequired { need: need.clone() }) };
+    let (still, effects) = update(&blocked, Event::AppFlip { request: google_request("u"), valid: true });
+    assert_eq!(still.screen, Screen::UpdateRequired { need });
+    assert!(matches!(&effects[..], [Effect::AnswerGoogle(AppFlipAnswer::Unavailable { redirect })] if redirect.contains("temporarily_unavailable")));
+}

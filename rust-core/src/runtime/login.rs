@@ -344,7 +344,11 @@ impl Login {
         subject: Option<String>,
     ) -> Result<(), LoginError> {
         let previous = self.tokens(store)?;
-        let (previous_refresh, previous_subject) = previous.map(|t| (t.refresh_token, t.subject)).unwrap_or_default();
+        let (mut previous_refresh, previous_subject) = previous.map(|t| (t.refresh_token, t.subject)).unwrap_or_default();
+        // Someone else's refresh token is never carried over to a new login.
+        if subject.is_some() && previous_subject.is_some() && subject != previous_subject {
+            previous_refresh = None;
+        }
         let tokens = Tokens {
             access_token: response.access_token().secret().clone(),
             // A provider that does not rotate keeps the refresh token it gave before.

@@ -71,7 +71,12 @@ impl Outbox {
                 // The guard is a temporary: it is gone before the shell is called.
                 let next = self.queue.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
                 let Some(callout) = next else { break };
-                deliver(callout);
+                // A callback that fails (a foreign exception surfaces as a panic) must not leave
+                // the outbox marked as delivering, which would stop every later screen. In release
+                // builds panics abort, so the shells catch their own exceptions too.
+                if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| deliver(callout))).is_err() {
+                    tracing::error!("a callback into the shell failed; going on with the next one");
+                }
                 self.delivered.fetch_add(1, Ordering::SeqCst);
                 self.progress.notify_waiters();
             }
@@ -134,6 +139,26 @@ mod tests {
         assert_eq!(*got.lock().unwrap(), ["a", "b", "c", "d"]);
         assert!(!outbox.in_callout());
         assert_eq!(outbox.delivered.load(Ordering::SeqCst), outbox.last_posted());
+    }
+
+    #[test]
+    fn a_failing_callback_does_not_stop_the_ones_after_it() {
+        let outbox = Outbox::default();
+        for n in ["a", "b"] {
+            outbox.post(screen(n));
+        }
+        let got = StdMutex::new(Vec::new());
+        outbox.drain(&|c| {
+            let Callout::OpenLoginPage(n) = c else { unreachable!() };
+            if n == "a" {
+                panic!("no browser on this phone");
+            }
+            got.lock().unwrap().push(n);
+        });
+        assert_eq!(*got.lock().unwrap(), ["b"]);
+        outbox.post(screen("c"));
+        outbox.drain(&|c| got.lock().unwrap().push(format!("{c:?}")));
+        assert_eq!(got.lock().unwrap().len(), 2, "the outbox still delivers");
     }
 
     #[tokio::test]

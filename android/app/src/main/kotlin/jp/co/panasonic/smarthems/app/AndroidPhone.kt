@@ -13,7 +13,13 @@ class AndroidPhone(private val context: Context) : Platform {
     override fun openLoginPage(url: String) {
         val tab = CustomTabsIntent.Builder().setShowTitle(true).build()
         tab.intent.addFlags(Intent.FLAG_ACTIVITY_NEW_TASK)
-        tab.launchUrl(context, Uri.parse(url))
+        // An exception thrown out of a callback becomes a panic in the core (an abort in release):
+        // a phone with no browser at all just stays on the login screen, whose キャンセル works.
+        try {
+            tab.launchUrl(context, Uri.parse(url))
+        } catch (noBrowser: ActivityNotFoundException) {
+            android.util.Log.w("SmartHems", "no browser for the login page", noBrowser)
+        }
     }
 
     /** Google Home at [link] (its linking page for this service), else the app, else its store page. */
@@ -36,7 +42,11 @@ class AndroidPhone(private val context: Context) : Platform {
                 context.startActivity(store.addFlags(Intent.FLAG_ACTIVITY_NEW_TASK))
             } catch (noStore: ActivityNotFoundException) {
                 val web = Intent(Intent.ACTION_VIEW, Uri.parse("https://play.google.com/store/apps/details?id=$GOOGLE_HOME"))
-                context.startActivity(web.addFlags(Intent.FLAG_ACTIVITY_NEW_TASK))
+                try {
+                    context.startActivity(web.addFlags(Intent.FLAG_ACTIVITY_NEW_TASK))
+                } catch (nothing: ActivityNotFoundException) {
+                    android.util.Log.w("SmartHems", "nothing can open Google Home or its store page", nothing)
+                }
             }
         }
     }

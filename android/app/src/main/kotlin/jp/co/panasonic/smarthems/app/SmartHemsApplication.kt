@@ -44,8 +44,12 @@ class SmartHemsApplication : Application() {
         )
         scope.launch { core.start() }
         ProcessLifecycleOwner.get().lifecycle.addObserver(object : DefaultLifecycleObserver {
+            /** The first start is the launch itself (`start()` covers it); later ones are returns. */
+            private var launched = false
+
             override fun onStart(owner: LifecycleOwner) {
-                scope.launch { core.appForegrounded() }
+                if (launched) scope.launch { core.appForegrounded() }
+                launched = true
             }
         })
     }

@@ -20,7 +20,7 @@ use openidconnect::{
 };
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
-use tokio::sync::OnceCell;
+use std::sync::Arc;
 use url::Url;
 
 use super::net;
@@ -143,13 +143,12 @@ impl From<&LoginError> for Failure {
 /// `aud`, `exp`) except the nonce, which belongs to an authentication request and a refresh has
 /// none (OIDC Core §12.2); and it must be the session's user, or these tokens are someone else's.
 /// Tokens kept before the subject was recorded take it from here.
-fn refreshed_subject(provider: &Provider, id_token: &CoreIdToken, session: Option<&str>) -> Result<String, String> {
-    let no_nonce = |_: Option<&Nonce>| Ok(());
-    let claims = id_token.claims(&provider.client.id_token_verifier(), no_nonce).map_err(|e| e.to_string())?;
-    match session {
-        Some(session) if session != claims.subject().as_str() => Err("the ID token names another user".into()),
-        _ => Ok(claims.subject().to_string()),
-    }
+/// Whether an ID token failed only because it names a key the cached JWKS does not hold yet.
+fn unknown_key(error: &openidconnect::ClaimsVerificationError) -> bool {
+    matches!(
+        error,
+        openidconnect::ClaimsVerificationError::SignatureVerification(openidconnect::SignatureVerificationError::NoMatchingKey)
+    )
 }
 
 /// The login half of the runtime.
@@ -157,7 +156,9 @@ pub struct Login {
     config: LoginConfig,
     redirect: Url,
     http: reqwest::Client,
-    provider: OnceCell<Provider>,
+    /// Discovered once and kept; found again when an ID token names a key we do not have yet
+    /// (the provider rotated its signing key while the app was running).
+    provider: tokio::sync::Mutex<Option<Arc<Provider>>>,
 }
 
 fn now() -> u64 {
@@ -194,11 +195,23 @@ impl Login {
             return Err("issuer");
         }
         let redirect = Url::parse(&config.redirect_uri).map_err(|_| "redirect_uri")?;
-        Ok(Login { config, redirect, http, provider: OnceCell::new() })
+        Ok(Login { config, redirect, http, provider: tokio::sync::Mutex::default() })
     }
 
-    async fn provider(&self) -> Result<&Provider, LoginError> {
-        self.provider.get_or_try_init(|| self.discover()).await
+    async fn provider(&self) -> Result<Arc<Provider>, LoginError> {
+        let mut cached = self.provider.lock().await;
+        if let Some(provider) = cached.as_ref() {
+            return Ok(provider.clone());
+        }
+        let provider = Arc::new(self.discover().await?);
+        *cached = Some(provider.clone());
+        Ok(provider)
+    }
+
+    /// The provider found again, with its current keys.
+    async fn rediscovered(&self) -> Result<Arc<Provider>, LoginError> {
+        *self.provider.lock().await = None;
+        self.provider().await
     }
 
     async fn discover(&self) -> Result<Provider, LoginError> {
@@ -306,14 +319,22 @@ impl Login {
             .map_err(|e| token_error(e, LoginError::Refused))?;
 
         let id_token = response.id_token().ok_or(LoginError::InvalidIdToken("missing".into()))?;
-        let claims = id_token
-            .claims(&provider.client.id_token_verifier(), &Nonce::new(pending.nonce))
-            .map_err(|e| LoginError::InvalidIdToken(e.to_string()))?;
+        let nonce = Nonce::new(pending.nonce);
+        let claims = match id_token.claims(&provider.client.id_token_verifier(), &nonce) {
+            Ok(claims) => claims.clone(),
+            Err(error) if unknown_key(&error) => {
+                let provider = self.rediscovered().await?;
+                let verifier = provider.client.id_token_verifier();
+                let claims = id_token.claims(&verifier, &nonce).map_err(|e| LoginError::InvalidIdToken(e.to_string()))?.clone();
+                claims
+            }
+            Err(error) => return Err(LoginError::InvalidIdToken(error.to_string())),
+        };
         let subject = claims.subject().to_string();
         let mut display_name = claims.name().and_then(|n| n.get(None)).map(|n| n.to_string());
         if display_name.is_none() {
             // Many providers give profile claims only through userinfo.
-            display_name = self.userinfo_name(provider, response.access_token().clone(), claims.subject().clone()).await;
+            display_name = self.userinfo_name(&provider, response.access_token().clone(), claims.subject().clone()).await;
         }
 
         self.keep(store, &response, Some(subject.clone()))?;
@@ -335,6 +356,26 @@ impl Login {
             }
         };
         claims.name().and_then(|n| n.get(None)).map(|n| n.to_string())
+    }
+
+    /// The user a refreshed ID token names, verified (a nonce is not sent on refresh, OIDC Core
+    /// §12.2) and required to be the session's.
+    async fn refreshed_subject(&self, provider: &Provider, id_token: &CoreIdToken, session: Option<&str>) -> Result<String, String> {
+        let no_nonce = |_: Option<&Nonce>| Ok(());
+        let subject = match id_token.claims(&provider.client.id_token_verifier(), no_nonce) {
+            Ok(claims) => claims.subject().to_string(),
+            Err(error) if unknown_key(&error) => {
+                let provider = self.rediscovered().await.map_err(|e| e.to_string())?;
+                let verifier = provider.client.id_token_verifier();
+                let subject = id_token.claims(&verifier, no_nonce).map_err(|e| e.to_string())?.subject().to_string();
+                subject
+            }
+            Err(error) => return Err(error.to_string()),
+        };
+        match session {
+            Some(session) if session != subject => Err("the ID token names another user".into()),
+            _ => Ok(subject),
+        }
     }
 
     fn keep(
@@ -385,7 +426,7 @@ impl Login {
             .await
             .map_err(|e| token_error(e, |_| LoginError::SessionEnded))?;
         let subject = match response.id_token() {
-            Some(id_token) => match refreshed_subject(provider, id_token, tokens.subject.as_deref()) {
+            Some(id_token) => match self.refreshed_subject(&provider, id_token, tokens.subject.as_deref()).await {
                 Ok(subject) => Some(subject),
                 Err(reason) => {
                     // Tokens we cannot vouch for are not kept, and the rotation has already

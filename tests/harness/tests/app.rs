@@ -315,3 +315,27 @@ async fn a_refreshed_id_token_must_verify_and_name_the_same_user() {
         }
     }
 }
+
+/// The provider rotates its signing key while the app is running: the next refresh (and the next
+/// login) carry ID tokens under a key the app has not seen. The app fetches the provider's keys
+/// again instead of ending the session.
+#[tokio::test]
+async fn a_rotated_signing_key_is_fetched_again_not_taken_for_a_forgery() {
+    let sim = SimCloud::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (opened, secure, browser) =
+        (Arc::new(Opened::default()), Arc::new(MemorySecureStore::default()), Browser::new(SimCloud::REDIRECT_URI));
+    let app = SmartHems::new(config(&sim, &dir.path().join("a.db")), opened.clone(), secure.clone()).unwrap();
+    app.start().await;
+    log_in(&app, &opened, &browser).await;
+    assert_eq!(app.screen().title, "スマートHEMSサービス利用規約");
+    let jwks_fetched = || sim.requests().iter().filter(|r| r.path.ends_with("/jwks")).count();
+    let fetched = jwks_fetched();
+
+    sim.rotate_signing_key();
+    sim.expire_access_tokens();
+    let view = app.tap(Action::AcceptTerms).await;
+    assert_eq!(view.title, "スマートスピーカー連携サービス登録", "the refresh under the new key ended the session");
+    assert!(jwks_fetched() > fetched, "the keys were not fetched again");
+    assert!(!smarthems_harness::secrets_in(&secure).is_empty());
+}

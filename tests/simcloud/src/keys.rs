@@ -75,14 +75,24 @@ fn foreign_key() -> &'static CoreRsaPrivateSigningKey {
     KEY.get_or_init(|| rsa_key(KEY_ID))
 }
 
+/// The key the provider rotates to (`SimCloud::rotate_signing_key`), under a new `kid`.
+fn next_key() -> &'static CoreRsaPrivateSigningKey {
+    static KEY: OnceLock<CoreRsaPrivateSigningKey> = OnceLock::new();
+    KEY.get_or_init(|| rsa_key("simcloud-rs256-2"))
+}
+
 /// Generates the key now, so that the first login of a test is not the slow one.
 pub(crate) fn warm_up() {
     signing_key();
 }
 
-/// `GET /oidc/jwks`.
-pub(crate) fn jwks() -> CoreJsonWebKeySet {
-    CoreJsonWebKeySet::new(vec![signing_key().as_verification_key()])
+/// `GET /oidc/jwks`: after a rotation both keys, as providers publish the new key beside the old.
+pub(crate) fn jwks(rotated: bool) -> CoreJsonWebKeySet {
+    let mut keys = vec![signing_key().as_verification_key()];
+    if rotated {
+        keys.push(next_key().as_verification_key());
+    }
+    CoreJsonWebKeySet::new(keys)
 }
 
 /// What goes into an ID token besides the fixed issuer.
@@ -98,6 +108,7 @@ pub(crate) fn id_token(
     issuer: &str,
     facts: IdTokenFacts<'_>,
     fault: Option<IdTokenFault>,
+    rotated: bool,
 ) -> Result<String, String> {
     use IdTokenFault as F;
     let issuer = match fault {
@@ -141,6 +152,7 @@ pub(crate) fn id_token(
     }
     let key = match fault {
         Some(F::ForeignKey) => foreign_key(),
+        _ if rotated => next_key(),
         _ => signing_key(),
     };
     let token = CoreIdToken::new(

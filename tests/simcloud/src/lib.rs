@@ -179,6 +179,12 @@ impl SimCloud {
         self.inner.cloud.world().break_id_tokens(fault, times);
     }
 
+    /// The provider rotates its signing key: ID tokens from now on are signed with a new key
+    /// under a new `kid`, which the JWKS publishes beside the old one.
+    pub fn rotate_signing_key(&self) {
+        self.inner.cloud.world().key_rotated = true;
+    }
+
     /// Lifetime of access tokens issued from now on (default 3600 s).
     pub fn set_access_token_ttl(&self, secs: u64) {
         self.inner.cloud.world().access_token_ttl = Duration::from_secs(secs);

@@ -88,8 +88,9 @@ async fn discovery(State(cloud): State<Arc<Cloud>>) -> Json<serde_json::Value> {
     }))
 }
 
-async fn jwks() -> Json<openidconnect::core::CoreJsonWebKeySet> {
-    Json(keys::jwks())
+async fn jwks(State(cloud): State<Arc<Cloud>>) -> Json<openidconnect::core::CoreJsonWebKeySet> {
+    let rotated = cloud.world().key_rotated;
+    Json(keys::jwks(rotated))
 }
 
 /// RFC 8252: the app's private-use scheme must match exactly; a loopback redirect may use any
@@ -530,11 +531,14 @@ fn token_response(cloud: &Cloud, grant: &Grant, tokens: Tokens) -> Response {
         nonce: grant.nonce.as_deref(),
         auth_time: grant.login.auth_time,
     };
-    let fault = cloud.world().take_id_token_fault();
+    let (fault, rotated) = {
+        let mut world = cloud.world();
+        (world.take_id_token_fault(), world.key_rotated)
+    };
     if let Some(fault) = fault {
         tracing::info!(?fault, "minting a broken ID token (test switch)");
     }
-    let id_token = match keys::id_token(&cloud.issuer(), facts, fault) {
+    let id_token = match keys::id_token(&cloud.issuer(), facts, fault, rotated) {
         Ok(id_token) => id_token,
         Err(reason) => {
             tracing::error!(%reason, "cannot sign an ID token");

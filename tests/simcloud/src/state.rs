@@ -126,6 +126,8 @@ pub(crate) struct World {
     failures: Vec<Failure>,
     /// Faults for the next ID tokens the token endpoint mints, oldest first.
     id_token_faults: Vec<crate::keys::IdTokenFault>,
+    /// The provider signs with its next key, published beside the old one.
+    pub key_rotated: bool,
     requests: Vec<RequestRecord>,
     /// Everything each request of `requests` carried (same order): never printed, only searched
     /// by `requests_containing`.
@@ -156,6 +158,7 @@ impl World {
             token_exchanges: 0,
             failures: Vec::new(),
             id_token_faults: Vec::new(),
+            key_rotated: false,
             requests: Vec::new(),
             wire: Vec::new(),
             speaker: crate::speaker::SpeakerWorld::seeded(),

@@ -84,6 +84,9 @@ struct Tokens {
     /// the same one. Absent in tokens kept before it was recorded.
     #[serde(default)]
     subject: Option<String>,
+    /// The login's nonce: a refreshed ID token that carries one must carry this (OIDC Core §12.2).
+    #[serde(default)]
+    nonce: Option<String>,
 }
 
 /// Login settings from the app's configuration.
@@ -337,7 +340,7 @@ impl Login {
             display_name = self.userinfo_name(&provider, response.access_token().clone(), claims.subject().clone()).await;
         }
 
-        self.keep(store, &response, Some(subject.clone()))?;
+        self.keep(store, &response, Some(subject.clone()), Some(nonce.secret().clone()))?;
         Ok(Account { subject, display_name: display_name.unwrap_or_default() })
     }
 
@@ -360,8 +363,13 @@ impl Login {
 
     /// The user a refreshed ID token names, verified (a nonce is not sent on refresh, OIDC Core
     /// §12.2) and required to be the session's.
-    async fn refreshed_subject(&self, provider: &Provider, id_token: &CoreIdToken, session: Option<&str>) -> Result<String, String> {
-        let no_nonce = |_: Option<&Nonce>| Ok(());
+    async fn refreshed_subject(&self, provider: &Provider, id_token: &CoreIdToken, session: &Tokens) -> Result<String, String> {
+        let no_nonce = |nonce: Option<&Nonce>| match (nonce, session.nonce.as_deref()) {
+            (Some(got), Some(ours)) if !bool::from(got.secret().as_bytes().ct_eq(ours.as_bytes())) => {
+                Err("the ID token carries another login's nonce".to_owned())
+            }
+            _ => Ok(()),
+        };
         let subject = match id_token.claims(&provider.client.id_token_verifier(), no_nonce) {
             Ok(claims) => claims.subject().to_string(),
             Err(error) if unknown_key(&error) => {
@@ -372,7 +380,7 @@ impl Login {
             }
             Err(error) => return Err(error.to_string()),
         };
-        match session {
+        match session.subject.as_deref() {
             Some(session) if session != subject => Err("the ID token names another user".into()),
             _ => Ok(subject),
         }
@@ -383,9 +391,11 @@ impl Login {
         store: &dyn SecureStore,
         response: &impl OAuth2TokenResponse,
         subject: Option<String>,
+        nonce: Option<String>,
     ) -> Result<(), LoginError> {
         let previous = self.tokens(store)?;
-        let (mut previous_refresh, previous_subject) = previous.map(|t| (t.refresh_token, t.subject)).unwrap_or_default();
+        let (mut previous_refresh, previous_subject, previous_nonce) =
+            previous.map(|t| (t.refresh_token, t.subject, t.nonce)).unwrap_or_default();
         // Someone else's refresh token is never carried over to a new login.
         if subject.is_some() && previous_subject.is_some() && subject != previous_subject {
             previous_refresh = None;
@@ -396,6 +406,8 @@ impl Login {
             refresh_token: response.refresh_token().map(|t| t.secret().clone()).or(previous_refresh),
             expires_at: now() + response.expires_in().map(|d| d.as_secs()).unwrap_or(300),
             subject: subject.or(previous_subject),
+            // A refresh keeps the login's nonce; a login brings its own.
+            nonce: nonce.or(previous_nonce),
         };
         store.save(TOKENS_KEY.into(), serde_json::to_string(&tokens).expect("serialisable")).map_err(store_error)
     }
@@ -416,7 +428,7 @@ impl Login {
         if !force_refresh && tokens.expires_at > now() + REFRESH_MARGIN.as_secs() {
             return Ok(tokens.access_token);
         }
-        let refresh = tokens.refresh_token.ok_or(LoginError::SessionEnded)?;
+        let refresh = tokens.refresh_token.clone().ok_or(LoginError::SessionEnded)?;
         let provider = self.provider().await?;
         let response = provider
             .client
@@ -426,7 +438,7 @@ impl Login {
             .await
             .map_err(|e| token_error(e, |_| LoginError::SessionEnded))?;
         let subject = match response.id_token() {
-            Some(id_token) => match self.refreshed_subject(&provider, id_token, tokens.subject.as_deref()).await {
+            Some(id_token) => match self.refreshed_subject(&provider, id_token, &tokens).await {
                 Ok(subject) => Some(subject),
                 Err(reason) => {
                     // Tokens we cannot vouch for are not kept, and the rotation has already
@@ -441,7 +453,7 @@ impl Login {
             None => None,
         };
         tracing::info!("access token refreshed");
-        self.keep(store, &response, subject)?;
+        self.keep(store, &response, subject, None)?;
         Ok(response.access_token().secret().clone())
     }
 

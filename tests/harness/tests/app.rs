@@ -267,6 +267,7 @@ async fn a_refreshed_id_token_must_verify_and_name_the_same_user() {
     let faults = [
         None,
         Some(IdTokenFault::WrongSubject),
+        Some(IdTokenFault::WrongNonce),
         Some(IdTokenFault::WrongAudience),
         Some(IdTokenFault::WrongIssuer),
         Some(IdTokenFault::Expired),

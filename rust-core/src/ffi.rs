@@ -16,10 +16,10 @@ use crate::flow::{self, Action, AppFlipRequest, Event, IncomingUrl, Registration
 use crate::runtime::cloud::Cloud;
 use crate::runtime::login::{Login, LoginConfig};
 pub use crate::runtime::platform::Platform;
+use crate::runtime::outbox::Callout;
 use crate::runtime::retry::RetryPolicy;
 use crate::runtime::secure::SecureStore;
 use crate::runtime::store::Store;
-use crate::runtime::outbox::{Callout, Outbox};
 use crate::runtime::{net, Runtime};
 
 /// How the app is set up. Only `https://` URLs, except loopback for tests.
@@ -125,7 +125,6 @@ struct Inner {
     language: Language,
     platform: Arc<dyn Platform>,
     listeners: Arc<Listeners>,
-    outbox: Arc<Outbox>,
     /// What links from outside are checked against.
     redirect_uri: url::Url,
     service_origin: url::Url,
@@ -234,7 +233,6 @@ impl SmartHems {
         let store = Store::open(&PathBuf::from(&config.database_path))
             .map_err(|e| SetupError::Database { reason: e.to_string() })?;
         let state = store.load().map_err(|e| SetupError::Database { reason: e.to_string() })?.unwrap_or_default();
-        let outbox = Arc::new(Outbox::default());
         Ok(Arc::new(SmartHems {
             inner: Arc::new(Inner {
                 state: Mutex::new(state),
@@ -244,7 +242,7 @@ impl SmartHems {
                     login,
                     cloud,
                     secure: secure_store,
-                    outbox: outbox.clone(),
+                    outbox: Arc::default(),
                     retry,
                     fixed_time,
                     app_version: config.app_version,
@@ -253,7 +251,6 @@ impl SmartHems {
                 language: config.language,
                 platform,
                 listeners: Arc::default(),
-                outbox,
                 redirect_uri,
                 service_origin,
                 app_id: config.app_id,
@@ -266,7 +263,7 @@ impl SmartHems {
         let inner = self.inner.clone();
         // Called from inside one of our own callbacks (a listener tapping, a browser answering at
         // once): that callback is part of the delivery, so this call must not wait for it.
-        let reentrant = inner.outbox.in_callout();
+        let reentrant = inner.runtime.outbox.in_callout();
         match tokio_runtime().spawn(async move { inner.handle(event, reentrant).await }).await {
             Ok(view) => view,
             Err(error) => {
@@ -301,10 +298,10 @@ impl Inner {
             }
             self.view()
         };
-        let delivered = self.outbox.last_posted();
+        let delivered = self.runtime.outbox.last_posted();
         self.deliver();
         if !reentrant {
-            self.outbox.wait_for(delivered).await;
+            self.runtime.outbox.wait_for(delivered).await;
         }
         view
     }
@@ -313,7 +310,7 @@ impl Inner {
     /// back into the core without holding up anything the core holds.
     fn deliver(self: &Arc<Self>) {
         let inner = self.clone();
-        tokio_runtime().spawn_blocking(move || inner.outbox.drain(&|callout| inner.call_out(callout)));
+        tokio_runtime().spawn_blocking(move || inner.runtime.outbox.drain(&|callout| inner.call_out(callout)));
     }
 
     fn call_out(&self, callout: Callout) {
@@ -342,7 +339,7 @@ impl Inner {
         };
         tracing::info!(screen = %flow::graph::node_name(&view.screen), "screen");
         // Under the turn, so listeners hear the screens in the order they were shown.
-        self.outbox.post(Callout::Screen(Box::new(view)));
+        self.runtime.outbox.post(Callout::Screen(Box::new(view)));
         effects
     }
 }

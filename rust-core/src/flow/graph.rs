@@ -111,14 +111,11 @@ fn inputs(state: &State) -> Vec<Event> {
     events
 }
 
-/// What other parties can hand the app on any screen the user looks at (while the app is busy,
-/// the work in flight finishes first): the AiSEG2's 2D code, and Google Home's App Flip request
-/// once someone is logged in. Help and the update screen are left out for App Flip: they lead
-/// back to the screen beneath, where the request is tried, and a request arriving on them stacks
-/// another way back each time (help opened from the consent screen, then another request, and so
-/// on), which exploring would follow without end. A request that only earns a
-/// notice — a forged one, or one while nobody is logged in — changes no screen, so it is tried only
-/// where launches land, which keeps the explored space small.
+/// What other parties can hand the app (while the app is busy, the work in flight finishes
+/// first): the AiSEG2's 2D code on any screen, and Google Home's App Flip request where the user
+/// is in Google Home. A request or link that only earns a notice — a forged request, one while
+/// nobody is logged in, a foreign link — changes no screen, so it is tried only where launches
+/// land, which keeps the explored space small.
 fn from_outside(state: &State) -> Vec<Event> {
     if matches!(state.screen, Screen::Busy { .. }) {
         return vec![];
@@ -131,7 +128,6 @@ fn from_outside(state: &State) -> Vec<Event> {
         caller_verified: true,
     };
     let landing = matches!(state.screen, Screen::Welcome | Screen::Home { .. });
-    let detour = matches!(state.screen, Screen::Help { .. } | Screen::UpdateRequired { .. });
     let mut events = vec![Event::RegistrationLink(RegistrationCode("code".into()))];
     // Google Home asks while the user is in it: after the hand-off, from troubleshooting or the
     // done screen, or from Google Home alone (the app resting on welcome or home). Elsewhere the
@@ -141,7 +137,7 @@ fn from_outside(state: &State) -> Vec<Event> {
         state.screen,
         Screen::HandOff | Screen::WaitingForGoogleHome | Screen::Troubleshooting | Screen::SpeakerDone
     );
-    if landing || (state.account.is_some() && !detour && in_google_home) {
+    if landing || (state.account.is_some() && in_google_home) {
         events.push(Event::AppFlip { request: request.clone(), valid: true });
     }
     if landing {

@@ -422,9 +422,10 @@ fn home(state: &State) -> Screen {
     }
 }
 
-/// Google's redirect telling it the user said no (RFC 6749 §4.1.2.1).
-fn app_flip_error(request: &AppFlipRequest) -> String {
-    with_params(&request.redirect_uri, &[("error", "access_denied"), ("state", &request.state)])
+/// Google's redirect with an OAuth error (RFC 6749 §4.1.2.1): `access_denied` is the user's no,
+/// `login_required` and `temporarily_unavailable` send Google on to its own browser login.
+fn app_flip_error(request: &AppFlipRequest, error: &str) -> String {
+    with_params(&request.redirect_uri, &[("error", error), ("state", &request.state)])
 }
 
 /// `base` with query parameters added (a validated redirect URI).
@@ -488,6 +489,10 @@ fn transition(state: &State, event: Event) -> (State, Vec<Effect>) {
     if matches!(event, Event::Tap(_) | Event::Incoming(_) | Event::StrayLink) {
         next.notice = None;
     }
+    // A refresh that worked makes "could not refresh" untrue.
+    if matches!(event, Event::TermsChecked { .. } | Event::LinkChecked { .. }) && next.notice == Some(Notice::RefreshFailed) {
+        next.notice = None;
+    }
 
     match event {
         // ── Launch: step 1's version check (and, on a fresh install, an old ID to migrate),
@@ -529,7 +534,7 @@ fn transition(state: &State, event: Event) -> (State, Vec<Effect>) {
         Event::RegistrationLink(code) => {
             // A new code starts afresh: no earlier retry or after-login step carries over, and an
             // App Flip request left unanswered is declined.
-            let declined = next.app_flip.take().map(|r| Effect::AnswerGoogle(AppFlipAnswer::Declined { redirect: app_flip_error(&r) }));
+            let declined = next.app_flip.take().map(|r| Effect::AnswerGoogle(AppFlipAnswer::Declined { redirect: app_flip_error(&r, "access_denied") }));
             (next.retry, next.after_login) = (None, None);
             next.speaker = Some(SpeakerDraft::default());
             next.speaker_prompt_answered = true;
@@ -552,12 +557,12 @@ fn transition(state: &State, event: Event) -> (State, Vec<Effect>) {
                 .chain(&next.return_to)
                 .any(|s| matches!(s, Screen::UpdateRequired { .. }));
             if updating {
-                let redirect = with_params(&request.redirect_uri, &[("error", "temporarily_unavailable"), ("state", &request.state)]);
+                let redirect = app_flip_error(&request, "temporarily_unavailable");
                 return (next, vec![Effect::AnswerGoogle(AppFlipAnswer::Unavailable { redirect })]);
             }
             if next.account.is_none() {
                 next.notice = Some(Notice::LogInFirst);
-                let redirect = with_params(&request.redirect_uri, &[("error", "login_required"), ("state", &request.state)]);
+                let redirect = app_flip_error(&request, "login_required");
                 return (next, vec![Effect::AnswerGoogle(AppFlipAnswer::Unavailable { redirect })]);
             }
             // A newer request replaces one still waiting, also under help opened from its
@@ -652,9 +657,6 @@ fn transition(state: &State, event: Event) -> (State, Vec<Effect>) {
         }
         Event::TermsChecked { terms, accepted, legacy_speaker_user } => {
             next.legacy_speaker_user = legacy_speaker_user;
-            if next.notice == Some(Notice::RefreshFailed) {
-                next.notice = None;
-            }
             if accepted.as_deref() == Some(terms.version.as_str()) {
                 if matches!(state.screen, Screen::Home { .. }) {
                     return (next, vec![]);
@@ -703,9 +705,6 @@ fn transition(state: &State, event: Event) -> (State, Vec<Effect>) {
         }
         Event::LinkChecked { linked } => {
             next.speaker_linked = Some(linked);
-            if next.notice == Some(Notice::RefreshFailed) {
-                next.notice = None;
-            }
             // Only a check the user is waiting for moves them on. A quiet one (home's refresh, the
             // look after a relaunch) updates what is shown, and must not replace a screen another
             // quiet result put up meanwhile (revised terms found on the same launch).
@@ -863,7 +862,7 @@ fn tap(mut next: State, action: Action) -> (State, Vec<Effect>) {
         Action::DeclineLink => match next.app_flip.take() {
             Some(request) => {
                 next.screen = next.return_to.pop().unwrap_or_else(|| home(&next));
-                (next, vec![Effect::AnswerGoogle(AppFlipAnswer::Declined { redirect: app_flip_error(&request) })])
+                (next, vec![Effect::AnswerGoogle(AppFlipAnswer::Declined { redirect: app_flip_error(&request, "access_denied") })])
             }
             None => (next, vec![]),
         },

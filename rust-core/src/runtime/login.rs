@@ -10,17 +10,17 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use openidconnect::core::{
     CoreAuthDisplay, CoreAuthPrompt, CoreAuthenticationFlow, CoreClaimName, CoreClaimType, CoreClient,
-    CoreClientAuthMethod, CoreGrantType, CoreIdToken, CoreJsonWebKey, CoreJweContentEncryptionAlgorithm,
+    CoreClientAuthMethod, CoreGrantType, CoreIdToken, CoreIdTokenClaims, CoreJsonWebKey, CoreJweContentEncryptionAlgorithm,
     CoreJweKeyManagementAlgorithm, CoreResponseMode, CoreResponseType, CoreSubjectIdentifierType,
 };
 use openidconnect::{
     AdditionalProviderMetadata, AuthorizationCode, ClientId, CsrfToken, EndpointMaybeSet, EndpointNotSet,
-    EndpointSet, IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, ProviderMetadata,
+    EndpointSet, IssuerUrl, Nonce, NonceVerifier, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, ProviderMetadata,
     RedirectUrl, RefreshToken, RequestTokenError, Scope, TokenResponse,
 };
 use serde::{Deserialize, Serialize};
-use subtle::ConstantTimeEq;
 use std::sync::Arc;
+use subtle::ConstantTimeEq;
 use url::Url;
 
 use super::net;
@@ -142,10 +142,6 @@ impl From<&LoginError> for Failure {
     }
 }
 
-/// The `sub` of an ID token that came with a refresh. It is checked as at login (signature, `iss`,
-/// `aud`, `exp`) except the nonce, which belongs to an authentication request and a refresh has
-/// none (OIDC Core §12.2); and it must be the session's user, or these tokens are someone else's.
-/// Tokens kept before the subject was recorded take it from here.
 /// Whether an ID token failed only because it names a key the cached JWKS does not hold yet.
 fn unknown_key(error: &openidconnect::ClaimsVerificationError) -> bool {
     matches!(
@@ -215,6 +211,27 @@ impl Login {
     async fn rediscovered(&self) -> Result<Arc<Provider>, LoginError> {
         *self.provider.lock().await = None;
         self.provider().await
+    }
+
+    /// An ID token's claims, verified (signature from the JWKS, `iss`, `aud`, `exp`, `nonce`).
+    /// A token naming a key the cached JWKS lacks is checked once more against the provider's
+    /// current keys: the provider rotated its signing key while the app was running.
+    async fn verified_claims(
+        &self,
+        provider: &Provider,
+        id_token: &CoreIdToken,
+        nonce: impl NonceVerifier + Copy,
+    ) -> Result<CoreIdTokenClaims, String> {
+        match id_token.claims(&provider.client.id_token_verifier(), nonce) {
+            Ok(claims) => Ok(claims.clone()),
+            Err(error) if unknown_key(&error) => {
+                let provider = self.rediscovered().await.map_err(|e| e.to_string())?;
+                let verifier = provider.client.id_token_verifier();
+                let claims = id_token.claims(&verifier, nonce).cloned().map_err(|e| e.to_string());
+                claims
+            }
+            Err(error) => Err(error.to_string()),
+        }
     }
 
     async fn discover(&self) -> Result<Provider, LoginError> {
@@ -323,16 +340,7 @@ impl Login {
 
         let id_token = response.id_token().ok_or(LoginError::InvalidIdToken("missing".into()))?;
         let nonce = Nonce::new(pending.nonce);
-        let claims = match id_token.claims(&provider.client.id_token_verifier(), &nonce) {
-            Ok(claims) => claims.clone(),
-            Err(error) if unknown_key(&error) => {
-                let provider = self.rediscovered().await?;
-                let verifier = provider.client.id_token_verifier();
-                let claims = id_token.claims(&verifier, &nonce).map_err(|e| LoginError::InvalidIdToken(e.to_string()))?.clone();
-                claims
-            }
-            Err(error) => return Err(LoginError::InvalidIdToken(error.to_string())),
-        };
+        let claims = self.verified_claims(&provider, id_token, &nonce).await.map_err(LoginError::InvalidIdToken)?;
         let subject = claims.subject().to_string();
         let mut display_name = claims.name().and_then(|n| n.get(None)).map(|n| n.to_string());
         if display_name.is_none() {
@@ -361,25 +369,17 @@ impl Login {
         claims.name().and_then(|n| n.get(None)).map(|n| n.to_string())
     }
 
-    /// The user a refreshed ID token names, verified (a nonce is not sent on refresh, OIDC Core
-    /// §12.2) and required to be the session's.
+    /// The user a refreshed ID token names, verified as at login — except that a refresh sends no
+    /// nonce, so one is only compared when the token carries it (OIDC Core §12.2) — and required
+    /// to be the session's user, or these tokens are someone else's.
     async fn refreshed_subject(&self, provider: &Provider, id_token: &CoreIdToken, session: &Tokens) -> Result<String, String> {
-        let no_nonce = |nonce: Option<&Nonce>| match (nonce, session.nonce.as_deref()) {
+        let login_nonce = |nonce: Option<&Nonce>| match (nonce, session.nonce.as_deref()) {
             (Some(got), Some(ours)) if !bool::from(got.secret().as_bytes().ct_eq(ours.as_bytes())) => {
                 Err("the ID token carries another login's nonce".to_owned())
             }
             _ => Ok(()),
         };
-        let subject = match id_token.claims(&provider.client.id_token_verifier(), no_nonce) {
-            Ok(claims) => claims.subject().to_string(),
-            Err(error) if unknown_key(&error) => {
-                let provider = self.rediscovered().await.map_err(|e| e.to_string())?;
-                let verifier = provider.client.id_token_verifier();
-                let subject = id_token.claims(&verifier, no_nonce).map_err(|e| e.to_string())?.subject().to_string();
-                subject
-            }
-            Err(error) => return Err(error.to_string()),
-        };
+        let subject = self.verified_claims(provider, id_token, login_nonce).await?.subject().to_string();
         match session.subject.as_deref() {
             Some(session) if session != subject => Err("the ID token names another user".into()),
             _ => Ok(subject),

@@ -55,6 +55,23 @@ fn config(sim: &SimCloud, db: &std::path::Path) -> Config {
     }
 }
 
+/// A fresh phone with the app started: its browser (no SSO cookie yet), keychain and app.
+struct Phone {
+    app: Arc<SmartHems>,
+    opened: Arc<Opened>,
+    secure: Arc<MemorySecureStore>,
+    browser: Browser,
+}
+
+impl Phone {
+    async fn started(sim: &SimCloud, dir: &std::path::Path) -> Phone {
+        let (opened, secure) = (Arc::new(Opened::default()), Arc::new(MemorySecureStore::default()));
+        let app = SmartHems::new(config(sim, &dir.join("a.db")), opened.clone(), secure.clone()).unwrap();
+        app.start().await;
+        Phone { app, opened, secure, browser: Browser::new(SimCloud::REDIRECT_URI) }
+    }
+}
+
 async fn log_in(app: &SmartHems, opened: &Opened, browser: &Browser) {
     app.tap(Action::OpenLogin).await;
     let url = opened.0.lock().unwrap().last().cloned().unwrap();
@@ -232,10 +249,7 @@ async fn a_login_whose_id_token_fails_any_check_is_refused_and_keeps_nothing() {
     for (n, fault) in faults.into_iter().enumerate() {
         let dir = tempfile::tempdir().unwrap();
         // A fresh phone each time: no SSO cookie, so every row goes through the login form.
-        let (opened, secure, browser) =
-            (Arc::new(Opened::default()), Arc::new(MemorySecureStore::default()), Browser::new(SimCloud::REDIRECT_URI));
-        let app = SmartHems::new(config(&sim, &dir.path().join("a.db")), opened.clone(), secure.clone()).unwrap();
-        app.start().await;
+        let Phone { app, opened, secure, browser } = Phone::started(&sim, dir.path()).await;
         if let Some(fault) = fault {
             sim.break_next_id_tokens(fault, 1);
         }
@@ -277,10 +291,7 @@ async fn a_refreshed_id_token_must_verify_and_name_the_same_user() {
     let consent = || sim.app_consent("taro@example.jp");
     for (row, fault) in faults.into_iter().enumerate() {
         let dir = tempfile::tempdir().unwrap();
-        let (opened, secure, browser) =
-            (Arc::new(Opened::default()), Arc::new(MemorySecureStore::default()), Browser::new(SimCloud::REDIRECT_URI));
-        let app = SmartHems::new(config(&sim, &dir.path().join("a.db")), opened.clone(), secure.clone()).unwrap();
-        app.start().await;
+        let Phone { app, opened, secure, browser } = Phone::started(&sim, dir.path()).await;
         // New terms for every row, so that each has a consent of its own to save.
         let version = format!("2030-01-{:02}", row + 1);
         sim.publish_app_terms(&version, "第1条");
@@ -324,10 +335,7 @@ async fn a_refreshed_id_token_must_verify_and_name_the_same_user() {
 async fn a_rotated_signing_key_is_fetched_again_not_taken_for_a_forgery() {
     let sim = SimCloud::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let (opened, secure, browser) =
-        (Arc::new(Opened::default()), Arc::new(MemorySecureStore::default()), Browser::new(SimCloud::REDIRECT_URI));
-    let app = SmartHems::new(config(&sim, &dir.path().join("a.db")), opened.clone(), secure.clone()).unwrap();
-    app.start().await;
+    let Phone { app, opened, secure, browser } = Phone::started(&sim, dir.path()).await;
     log_in(&app, &opened, &browser).await;
     assert_eq!(app.screen().title, "スマートHEMSサービス利用規約");
     let jwks_fetched = || sim.requests().iter().filter(|r| r.path.ends_with("/jwks")).count();

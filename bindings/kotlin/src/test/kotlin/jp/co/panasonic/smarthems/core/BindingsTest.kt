@@ -35,6 +35,9 @@ private const val REDIRECT = "jp.co.panasonic.smarthems:/oauth2redirect"
 private const val EMAIL = "taro@example.jp"
 private const val PASSWORD = "Passw0rd!"
 
+/** How long a test waits before calling the core hung: answers take milliseconds, but CI machines stall. */
+private const val HANG_GUARD_MS = 30_000L
+
 /** The simulated cloud as a separate process on loopback; it stops when its stdin closes. */
 class SimCloud : AutoCloseable {
     private val process: Process = ProcessBuilder(System.getProperty("smarthems.simcloud"))
@@ -181,7 +184,7 @@ class BindingsTest {
             // screen, or it may subscribe only after the taps below and see a later screen first.
             val subscribed = CompletableDeferred<Unit>()
             val firstFour = async { app.screens().onEach { subscribed.complete(Unit) }.take(4).toList() }
-            withTimeout(5_000) { subscribed.await() }
+            withTimeout(HANG_GUARD_MS) { subscribed.await() }
             assertEquals("スマートHEMSサービス", app.start().title)
             assertEquals("CLUB Panasonic ログイン", app.press("CLUB Panasonic ログイン画面へ").title)
             assertTrue(phone.opened.last().contains("code_challenge_method=S256"))
@@ -192,7 +195,7 @@ class BindingsTest {
             val home = app.press("いいえ")
             assertTrue(home.screen is Screen.Home)
             assertTrue(home.body.first().contains("パナソニック 太郎"))
-            val titles = withTimeout(5_000) { firstFour.await() }.map { it.title }
+            val titles = withTimeout(HANG_GUARD_MS) { firstFour.await() }.map { it.title }
             assertEquals("スマートHEMSサービス", titles.first(), "a new collector gets the current screen first")
             // Tokens went to the Kotlin keychain, never into SQLite.
             val tokens = keychain.items.values.joinToString()
@@ -269,7 +272,7 @@ class BindingsTest {
         }
         SmartHems(config(), phone, broken).use { app ->
             app.start()
-            val problem = withTimeout(10_000) { app.press("CLUB Panasonic ログイン画面へ") }
+            val problem = withTimeout(HANG_GUARD_MS) { app.press("CLUB Panasonic ログイン画面へ") }
             assertEquals(Screen.Problem(Problem.SERVICE_TROUBLE), problem.screen)
             assertEquals("サービスに接続できません", problem.title)
         }
@@ -311,7 +314,7 @@ class BindingsTest {
             app.start()
             val next = async { app.screens().first { it.title == "CLUB Panasonic ログイン" } }
             app.press("CLUB Panasonic ログイン画面へ")
-            assertEquals("CLUB Panasonic ログイン", withTimeout(5_000) { next.await() }.title)
+            assertEquals("CLUB Panasonic ログイン", withTimeout(HANG_GUARD_MS) { next.await() }.title)
         }
     }
 }

@@ -103,9 +103,10 @@ pub enum AppFlipAnswer {
     Approved { redirect: String, code: String },
     /// The user said no: `redirect` carries `error=access_denied` and the state.
     Declined { redirect: String },
-    /// The app cannot approve now — nobody is logged in (`error=login_required`) or it must be
-    /// updated first (`error=temporarily_unavailable`): iOS opens `redirect`, Android returns a
-    /// recoverable error. Either way Google goes on with its own browser login, not taking it as a no.
+    /// The app cannot approve now — nobody is logged in or the session ended (`error=login_required`),
+    /// it must be updated first, or the approval could not reach the cloud
+    /// (`error=temporarily_unavailable`): iOS opens `redirect`, Android returns a recoverable error.
+    /// Either way Google goes on with its own browser login, not taking it as a no.
     Unavailable { redirect: String },
     /// The request could not be trusted: nothing is sent to its redirect (Android: RESULT_CANCELED
     /// with an error code).
@@ -489,8 +490,14 @@ fn transition(state: &State, event: Event) -> (State, Vec<Effect>) {
     if matches!(event, Event::Tap(_) | Event::Incoming(_) | Event::StrayLink) {
         next.notice = None;
     }
-    // A refresh that worked makes "could not refresh" untrue.
-    if matches!(event, Event::TermsChecked { .. } | Event::LinkChecked { .. }) && next.notice == Some(Notice::RefreshFailed) {
+    // News a later result makes untrue: a refresh that worked ("could not refresh"), a link that
+    // exists after all (Google Home finished it in its browser after App Flip could not).
+    let untrue = match (&event, next.notice) {
+        (Event::TermsChecked { .. } | Event::LinkChecked { .. }, Some(Notice::RefreshFailed)) => true,
+        (Event::LinkChecked { linked: true }, Some(Notice::LinkNotAnswered | Notice::LogInFirst)) => true,
+        _ => false,
+    };
+    if untrue {
         next.notice = None;
     }
 
@@ -876,12 +883,15 @@ fn tap(mut next: State, action: Action) -> (State, Vec<Effect>) {
 
 fn failed(state: &State, mut next: State, failure: Failure) -> (State, Vec<Effect>) {
     let activity = running(state);
-    // Google Home waits for an answer now or never: tell it no, and the user where they were.
+    // Google Home waits for an answer now or never. The user said yes and the request was
+    // trusted, so this is not a no: Google is told the app cannot approve now and goes on with
+    // its browser login; the user goes back where they were.
     if activity == Some(Activity::ApprovingLink) {
-        next.app_flip = None;
+        let error = if failure == Failure::SessionExpired { "login_required" } else { "temporarily_unavailable" };
+        let answer = next.app_flip.take().map(|r| Effect::AnswerGoogle(AppFlipAnswer::Unavailable { redirect: app_flip_error(&r, error) }));
         next.screen = next.return_to.pop().unwrap_or_else(|| home(&next));
         next.notice = Some(Notice::LinkNotAnswered);
-        return (next, vec![Effect::AnswerGoogle(AppFlipAnswer::Refused)]);
+        return (next, answer.into_iter().collect());
     }
     // A failed quiet refresh (nothing was busy) keeps the user where they are.
     if activity.is_none() && failure != Failure::SessionExpired {

@@ -500,6 +500,28 @@ fn app_flip_asks_the_user_and_answers_google() {
         if redirect.contains("error=login_required") && redirect.contains("state=")));
 }
 
+/// An approval that cannot reach the cloud is not the user's no: Google gets "cannot approve now"
+/// (and goes on with its browser login), the user is back where they were and told why.
+#[test]
+fn app_flip_approval_that_fails_lets_google_use_its_browser() {
+    let waiting = speaking(Screen::WaitingForGoogleHome, SpeakerDraft::default());
+    let (asking, _) = update(&waiting, Event::AppFlip { request: google_request("st"), valid: true });
+    let (approving, _) = update(&asking, Event::Tap(Action::ApproveLink));
+    for (failure, error) in [
+        (Failure::Offline, "temporarily_unavailable"),
+        (Failure::ServiceTrouble, "temporarily_unavailable"),
+        (Failure::SessionExpired, "login_required"),
+    ] {
+        let (back, effects) = update(&approving, Event::Failed(failure));
+        let expected = format!("https://oauth-redirect.googleusercontent.com/a/app?error={error}&state=st");
+        assert_eq!(effects, vec![Effect::AnswerGoogle(AppFlipAnswer::Unavailable { redirect: expected })], "{failure:?}");
+        assert_eq!((&back.screen, back.notice, &back.app_flip), (&Screen::WaitingForGoogleHome, Some(Notice::LinkNotAnswered), &None));
+        // Google Home then links in its browser: the warning is no longer true.
+        let (done, _) = update(&back, Event::LinkChecked { linked: true });
+        assert_eq!((done.screen, done.notice), (Screen::SpeakerDone, None));
+    }
+}
+
 /// Rules that keep what the user sees true after the app was away: a C user is never asked the
 /// app's terms, a login finishes with help open, Google Home's unlinking is noticed on return.
 #[test]

@@ -230,11 +230,21 @@ async fn screen_is(w: &mut QaWorld, title: String) -> Step {
     if view.title == title { Ok(()) } else { Err(format!("the app shows 「{}」, not 「{title}」", view.title)) }
 }
 
+/// Every word of the screen a user reads (title, body, notice), one part per line.
+fn words_on(view: &smarthems::flow::ScreenView) -> String {
+    std::iter::once(&view.title).chain(&view.body).chain(&view.notice).cloned().collect::<Vec<_>>().join("\n")
+}
+
 #[then(regex = r"^画面に「(.+)」と表示される$")]
 async fn screen_says(w: &mut QaWorld, text: String) -> Step {
-    let view = w.screen()?;
-    let all = std::iter::once(&view.title).chain(&view.body).chain(&view.notice).cloned().collect::<Vec<_>>().join("\n");
+    let all = words_on(&w.screen()?);
     if all.contains(&text) { Ok(()) } else { Err(format!("「{text}」 is not on the screen:\n{all}")) }
+}
+
+#[then(regex = r"^画面に「(.+)」と表示されない$")]
+async fn screen_does_not_say(w: &mut QaWorld, text: String) -> Step {
+    let all = words_on(&w.screen()?);
+    if all.contains(&text) { Err(format!("「{text}」 is still on the screen:\n{all}")) } else { Ok(()) }
 }
 
 #[then(regex = r"^「(.+)」ボタンが表示される$")]

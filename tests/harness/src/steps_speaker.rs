@@ -408,13 +408,14 @@ async fn google_shows_login(w: &mut QaWorld) -> Step {
     if w.sim()?.google_shows_login(&w.email) { Ok(()) } else { Err("Google Home shows no CLUB Panasonic login page".into()) }
 }
 
-#[then(regex = r"^Google Homeへの答えは「(承認|拒否|ログインが必要|受付不可)」である$")]
+#[then(regex = r"^Google Homeへの答えは「(承認|拒否|ログインが必要|今は承認できない|受付不可)」である$")]
 async fn google_answer_was(w: &mut QaWorld, kind: String) -> Step {
     let answer = w.phone.app_flip_answers.lock().unwrap().last().cloned().ok_or("the app gave Google no answer")?;
     let got = match answer {
         smarthems::flow::AppFlipAnswer::Approved { .. } => "承認",
         smarthems::flow::AppFlipAnswer::Declined { .. } => "拒否",
-        smarthems::flow::AppFlipAnswer::Unavailable { .. } => "ログインが必要",
+        smarthems::flow::AppFlipAnswer::Unavailable { redirect } if redirect.contains("error=login_required") => "ログインが必要",
+        smarthems::flow::AppFlipAnswer::Unavailable { .. } => "今は承認できない",
         smarthems::flow::AppFlipAnswer::Refused => "受付不可",
     };
     if got == kind { Ok(()) } else { Err(format!("the app answered {got}")) }

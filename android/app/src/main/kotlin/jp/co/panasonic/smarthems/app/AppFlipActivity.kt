@@ -28,19 +28,18 @@ import kotlinx.coroutines.launch
  * with the values of Google's sample googlesamples/identity-appflip-android (AppFlipActivity.java):
  * - approved: RESULT_OK with AUTHORIZATION_CODE;
  * - the user tapped 「キャンセル」 (or went back): RESULT_CANCELED — the user cancelled;
- * - nobody is signed in to the app, or the approval could not be completed: result -2 with
- *   ERROR_TYPE 1, a recoverable error, so Google continues with its web (OAuth) linking flow
- *   ("send a recoverable error to Google so the user can sign in … with OAuth linking",
- *   https://developers.home.google.com/cloud-to-cloud/enhancements/app-flip, design guidelines);
+ * - the app cannot approve now (nobody is signed in, an update is required, or the approval could
+ *   not reach the cloud): result -2 with ERROR_TYPE 1, a recoverable error, so Google continues
+ *   with its web (OAuth) linking flow ("send a recoverable error to Google so the user can sign
+ *   in … with OAuth linking", https://developers.home.google.com/cloud-to-cloud/enhancements/app-flip,
+ *   design guidelines);
  * - a request the core refused (wrong client, redirect or caller): result -2 with ERROR_TYPE 3,
  *   invalid request.
- * The core names each case: Declined (the user's no), Unavailable (nobody is signed in), Refused.
+ * The core decides which case it is (Approved, Declined, Unavailable, Refused); this activity only
+ * translates the answer into Android's result.
  */
 class AppFlipActivity : ComponentActivity() {
     private val app get() = application as SmartHemsApplication
-
-    /** The last action the user sent from this activity (main thread only). */
-    private var lastAction: Action? = null
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
@@ -56,14 +55,13 @@ class AppFlipActivity : ComponentActivity() {
         // Back on the consent screen is the same as 「キャンセル」: the core answers Declined.
         onBackPressedDispatcher.addCallback(this) {
             if (app.core.screen().screen is Screen.AppFlipConsent) {
-                lastAction = Action.DeclineLink
                 lifecycleScope.launch { app.core.tap(Action.DeclineLink) }
             } else {
                 setResult(Activity.RESULT_CANCELED)
                 finish()
             }
         }
-        setContent { SmartHemsScreen(app.core, onAction = { lastAction = it }) }
+        setContent { SmartHemsScreen(app.core) }
     }
 
     override fun onDestroy() {
@@ -78,13 +76,9 @@ class AppFlipActivity : ComponentActivity() {
                 setResult(Activity.RESULT_OK, Intent().putExtra(EXTRA_AUTHORIZATION_CODE, answer.code))
             is AppFlipAnswer.Declined -> setResult(Activity.RESULT_CANCELED)
             is AppFlipAnswer.Unavailable ->
-                setResult(RESULT_ERROR, errorResult(ERROR_TYPE_RECOVERABLE, CODE_NOT_SIGNED_IN, "not signed in to the app"))
+                setResult(RESULT_ERROR, errorResult(ERROR_TYPE_RECOVERABLE, CODE_UNAVAILABLE, "the app cannot approve now"))
             is AppFlipAnswer.Refused ->
-                if (lastAction is Action.ApproveLink) {
-                    setResult(RESULT_ERROR, errorResult(ERROR_TYPE_RECOVERABLE, CODE_NOT_ANSWERED, "the approval could not be completed"))
-                } else {
-                    setResult(RESULT_ERROR, errorResult(ERROR_TYPE_INVALID_REQUEST, CODE_REFUSED, "request refused"))
-                }
+                setResult(RESULT_ERROR, errorResult(ERROR_TYPE_INVALID_REQUEST, CODE_REFUSED, "request refused"))
         }
         finish()
     }
@@ -134,8 +128,7 @@ class AppFlipActivity : ComponentActivity() {
         const val ERROR_TYPE_RECOVERABLE = 1
         const val ERROR_TYPE_INVALID_REQUEST = 3
         // ERROR_CODE values chosen by this app (Google's sample passes any integer with these types).
-        const val CODE_NOT_SIGNED_IN = 1
-        const val CODE_NOT_ANSWERED = 2
-        const val CODE_REFUSED = 3
+        const val CODE_UNAVAILABLE = 1
+        const val CODE_REFUSED = 2
     }
 }

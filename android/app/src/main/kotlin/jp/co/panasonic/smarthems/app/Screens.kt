@@ -44,17 +44,13 @@ import kotlinx.coroutines.launch
 /**
  * The whole UI: the screen the core says is current. Every word, button, order and rule comes
  * from the core's ScreenView; the shell only chooses a layout per kind of screen ([layoutOf]).
- * [onAction] sees each action before it is sent (AppFlipActivity uses it to know who said no).
  */
 @Composable
-fun SmartHemsScreen(core: SmartHems, onAction: (Action) -> Unit = {}) {
+fun SmartHemsScreen(core: SmartHems) {
     val initial = remember(core) { core.screen() }
     val view by remember(core) { core.screens() }.collectAsStateWithLifecycle(initialValue = initial)
     val scope = rememberCoroutineScope()
-    val send: (Action) -> Unit = { action ->
-        onAction(action)
-        scope.launch { core.tap(action) }
-    }
+    val send: (Action) -> Unit = { action -> scope.launch { core.tap(action) } }
     val layout = layoutOf(view.screen)
     MaterialTheme {
         Scaffold(

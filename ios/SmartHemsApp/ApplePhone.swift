@@ -2,7 +2,8 @@ import AuthenticationServices
 import SmartHemsCore
 import UIKit
 
-/// What only the phone can do: the login page in ASWebAuthenticationSession, opening Google Home.
+/// What only the phone can do: the login page in ASWebAuthenticationSession, opening Google Home
+/// and the App Store.
 final class ApplePhone: NSObject, Platform, ASWebAuthenticationPresentationContextProviding, @unchecked Sendable {
     weak var core: SmartHems?
     private var session: ASWebAuthenticationSession?
@@ -52,6 +53,17 @@ final class ApplePhone: NSObject, Platform, ASWebAuthenticationPresentationConte
                     if !opened { UIApplication.shared.open(store) }
                 }
             }
+        }
+    }
+
+    /// This app's App Store page (Info.plist `SmartHemsAppStoreURL`, set once the listing's id is
+    /// known), else the App Store's search for the app's name: the update screen's 「ストアでアップデートする」.
+    func openStore() {
+        DispatchQueue.main.async {
+            let listed = (Bundle.main.object(forInfoDictionaryKey: "SmartHemsAppStoreURL") as? String).flatMap(URL.init(string:))
+            var search = URLComponents(string: "https://apps.apple.com/jp/search")!
+            search.queryItems = [URLQueryItem(name: "term", value: "スマートHEMSサービス")]
+            if let url = listed ?? search.url { UIApplication.shared.open(url) }
         }
     }
 

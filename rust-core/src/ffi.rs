@@ -318,6 +318,7 @@ impl Inner {
             Callout::Screen(view) => self.listeners.notify(&view),
             Callout::OpenLoginPage(url) => self.platform.open_login_page(url),
             Callout::OpenGoogleHome(link) => self.platform.open_google_home(link),
+            Callout::OpenStore => self.platform.open_store(),
             Callout::AnswerGoogle(answer) => self.platform.answer_google(answer),
         }
     }

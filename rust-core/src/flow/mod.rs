@@ -319,6 +319,8 @@ pub enum Effect {
     Register(Registration),
     /// Ask the platform to open the Google Home app.
     OpenGoogleHome,
+    /// Ask the platform to open this app's page in its app store.
+    OpenStore,
     /// Ask the cloud whether Google Home now holds the account link.
     CheckLink,
     /// Keep a 2D code's token in the secure store until it is claimed.
@@ -741,6 +743,7 @@ fn tap(mut next: State, action: Action) -> (State, Vec<Effect>) {
         Action::OpenLogin => start(next, Activity::OpeningLogin),
         Action::CreateId => start(next, Activity::OpeningRegistration),
         Action::Migrate => start(next, Activity::WipingOldId),
+        Action::OpenStore => (next, vec![Effect::OpenStore]),
         Action::CheckUpdates => (next, vec![Effect::CheckVersions]),
         Action::OpenHelp => {
             next.return_to.push(next.screen.clone());

@@ -85,6 +85,8 @@ pub enum Action {
     OpenLogin,
     CreateId,
     Migrate,
+    /// Open this app's page in the phone's app store (the update screen's way to update).
+    OpenStore,
     CheckUpdates,
     OpenHelp,
     CloseHelp,
@@ -372,6 +374,12 @@ pub fn view(state: &State, lang: Language) -> ScreenView {
                     ),
                 ),
             };
+            // The app can send the user to its store page; the AiSEG2 is updated on the AiSEG2.
+            let mut buttons = Vec::new();
+            if need.target == UpdateTarget::App {
+                buttons.push(button("ストアでアップデートする", "Update in the store", Action::OpenStore, true));
+            }
+            buttons.push(button("アップデートしたので確認する", "I have updated: check again", Action::CheckUpdates, true));
             (
                 t("アップデートが必要です", "An update is needed"),
                 vec![
@@ -382,7 +390,7 @@ pub fn view(state: &State, lang: Language) -> ScreenView {
                     ),
                     how,
                 ],
-                vec![button("アップデートしたので確認する", "I have updated: check again", Action::CheckUpdates, true)],
+                buttons,
             )
         }
         Screen::Help { support: data, now } => {

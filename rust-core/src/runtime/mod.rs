@@ -130,6 +130,10 @@ impl Runtime {
                 self.outbox.post(Callout::OpenGoogleHome(platform::google_home_link(agent_id.as_deref())));
                 return None;
             }
+            Effect::OpenStore => {
+                self.outbox.post(Callout::OpenStore);
+                return None;
+            }
             Effect::KeepCode(code) => {
                 if let Err(error) = store.save(REGISTRATION_CODE_KEY.into(), code.0) {
                     tracing::error!(%error, "could not keep the 2D code");

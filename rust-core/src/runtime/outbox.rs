@@ -18,6 +18,7 @@ use crate::flow::{AppFlipAnswer, ScreenView};
 pub enum Callout {
     OpenLoginPage(String),
     OpenGoogleHome(String),
+    OpenStore,
     AnswerGoogle(AppFlipAnswer),
     Screen(Box<ScreenView>),
 }

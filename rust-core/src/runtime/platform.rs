@@ -16,6 +16,11 @@ pub trait Platform: Send + Sync {
     /// `googlehome://`). Tell the core `app_foregrounded()` on return.
     fn open_google_home(&self, link: String);
 
+    /// Open this app's page in the phone's app store, where the user updates it (Android: Google
+    /// Play, `market://details?id=<package>` with the https page as fallback; iOS: the App Store
+    /// page of the app's id). The update screen's 「ストアでアップデートする」.
+    fn open_store(&self);
+
     /// Hand Google Home the answer to its App Flip request: iOS opens `redirect`; Android returns
     /// `AUTHORIZATION_CODE` (or an error) as the activity result.
     fn answer_google(&self, answer: crate::flow::AppFlipAnswer);

@@ -62,6 +62,18 @@ async fn update_app(w: &mut QaWorld, version: String) -> Step {
     w.restart().await.map(drop)
 }
 
+#[then(regex = r"^ストアでこのアプリのページが開く$")]
+async fn store_opened(w: &mut QaWorld) -> Step {
+    // Each opening is seen once: the next check needs a new one.
+    match w.phone.store_opened.swap(0, std::sync::atomic::Ordering::SeqCst) {
+        0 => Err("the app did not ask the phone to open its store page".into()),
+        _ => {
+            crate::report::note("ストアでこのアプリのページが開く");
+            Ok(())
+        }
+    }
+}
+
 #[given(regex = r"^日本時間が「(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2})」である$")]
 async fn japan_time(w: &mut QaWorld, y: i64, mo: i64, d: i64, h: i64, mi: i64) -> Step {
     // Days since the epoch of the civil date, then Japan time (UTC+9) to UTC.

@@ -21,7 +21,7 @@ pub enum Parties {
 }
 
 /// The phone around the app: it records what the app asked it to open (the login page in the
-/// system browser, the Google Home app).
+/// system browser, the Google Home app, the app's store page).
 #[derive(Default)]
 pub struct Phone {
     pub opened: Mutex<Vec<String>>,
@@ -30,6 +30,8 @@ pub struct Phone {
     pub google_home_links: Mutex<Vec<String>>,
     /// The answers the app gave Google Home's App Flip requests.
     pub app_flip_answers: Mutex<Vec<smarthems::flow::AppFlipAnswer>>,
+    /// How many times the app opened its own store page.
+    pub store_opened: std::sync::atomic::AtomicU32,
 }
 
 impl Platform for Phone {
@@ -42,6 +44,9 @@ impl Platform for Phone {
     fn open_google_home(&self, link: String) {
         self.google_home_links.lock().unwrap().push(link);
         self.google_home_opened.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+    fn open_store(&self) {
+        self.store_opened.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 }
 

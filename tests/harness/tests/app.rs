@@ -16,6 +16,7 @@ impl Platform for Opened {
         self.0.lock().unwrap().push(url);
     }
     fn open_google_home(&self, _link: String) {}
+    fn open_store(&self) {}
     fn answer_google(&self, _answer: smarthems::flow::AppFlipAnswer) {}
 }
 
@@ -195,6 +196,7 @@ async fn callbacks_may_call_back_into_the_core() {
             futures::executor::block_on(app.tap(Action::CancelLogin));
         }
         fn open_google_home(&self, _link: String) {}
+        fn open_store(&self) {}
         fn answer_google(&self, _answer: smarthems::flow::AppFlipAnswer) {}
     }
 

@@ -8,7 +8,7 @@ import androidx.browser.customtabs.CustomTabsIntent
 import jp.co.panasonic.smarthems.core.AppFlipAnswer
 import jp.co.panasonic.smarthems.core.Platform
 
-/** What only the phone can do: open the login page in Custom Tabs, open the Google Home app. */
+/** What only the phone can do: open the login page in Custom Tabs, the Google Home app, and store pages. */
 class AndroidPhone(private val context: Context) : Platform {
     override fun openLoginPage(url: String) {
         val tab = CustomTabsIntent.Builder().setShowTitle(true).build()
@@ -33,20 +33,28 @@ class AndroidPhone(private val context: Context) : Platform {
         }
     }
 
+    /** This app's own page in Google Play: the update screen's 「ストアでアップデートする」. */
+    override fun openStore() = openStorePage(context.packageName)
+
     private fun openInstalledOrStore(launch: Intent?) {
         try {
             context.startActivity((launch ?: throw ActivityNotFoundException()).addFlags(Intent.FLAG_ACTIVITY_NEW_TASK))
         } catch (notInstalled: ActivityNotFoundException) {
-            val store = Intent(Intent.ACTION_VIEW, Uri.parse("market://details?id=$GOOGLE_HOME"))
+            openStorePage(GOOGLE_HOME)
+        }
+    }
+
+    /** [pkg]'s page in the Play Store app, else on the Play website. */
+    private fun openStorePage(pkg: String) {
+        val store = Intent(Intent.ACTION_VIEW, Uri.parse("market://details?id=$pkg"))
+        try {
+            context.startActivity(store.addFlags(Intent.FLAG_ACTIVITY_NEW_TASK))
+        } catch (noStore: ActivityNotFoundException) {
+            val web = Intent(Intent.ACTION_VIEW, Uri.parse("https://play.google.com/store/apps/details?id=$pkg"))
             try {
-                context.startActivity(store.addFlags(Intent.FLAG_ACTIVITY_NEW_TASK))
-            } catch (noStore: ActivityNotFoundException) {
-                val web = Intent(Intent.ACTION_VIEW, Uri.parse("https://play.google.com/store/apps/details?id=$GOOGLE_HOME"))
-                try {
-                    context.startActivity(web.addFlags(Intent.FLAG_ACTIVITY_NEW_TASK))
-                } catch (nothing: ActivityNotFoundException) {
-                    android.util.Log.w("SmartHems", "nothing can open Google Home or its store page", nothing)
-                }
+                context.startActivity(web.addFlags(Intent.FLAG_ACTIVITY_NEW_TASK))
+            } catch (nothing: ActivityNotFoundException) {
+                android.util.Log.w("SmartHems", "nothing can open the store page of $pkg", nothing)
             }
         }
     }

@@ -87,6 +87,10 @@ class Phone : Platform {
         googleHomeLinks += link
         googleHomeOpened.incrementAndGet()
     }
+    val storeOpened = AtomicInteger()
+    override fun openStore() {
+        storeOpened.incrementAndGet()
+    }
 }
 
 /**

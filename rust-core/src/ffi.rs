@@ -233,6 +233,7 @@ impl SmartHems {
         let store = Store::open(&PathBuf::from(&config.database_path))
             .map_err(|e| SetupError::Database { reason: e.to_string() })?;
         let state = store.load().map_err(|e| SetupError::Database { reason: e.to_string() })?.unwrap_or_default();
+        let speaker_user = store.speaker_user().map_err(|e| SetupError::Database { reason: e.to_string() })?;
         Ok(Arc::new(SmartHems {
             inner: Arc::new(Inner {
                 state: Mutex::new(state),
@@ -246,6 +247,7 @@ impl SmartHems {
                     retry,
                     fixed_time,
                     app_version: config.app_version,
+                    speaker_user,
                     old_id_paths: config.old_id_paths.into_iter().map(PathBuf::from).collect(),
                 },
                 language: config.language,

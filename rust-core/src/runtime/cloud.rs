@@ -101,6 +101,11 @@ struct ErrorBody {
     error: String,
 }
 
+/// `text` as one path segment: nothing in it can reach another path.
+fn path_segment(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
 /// The Smart HEMS API client.
 pub struct Cloud {
     base: Url,
@@ -194,9 +199,9 @@ impl Cloud {
             .collect())
     }
 
-    /// Registers the speaker service. A PUT of the whole registration, so sending it again after
-    /// a lost answer changes nothing.
-    pub async fn register_speaker(&self, token: &str, r: &Registration) -> Result<(), CloudError> {
+    /// Registers the speaker service for this phone's speaker user. A PUT of the whole
+    /// registration, so sending it again after a lost answer changes nothing.
+    pub async fn register_speaker(&self, token: &str, speaker_user: &str, r: &Registration) -> Result<(), CloudError> {
         let provider = match r.provider {
             SpeakerProvider::GoogleHome => "google_home",
         };
@@ -208,11 +213,13 @@ impl Cloud {
             "speaker_terms_version": r.speaker_terms_version,
             "provider": provider,
         });
-        self.call::<serde_json::Value>(Method::PUT, "me/speaker-registration", Some(token), Some(body)).await.map(|_| ())
+        let path = format!("me/speaker-registrations/{}", path_segment(speaker_user));
+        self.call::<serde_json::Value>(Method::PUT, &path, Some(token), Some(body)).await.map(|_| ())
     }
 
-    /// App Flip: an authorization code for Google's client, for the logged-in user.
-    pub async fn app_flip_code(&self, token: &str, request: &AppFlipRequest) -> Result<String, CloudError> {
+    /// App Flip: an authorization code for Google's client, for the logged-in user; the link it
+    /// makes serves this phone's speaker user.
+    pub async fn app_flip_code(&self, token: &str, speaker_user: &str, request: &AppFlipRequest) -> Result<String, CloudError> {
         #[derive(Deserialize)]
         struct Code {
             code: String,
@@ -222,6 +229,7 @@ impl Cloud {
             "scope": request.scope,
             "redirect_uri": request.redirect_uri,
             "state": request.state,
+            "speaker_user": speaker_user,
         });
         self.call::<Code>(Method::POST, "me/app-flip", Some(token), Some(body))
             .await?
@@ -229,9 +237,11 @@ impl Cloud {
             .ok_or_else(|| CloudError::Malformed("app-flip: empty answer".into()))
     }
 
-    /// Whether the speaker (Google Home) now holds a working account link.
-    pub async fn speaker_linked(&self, token: &str) -> Result<bool, CloudError> {
-        Ok(self.get::<Link>("me/speaker-link", Some(token)).await?.linked)
+    /// Whether the speaker (Google Home) now holds a working account link for this phone's
+    /// speaker user.
+    pub async fn speaker_linked(&self, token: &str, speaker_user: &str) -> Result<bool, CloudError> {
+        let path = format!("me/speaker-registrations/{}/link", path_segment(speaker_user));
+        Ok(self.get::<Link>(&path, Some(token)).await?.linked)
     }
 
     /// The terms version this user accepted, if any.

@@ -67,6 +67,9 @@ pub struct Runtime {
     pub fixed_time: Option<i64>,
     /// The installed app's version (step 1).
     pub app_version: String,
+    /// This phone's speaker user: which registration under the account is this phone's (a
+    /// household may share one CLUB Panasonic ID, one speaker user per phone).
+    pub speaker_user: String,
     /// Files the old app left: the old ID's data and the local スマートHEMSクラブ data.
     pub old_id_paths: Vec<std::path::PathBuf>,
 }
@@ -120,7 +123,7 @@ impl Runtime {
             Effect::Register(registration) => {
                 let registration = &registration;
                 self.authorized(|token| async move {
-                    self.cloud.register_speaker(&token, registration).await?;
+                    self.cloud.register_speaker(&token, &self.speaker_user, registration).await?;
                     Ok(Event::Registered)
                 })
                 .await
@@ -192,7 +195,7 @@ impl Runtime {
             }
             Effect::AuthorizeGoogle(request) => {
                 let request = &request;
-                match self.authorized(|token| async move { Ok(self.cloud.app_flip_code(&token, request).await?) }).await {
+                match self.authorized(|token| async move { Ok(self.cloud.app_flip_code(&token, &self.speaker_user, request).await?) }).await {
                     Ok(code) => {
                         let redirect = crate::flow::with_params(&request.redirect_uri, &[("code", &code), ("state", &request.state)]);
                         self.outbox.post(Callout::AnswerGoogle(crate::flow::AppFlipAnswer::Approved { redirect, code }));
@@ -207,7 +210,7 @@ impl Runtime {
             }
             Effect::CheckLink => {
                 self.authorized(|token| async move {
-                    Ok(Event::LinkChecked { linked: self.cloud.speaker_linked(&token).await? })
+                    Ok(Event::LinkChecked { linked: self.cloud.speaker_linked(&token, &self.speaker_user).await? })
                 })
                 .await
             }

@@ -1,5 +1,6 @@
 //! The app's SQLite file: the flow state, saved on every transition, so the app can be killed at
-//! any screen and come back to the same one. No secret is ever written here.
+//! any screen and come back to the same one, and this installation's speaker-user id. No secret
+//! is ever written here.
 //!
 //! Two versions are kept apart: the schema (tables, migrated by `rusqlite_migration`) and the
 //! format of the saved state (`STATE_FORMAT`), so a newer app can read what an older one saved.
@@ -17,13 +18,24 @@ use crate::flow::State;
 pub const STATE_FORMAT: i64 = 1;
 
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(
-        "CREATE TABLE app_state (
-            id INTEGER PRIMARY KEY CHECK (id = 1),
-            format INTEGER NOT NULL,
-            body TEXT NOT NULL
-        );",
-    )])
+    Migrations::new(vec![
+        M::up(
+            "CREATE TABLE app_state (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                format INTEGER NOT NULL,
+                body TEXT NOT NULL
+            );",
+        ),
+        // The phone's name for its speaker registration under an account: a household sharing
+        // one CLUB Panasonic ID registers one speaker user per phone. Not a secret; it outlives
+        // logout (it names the phone, not the person) and goes with an uninstall.
+        M::up(
+            "CREATE TABLE installation (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                speaker_user TEXT NOT NULL
+            );",
+        ),
+    ])
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -57,6 +69,20 @@ impl Store {
             .query_row("SELECT format, body FROM app_state WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
         Ok(row.and_then(|(format, body)| decode(format, &body)))
+    }
+
+    /// This installation's speaker-user id, made on first use: 16 random bytes, URL-safe (the
+    /// generator the login's `state` uses).
+    pub fn speaker_user(&self) -> Result<String, StoreError> {
+        let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        let kept: Option<String> =
+            conn.query_row("SELECT speaker_user FROM installation WHERE id = 1", [], |r| r.get(0)).optional()?;
+        if let Some(id) = kept {
+            return Ok(id);
+        }
+        let id = openidconnect::CsrfToken::new_random().secret().clone();
+        conn.execute("INSERT INTO installation (id, speaker_user) VALUES (1, ?1)", [&id])?;
+        Ok(id)
     }
 
     pub fn save(&self, state: &State) -> Result<(), StoreError> {
@@ -134,6 +160,17 @@ mod tests {
         let store = Store::open(&path).unwrap();
         assert_eq!(store.load().unwrap(), None);
         let version: i64 = store.conn.lock().unwrap().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
-        assert_eq!(version, 1);
+        assert_eq!(version, 2);
+    }
+
+    #[test]
+    fn the_speaker_user_is_made_once_per_installation() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.db");
+        let first = Store::open(&path).unwrap().speaker_user().unwrap();
+        assert!(first.len() >= 22 && first.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'), "{first}");
+        assert_eq!(Store::open(&path).unwrap().speaker_user().unwrap(), first, "kept across restarts");
+        let other = Store::open(&dir.path().join("other.db")).unwrap().speaker_user().unwrap();
+        assert_ne!(other, first, "another phone is another speaker user");
     }
 }

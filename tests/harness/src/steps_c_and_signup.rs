@@ -187,5 +187,13 @@ async fn browser_skip(w: &mut QaWorld) -> Step {
 async fn household_member(w: &mut QaWorld, name: String, email: String, password: String) -> Step {
     crate::report::note(&format!("ここから{name}さんのスマートフォン"));
     w.sim()?.add_user(&email, &password, &name);
-    w.switch_phone(&email, &password).await
+    w.switch_phone(&email, &password, None).await
+}
+
+#[given(regex = r"^家族の「(.+)」が自分のスマートフォンで同じCLUB Panasonic IDを使う$")]
+#[when(regex = r"^家族の「(.+)」が自分のスマートフォンで同じCLUB Panasonic IDを使う$")]
+async fn household_member_same_id(w: &mut QaWorld, name: String) -> Step {
+    crate::report::note(&format!("ここから{name}さんのスマートフォン（同じCLUB Panasonic ID、{name}さんのGoogleアカウント）"));
+    let (email, password) = (w.email.clone(), w.password.clone());
+    w.switch_phone(&email, &password, Some(format!("{name}のGoogleアカウント"))).await
 }

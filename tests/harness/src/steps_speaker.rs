@@ -121,13 +121,19 @@ async fn back_to_app(w: &mut QaWorld) -> Step {
 #[when(regex = r"^Google Homeアプリでログインして「許可」をタップし、機器を追加する$")]
 async fn link_in_google_home(w: &mut QaWorld) -> Step {
     crate::report::note("Google Home: ログイン → 「許可」 → 機器・家・場所を選ぶ（手順19〜24）");
-    w.sim()?.google_link(&w.email, &w.password).await.map(drop)
+    w.sim()?.google_link(&w.web_linker(None)).await.map(drop)
+}
+
+#[when(regex = r"^Google Homeアプリでログインし、ニックネーム「(.+)」を選んで「許可」をタップし、機器を追加する$")]
+async fn link_choosing_nickname(w: &mut QaWorld, nickname: String) -> Step {
+    crate::report::note(&format!("Google Home: ログイン → ニックネーム「{nickname}」を選ぶ → 「許可」"));
+    w.sim()?.google_link(&w.web_linker(Some(&nickname))).await.map(drop)
 }
 
 #[when(regex = r"^Google Homeアプリで連携の「キャンセル」をタップする$")]
 async fn cancel_in_google_home(w: &mut QaWorld) -> Step {
     crate::report::note("Google Home: 「キャンセル」");
-    w.sim()?.google_cancel_link(&w.email, &w.password).await.map(drop)
+    w.sim()?.google_cancel_link(&w.web_linker(None)).await.map(drop)
 }
 
 #[given(regex = r"^Google Homeでの連携がうまくいかない状態である$")]
@@ -146,23 +152,36 @@ async fn linking_works(w: &mut QaWorld) -> Step {
 #[when(regex = r"^Google Homeアプリで「AISEG」の「アカウントのリンクを解除」をタップする$")]
 async fn unlink(w: &mut QaWorld) -> Step {
     crate::report::note("Google Home: アカウントのリンクを解除");
-    w.sim()?.google_unlink(&w.email).await.map(drop)
+    w.sim()?.google_unlink(w.google_account()).await.map(drop)
 }
 
 #[then(regex = r"^Google Homeに(\d+)台の機器が同期されている$")]
 async fn synced(w: &mut QaWorld, n: usize) -> Step {
-    let got = w.sim()?.google_synced_devices(&w.email).len();
+    let got = w.sim()?.google_synced_devices(w.google_account()).len();
     if got == n { Ok(()) } else { Err(format!("Google Home has {got} device(s)")) }
 }
 
 // ── The smart speaker ───────────────────────────────────────────────────────────────────
 
-#[when(regex = r"^スマートスピーカーに「(.+)」と話しかける$")]
-async fn say(w: &mut QaWorld, utterance: String) -> Step {
-    let answer = w.sim()?.google_say(&w.email, &utterance).await;
+async fn say_as(w: &mut QaWorld, google_account: &str, utterance: &str) -> Step {
+    let answer = w.sim()?.google_say(google_account, utterance).await;
     crate::report::note(&format!("🗣 「{utterance}」 → {}", match &answer { Ok(a) | Err(a) => a }));
     w.last_answer = Some(answer);
     Ok(())
+}
+
+#[when(regex = r"^スマートスピーカーに「(.+)」と話しかける$")]
+async fn say(w: &mut QaWorld, utterance: String) -> Step {
+    let google_account = w.google_account().to_owned();
+    say_as(w, &google_account, &utterance).await
+}
+
+/// The ID's owner's speaker, while a household member's phone is in use (their Google account is
+/// named after the ID).
+#[when(regex = r"^CLUB Panasonic IDの持ち主のスマートスピーカーに「(.+)」と話しかける$")]
+async fn owner_says(w: &mut QaWorld, utterance: String) -> Step {
+    let owner = w.email.clone();
+    say_as(w, &owner, &utterance).await
 }
 
 #[then(regex = r"^スマートスピーカーが「(.+)」と答える$")]
@@ -244,7 +263,7 @@ async fn registered_as(w: &mut QaWorld, nickname: String, n: usize) -> Step {
 #[when(regex = r"^スマートスピーカー連携サービスの登録の応答が一度届かない$")]
 async fn lose_answer(w: &mut QaWorld) -> Step {
     crate::report::note("登録の応答が失われる");
-    w.sim()?.lose_next_response("/api/v1/me/speaker-registration");
+    w.sim()?.lose_next_response("/api/v1/me/speaker-registrations/");
     Ok(())
 }
 
@@ -290,7 +309,7 @@ async fn room_shown(w: &mut QaWorld, label: String, room: String) -> Step {
 
 #[then(regex = r"^Google Homeに部屋「(.+)」の機器が(\d+)台同期されている$")]
 async fn synced_in_room(w: &mut QaWorld, room: String, n: usize) -> Step {
-    let got = w.sim()?.google_synced_devices(&w.email).iter().filter(|d| d.room_hint.as_deref() == Some(room.as_str())).count();
+    let got = w.sim()?.google_synced_devices(w.google_account()).iter().filter(|d| d.room_hint.as_deref() == Some(room.as_str())).count();
     if got == n { Ok(()) } else { Err(format!("{got} device(s) with roomHint {room}")) }
 }
 
@@ -300,6 +319,13 @@ async fn nth_device_state(w: &mut QaWorld, n: usize, name: String, expected: Str
     let device = sim.aiseg_devices(&w.email).into_iter().filter(|d| d.name == name).nth(n.saturating_sub(1)).ok_or(format!("no {n}つ目の「{name}」"))?;
     let described = crate::describe_state(&sim.device_state(&w.email, &device.id).ok_or("no state")?);
     if described.contains(&expected) { Ok(()) } else { Err(format!("{n}つ目の「{name}」 is {described}")) }
+}
+
+#[then(regex = r"^このCLUB Panasonic IDのスマートスピーカー利用者は「(.+)」である$")]
+async fn speaker_users_of_id(w: &mut QaWorld, expected: String) -> Step {
+    let registrations = w.sim()?.speaker_registrations(&w.email);
+    let got = registrations.iter().map(|r| r.nickname.as_str()).collect::<Vec<_>>().join("」「");
+    if got == expected { Ok(()) } else { Err(format!("the ID's speaker users are 「{got}」")) }
 }
 
 #[then(regex = r"^「(.+)」のスマートスピーカー連携サービスのニックネームは「(.+)」である$")]
@@ -326,7 +352,7 @@ async fn send_app_flip(w: &mut QaWorld, request: smarthems_simcloud::AppFlipRequ
 /// The person starts linking in Google Home; Google decides how (App Flip or its browser).
 async fn start_linking(w: &mut QaWorld) -> Result<smarthems_simcloud::LinkStart, String> {
     w.google_outcome = None;
-    let start = w.sim()?.google_start_link(&w.email).await?;
+    let start = w.sim()?.google_start_link(w.google_account()).await?;
     match &start {
         smarthems_simcloud::LinkStart::AppFlip(request) => {
             crate::report::note("Google Home: App Flip でこのアプリを開く");
@@ -340,8 +366,9 @@ async fn start_linking(w: &mut QaWorld) -> Result<smarthems_simcloud::LinkStart,
 }
 
 #[given(regex = r"^Google HomeアプリからスマートHEMSサービスアプリを開けない$")]
+#[when(regex = r"^Google HomeアプリからスマートHEMSサービスアプリを開けない$")]
 async fn app_not_on_phone(w: &mut QaWorld) -> Step {
-    w.sim()?.set_app_on_phone(&w.email, false);
+    w.sim()?.set_app_on_phone(w.google_account(), false);
     Ok(())
 }
 
@@ -376,7 +403,7 @@ async fn google_reads_answer(w: &mut QaWorld) -> Result<smarthems_simcloud::Link
         | smarthems::flow::AppFlipAnswer::Unavailable { redirect } => Some(redirect),
         smarthems::flow::AppFlipAnswer::Refused => None,
     };
-    let outcome = w.sim()?.google_finish_app_flip(&w.email, &request, redirect.as_deref()).await?;
+    let outcome = w.sim()?.google_finish_app_flip(w.google_account(), &request, redirect.as_deref()).await?;
     crate::report::note(&format!("Google Home: App Flip の結果 {outcome:?}"));
     w.google_outcome = Some(outcome);
     Ok(outcome)
@@ -398,14 +425,14 @@ async fn google_takes_answer_and_syncs(w: &mut QaWorld) -> Step {
 #[then(regex = r"^Google Homeは連携が完了しなかったと表示する$")]
 async fn google_says_not_linked(w: &mut QaWorld) -> Step {
     match w.google_outcome {
-        Some(smarthems_simcloud::LinkOutcome::Cancelled) if !w.sim()?.google_shows_login(&w.email) => Ok(()),
-        other => Err(format!("Google Home ended with {other:?} (login page shown: {})", w.sim()?.google_shows_login(&w.email))),
+        Some(smarthems_simcloud::LinkOutcome::Cancelled) if !w.sim()?.google_shows_login(w.google_account()) => Ok(()),
+        other => Err(format!("Google Home ended with {other:?} (login page shown: {})", w.sim()?.google_shows_login(w.google_account()))),
     }
 }
 
 #[then(regex = r"^Google HomeにCLUB Panasonicのログイン画面が表示される$")]
 async fn google_shows_login(w: &mut QaWorld) -> Step {
-    if w.sim()?.google_shows_login(&w.email) { Ok(()) } else { Err("Google Home shows no CLUB Panasonic login page".into()) }
+    if w.sim()?.google_shows_login(w.google_account()) { Ok(()) } else { Err("Google Home shows no CLUB Panasonic login page".into()) }
 }
 
 #[then(regex = r"^Google Homeへの答えは「(承認|拒否|ログインが必要|今は承認できない|受付不可)」である$")]

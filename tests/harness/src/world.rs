@@ -98,6 +98,9 @@ pub struct QaWorld {
     /// Whose AiSEG2 the panel steps use (the household's first member, once someone else's
     /// phone is in use).
     pub household_email: Option<String>,
+    /// The Google account of the person holding the phone, when it is not named after their CLUB
+    /// Panasonic ID (a household member sharing someone else's ID).
+    pub google_account: Option<String>,
     /// How much the app had sent out (`outbound`) when a link from outside arrived.
     pub outbound_before_link: usize,
 }
@@ -155,6 +158,7 @@ impl QaWorld {
             page: None,
             last_code_link: None,
             household_email: None,
+            google_account: None,
             outbound_before_link: 0,
             app_flip: None,
             google_outcome: None,
@@ -197,7 +201,20 @@ impl QaWorld {
 
     /// Another person's phone: a fresh app, keychain and browser, with their own CLUB Panasonic ID;
     /// the simulated cloud (and the household's AiSEG2) stays the same.
-    pub async fn switch_phone(&mut self, email: &str, password: &str) -> Result<(), String> {
+    /// The Google account of the person holding the phone (Google Home, the smart speaker).
+    pub fn google_account(&self) -> &str {
+        self.google_account.as_deref().unwrap_or(&self.email)
+    }
+
+    /// The person in Google Home's browser, picking `nickname` if the consent page asks whose
+    /// speaker the link is for.
+    pub fn web_linker<'a>(&'a self, nickname: Option<&'a str>) -> smarthems_simcloud::WebLinker<'a> {
+        smarthems_simcloud::WebLinker { google_account: self.google_account(), email: &self.email, password: &self.password, nickname }
+    }
+
+    /// Another person's phone: a fresh app (its own database, keychain and browser) logged in to
+    /// nothing yet; `google_account` names their Google account when it is not named after `email`.
+    pub async fn switch_phone(&mut self, email: &str, password: &str, google_account: Option<String>) -> Result<(), String> {
         self.household_email.get_or_insert_with(|| self.email.clone());
         self.subscription = None;
         self.app = None;
@@ -209,6 +226,7 @@ impl QaWorld {
         self.email = email.into();
         self.password = password.into();
         self.google_home_seen = 0;
+        self.google_account = google_account;
         self.launch().await.map(drop)
     }
 

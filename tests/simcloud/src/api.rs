@@ -41,9 +41,9 @@ impl FromRequestParts<Arc<Cloud>> for Subject {
         let token = wire::bearer(&parts.headers).ok_or_else(wire::invalid_token)?;
         let world = cloud.world();
         world
-            .access_token_subject_for(token, crate::oidc::CLIENT_ID)
-            .filter(|subject| world.user(subject).is_some())
-            .map(|subject| Subject(subject.to_owned()))
+            .access_token_holder(token, crate::oidc::CLIENT_ID)
+            .filter(|(subject, _)| world.user(subject).is_some())
+            .map(|(subject, _)| Subject(subject.to_owned()))
             .ok_or_else(wire::invalid_token)
     }
 }
@@ -65,21 +65,30 @@ impl FromRequestParts<Arc<Cloud>> for TokenSubject {
     }
 }
 
-/// The account behind a token Google got by account linking (issued to the `google-home`
-/// client). The fulfillment endpoint acts for Google only: the app's own access token, though
-/// live and for the same person, gets the same 401 as an unknown one.
-pub(crate) struct GoogleSubject(pub String);
+/// The link behind a token Google got by account linking (issued to the `google-home` client):
+/// the account, the speaker user the link serves, and the token itself. The fulfillment endpoint
+/// acts for Google only: the app's own access token, though live and for the same person, gets the
+/// same 401 as an unknown one.
+pub(crate) struct GoogleLinkToken {
+    pub subject: String,
+    pub speaker_user: Option<String>,
+    pub token: String,
+}
 
-impl FromRequestParts<Arc<Cloud>> for GoogleSubject {
+impl FromRequestParts<Arc<Cloud>> for GoogleLinkToken {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, cloud: &Arc<Cloud>) -> Result<Self, Response> {
         let token = wire::bearer(&parts.headers).ok_or_else(wire::invalid_token)?;
         let world = cloud.world();
         world
-            .access_token_subject_for(token, crate::oidc::GOOGLE_CLIENT_ID)
-            .filter(|subject| world.user(subject).is_some())
-            .map(|subject| GoogleSubject(subject.to_owned()))
+            .access_token_holder(token, crate::oidc::GOOGLE_CLIENT_ID)
+            .filter(|(subject, _)| world.user(subject).is_some())
+            .map(|(subject, speaker_user)| GoogleLinkToken {
+                subject: subject.to_owned(),
+                speaker_user: speaker_user.map(str::to_owned),
+                token: token.to_owned(),
+            })
             .ok_or_else(wire::invalid_token)
     }
 }

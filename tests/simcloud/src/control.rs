@@ -203,22 +203,33 @@ async fn app_consent(
 
 // ── Flow B and C: Google Home, the smart speaker, the AiSEG2 ──
 
+/// A person at Google: the CLUB Panasonic ID they log in with and, when it is not named after
+/// that ID, their Google account; `nickname` answers the consent page's choice in a household.
 #[derive(Deserialize)]
 struct Account {
     email: String,
     #[serde(default)]
     password: String,
+    google_account: Option<String>,
+    nickname: Option<String>,
+}
+
+impl Account {
+    fn google_account(&self) -> &str {
+        self.google_account.as_deref().unwrap_or(&self.email)
+    }
 }
 
 async fn google_link(State(cloud): State<Arc<Cloud>>, JsonBody(a): JsonBody<Account>) -> Response {
-    match crate::google::link(&cloud, &a.email, &a.password, true).await {
+    let who = crate::google::WebLinker { google_account: a.google_account(), email: &a.email, password: &a.password, nickname: a.nickname.as_deref() };
+    match crate::google::link(&cloud, &who, true).await {
         Ok(outcome) => Json(json!({ "outcome": format!("{outcome:?}") })).into_response(),
         Err(error) => (StatusCode::CONFLICT, Json(json!({ "error": error }))).into_response(),
     }
 }
 
 async fn google_unlink(State(cloud): State<Arc<Cloud>>, JsonBody(a): JsonBody<Account>) -> Response {
-    match crate::google::unlink(&cloud, &a.email).await {
+    match crate::google::unlink(&cloud, a.google_account()).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(error) => (StatusCode::CONFLICT, Json(json!({ "error": error }))).into_response(),
     }
@@ -248,13 +259,16 @@ async fn google_app_on_phone(State(cloud): State<Arc<Cloud>>, JsonBody(a): JsonB
 
 #[derive(Deserialize)]
 struct Say {
+    /// The Google account speaking (named after the CLUB Panasonic ID unless said otherwise).
     email: String,
+    google_account: Option<String>,
     utterance: String,
 }
 
 /// `{"answer": …}` when the assistant acted, `{"refused": …}` when it could not.
 async fn google_say(State(cloud): State<Arc<Cloud>>, JsonBody(say): JsonBody<Say>) -> Json<serde_json::Value> {
-    Json(match crate::google::say(&cloud, &say.email, &say.utterance).await {
+    let google_account = say.google_account.as_deref().unwrap_or(&say.email);
+    Json(match crate::google::say(&cloud, google_account, &say.utterance).await {
         Ok(answer) => json!({ "answer": answer }),
         Err(refused) => json!({ "refused": refused }),
     })
@@ -289,6 +303,7 @@ async fn speaker_registration(State(cloud): State<Arc<Cloud>>, query: Result<Que
     let world = cloud.world();
     Json(json!({
         "registration": world.speaker.registration(&q.email),
+        "registrations": world.speaker.registrations(&q.email),
         "registrations_made": world.speaker.registrations_made(&q.email),
         "puts": world.speaker.registration_puts(&q.email),
     }))

@@ -5,9 +5,12 @@
 //! as EXECUTE.
 //!
 //! Which way a link is made is Google's choice, as in Google's App Flip documentation: when this
-//! service's app can be opened on the phone (a fact the tests set per account), Google Home asks
-//! the app (App Flip); otherwise, and whenever the app answers with an error other than the
-//! person's own no, it carries on with CLUB Panasonic's login in its browser.
+//! service's app can be opened on the phone (a fact the tests set per Google account), Google
+//! Home asks the app (App Flip); otherwise, and whenever the app answers with an error other than
+//! the person's own no, it carries on with CLUB Panasonic's login in its browser.
+//!
+//! Google's side is keyed by the Google account (the person), not the CLUB Panasonic ID: people
+//! of one household may share an ID, each with their own Google account and link.
 
 use std::sync::Arc;
 
@@ -53,8 +56,8 @@ pub(crate) struct WebLinking {
     page: String,
 }
 
-fn account(email: &str) -> String {
-    email.trim().to_lowercase()
+fn account(name: &str) -> String {
+    name.trim().to_lowercase()
 }
 
 fn browser() -> reqwest::Client {
@@ -96,33 +99,60 @@ async fn open_web(cloud: &Cloud) -> Result<WebLinking, String> {
 }
 
 /// Google Home goes on in its browser: the web flow is left waiting on CLUB Panasonic's page.
-async fn continue_in_browser(cloud: &Cloud, email: &str) -> Result<(), String> {
+async fn continue_in_browser(cloud: &Cloud, google_account: &str) -> Result<(), String> {
     let web = open_web(cloud).await?;
-    cloud.world().speaker.web_linking.insert(account(email), web);
+    cloud.world().speaker.web_linking.insert(account(google_account), web);
     Ok(())
 }
 
-/// Whether Google Home shows CLUB Panasonic's login form for this person now.
-pub(crate) fn shows_login(cloud: &Cloud, email: &str) -> bool {
-    cloud.world().speaker.web_linking.get(&account(email)).is_some_and(|web| web.page.contains("name=\"password\""))
+/// Whether Google Home shows CLUB Panasonic's login form to this Google account now.
+pub(crate) fn shows_login(cloud: &Cloud, google_account: &str) -> bool {
+    cloud.world().speaker.web_linking.get(&account(google_account)).is_some_and(|web| web.page.contains("name=\"password\""))
 }
 
 /// Step 19: the person starts linking in Google Home, which decides how (App Flip or browser).
-pub(crate) async fn start_link(cloud: &Arc<Cloud>, email: &str) -> Result<LinkStart, String> {
-    let app_on_phone = cloud.world().speaker.app_on_phone(email);
+pub(crate) async fn start_link(cloud: &Arc<Cloud>, google_account: &str) -> Result<LinkStart, String> {
+    let app_on_phone = cloud.world().speaker.app_on_phone(google_account);
     if app_on_phone {
         return Ok(LinkStart::AppFlip(app_flip_request()));
     }
     tracing::info!("google: the app cannot be opened on this phone, linking in the browser");
-    continue_in_browser(cloud, email).await?;
+    continue_in_browser(cloud, google_account).await?;
     Ok(LinkStart::Browser)
 }
 
-/// Steps 19–24 in Google Home's browser: log in (unless the page Google shows needs none), allow
-/// or cancel. Goes on from the page Google Home already shows, if any.
-pub(crate) async fn link(cloud: &Arc<Cloud>, email: &str, password: &str, allow: bool) -> Result<LinkOutcome, String> {
+/// The person in Google Home's browser: their Google account, the CLUB Panasonic ID they log in
+/// with, and the nickname they pick when the ID has several speaker users.
+pub struct WebLinker<'a> {
+    pub google_account: &'a str,
+    pub email: &'a str,
+    pub password: &'a str,
+    pub nickname: Option<&'a str>,
+}
+
+impl<'a> WebLinker<'a> {
+    /// One person with their own CLUB Panasonic ID, their Google account named after it.
+    pub fn own_id(email: &'a str, password: &'a str) -> WebLinker<'a> {
+        WebLinker { google_account: email, email, password, nickname: None }
+    }
+}
+
+/// The speaker-user choice on the consent page whose label is `nickname`.
+fn choice_for(page: &str, nickname: &str) -> Option<String> {
+    let label = crate::pages::escape(nickname);
+    page.split("name=\"speaker_user\" value=\"").skip(1).find_map(|rest| {
+        let (value, after) = rest.split_once('"')?;
+        let (shown, _) = after.strip_prefix("> ")?.split_once("</label>")?;
+        (shown == label).then(|| value.to_owned())
+    })
+}
+
+/// Steps 19–24 in Google Home's browser: log in (unless the page Google shows needs none), pick
+/// the nickname if asked, allow or cancel. Goes on from the page Google Home already shows, if any.
+pub(crate) async fn link(cloud: &Arc<Cloud>, who: &WebLinker<'_>, allow: bool) -> Result<LinkOutcome, String> {
+    let WebLinker { google_account, email, password, nickname } = *who;
     let issuer = cloud.issuer();
-    let pending = cloud.world().speaker.web_linking.remove(&account(email));
+    let pending = cloud.world().speaker.web_linking.remove(&account(google_account));
     let WebLinking { http, verifier, state, mut page } = match pending {
         Some(web) => web,
         None => open_web(cloud).await?,
@@ -138,12 +168,12 @@ pub(crate) async fn link(cloud: &Arc<Cloud>, email: &str, password: &str, allow:
     }
     let interaction = hidden_interaction(&page).ok_or("no interaction on the consent page")?;
     let decision = if allow { "allow" } else { "deny" };
-    let answer = http
-        .post(format!("{issuer}/consent"))
-        .form(&[("interaction", interaction.as_str()), ("decision", decision)])
-        .send()
-        .await
-        .map_err(err)?;
+    let mut form = vec![("interaction", interaction), ("decision", decision.to_owned())];
+    if allow && page.contains("name=\"speaker_user\"") {
+        let nickname = nickname.ok_or("Google Home's page asks which nickname this link is for")?;
+        form.push(("speaker_user", choice_for(&page, nickname).ok_or(format!("no nickname 「{nickname}」 on the consent page"))?));
+    }
+    let answer = http.post(format!("{issuer}/consent")).form(&form).send().await.map_err(err)?;
     let back = url::Url::parse(&location(&answer).ok_or("no redirect to Google")?).map_err(|e| e.to_string())?;
     let param = |name: &str| back.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned());
     if param("state").as_deref() != Some(state.as_str()) {
@@ -174,9 +204,20 @@ pub(crate) async fn link(cloud: &Arc<Cloud>, email: &str, password: &str, allow:
         tracing::info!("google: linking fails silently (test switch)");
         return Ok(LinkOutcome::Finished);
     }
-    let sync = fulfill(cloud, &access_token, json!({ "intent": "action.devices.SYNC" })).await?;
-    cloud.world().speaker.remember_link(email, access_token, &sync);
+    remember(cloud, google_account, access_token).await?;
     Ok(LinkOutcome::Finished)
+}
+
+/// Google syncs the new link's devices and keeps the link under the Google account.
+async fn remember(cloud: &Cloud, google_account: &str, access_token: String) -> Result<(), String> {
+    let sync = fulfill(cloud, &access_token, json!({ "intent": "action.devices.SYNC" })).await?;
+    let mut world = cloud.world();
+    let serves = world.access_token_holder(&access_token, GOOGLE_CLIENT_ID).and_then(|(subject, speaker_user)| {
+        let speaker_user = speaker_user?.to_owned();
+        Some((account(&world.user(subject)?.email), speaker_user))
+    });
+    world.speaker.remember_link(google_account, access_token, serves, &sync);
+    Ok(())
 }
 
 /// What Google Home hands the app when it asks it to approve a link (App Flip).
@@ -202,10 +243,10 @@ pub(crate) fn app_flip_request() -> AppFlipRequest {
 /// (Android's error result, or a request the app would not take) — and acts on it: a code is
 /// exchanged and synced, the link made without the password typed again; the person's no
 /// (`access_denied`) ends the attempt; any other error sends Google Home on to its browser login.
-pub(crate) async fn finish_app_flip(cloud: &Arc<Cloud>, email: &str, request: &AppFlipRequest, answer: Option<&str>) -> Result<LinkOutcome, String> {
+pub(crate) async fn finish_app_flip(cloud: &Arc<Cloud>, google_account: &str, request: &AppFlipRequest, answer: Option<&str>) -> Result<LinkOutcome, String> {
     let Some(answer) = answer else {
         tracing::info!("google: no App Flip answer, linking in the browser");
-        continue_in_browser(cloud, email).await?;
+        continue_in_browser(cloud, google_account).await?;
         return Ok(LinkOutcome::ContinuesInBrowser);
     };
     let back = url::Url::parse(answer).map_err(|e| e.to_string())?;
@@ -220,7 +261,7 @@ pub(crate) async fn finish_app_flip(cloud: &Arc<Cloud>, email: &str, request: &A
         Some("access_denied") => return Ok(LinkOutcome::Cancelled),
         Some(error) => {
             tracing::info!(error, "google: App Flip error, linking in the browser");
-            continue_in_browser(cloud, email).await?;
+            continue_in_browser(cloud, google_account).await?;
             return Ok(LinkOutcome::ContinuesInBrowser);
         }
         None => {}
@@ -241,8 +282,7 @@ pub(crate) async fn finish_app_flip(cloud: &Arc<Cloud>, email: &str, request: &A
         .await
         .map_err(|e| e.to_string())?;
     let access_token = tokens["access_token"].as_str().ok_or(format!("Google got no token: {tokens}"))?.to_owned();
-    let sync = fulfill(cloud, &access_token, json!({ "intent": "action.devices.SYNC" })).await?;
-    cloud.world().speaker.remember_link(email, access_token, &sync);
+    remember(cloud, google_account, access_token).await?;
     Ok(LinkOutcome::Finished)
 }
 
@@ -261,15 +301,15 @@ async fn fulfill(cloud: &Cloud, token: &str, input: serde_json::Value) -> Result
     response.json().await.map_err(|e| e.to_string())
 }
 
-fn google_token(cloud: &Cloud, email: &str) -> Option<String> {
-    cloud.world().speaker.links.get(&email.trim().to_lowercase()).map(|l| l.access_token.clone())
+fn google_token(cloud: &Cloud, google_account: &str) -> Option<String> {
+    cloud.world().speaker.links.get(&account(google_account)).map(|l| l.access_token.clone())
 }
 
 /// Google Home → 設定 → Google と連携させる → AISEG → アカウントのリンクを解除 (p.10).
-pub(crate) async fn unlink(cloud: &Arc<Cloud>, email: &str) -> Result<(), String> {
-    let token = google_token(cloud, email).ok_or("Google Home has no link to remove")?;
+pub(crate) async fn unlink(cloud: &Arc<Cloud>, google_account: &str) -> Result<(), String> {
+    let token = google_token(cloud, google_account).ok_or("Google Home has no link to remove")?;
     fulfill(cloud, &token, json!({ "intent": "action.devices.DISCONNECT" })).await?;
-    cloud.world().speaker.links.remove(&email.trim().to_lowercase());
+    cloud.world().speaker.links.remove(&account(google_account));
     Ok(())
 }
 
@@ -303,9 +343,9 @@ pub fn mode_in_japanese(mode: &str) -> Option<&'static str> {
 }
 
 /// A spoken command: Google's answer, or why nothing was done.
-pub(crate) async fn say(cloud: &Arc<Cloud>, email: &str, utterance: &str) -> Result<String, String> {
-    let token = google_token(cloud, email).ok_or("「スマートHEMS」はまだリンクされていません。Google Homeアプリで設定してください。")?;
-    let devices: Vec<SyncedDevice> = cloud.world().speaker.synced(email);
+pub(crate) async fn say(cloud: &Arc<Cloud>, google_account: &str, utterance: &str) -> Result<String, String> {
+    let token = google_token(cloud, google_account).ok_or("「スマートHEMS」はまだリンクされていません。Google Homeアプリで設定してください。")?;
+    let devices: Vec<SyncedDevice> = cloud.world().speaker.synced(google_account);
     let said = normalise(utterance);
     let said = said.trim_start_matches("OKGoogle").trim_start_matches(['、', ',']).to_owned();
 

@@ -29,7 +29,7 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use tokio::sync::watch;
 
-pub use google::{mode_in_japanese, AppFlipRequest, LinkOutcome, LinkStart};
+pub use google::{mode_in_japanese, AppFlipRequest, LinkOutcome, LinkStart, WebLinker};
 pub use keys::IdTokenFault;
 pub use panel::PanelView;
 pub use registration::Message;
@@ -276,8 +276,14 @@ impl SimCloud {
         self.inner.cloud.world().speaker.set_legacy(email, legacy);
     }
 
+    /// The registration the account's latest accepted PUT was for (the phone that registered last).
     pub fn speaker_registration(&self, email: &str) -> Option<Registration> {
         self.inner.cloud.world().speaker.registration(email)
+    }
+
+    /// Every speaker user's registration under the account (a household sharing the ID), by nickname.
+    pub fn speaker_registrations(&self, email: &str) -> Vec<Registration> {
+        self.inner.cloud.world().speaker.registrations(email)
     }
 
     /// How many distinct registrations the cloud created for the account.
@@ -331,10 +337,11 @@ impl SimCloud {
         self.inner.cloud.world().speaker.expire_panel_codes();
     }
 
-    /// The Google Home app links the account in its browser (steps 19–24), tapping 「許可」 — going
+    /// The Google Home app links in its browser (steps 19–24): logs in with the CLUB Panasonic ID
+    /// if asked, picks the nickname if the ID has several speaker users, and taps 「許可」 — going
     /// on from the login page it shows, if it shows one.
-    pub async fn google_link(&self, email: &str, password: &str) -> Result<LinkOutcome, String> {
-        google::link(&self.inner.cloud, email, password, true).await
+    pub async fn google_link(&self, who: &WebLinker<'_>) -> Result<LinkOutcome, String> {
+        google::link(&self.inner.cloud, who, true).await
     }
 
     /// Google Home asks the app to approve a link (App Flip): the request it hands the app.
@@ -342,32 +349,32 @@ impl SimCloud {
         google::app_flip_request()
     }
 
-    /// Whether Google Home on this account's phone can open the app (installed, and a build Google
-    /// can verify). Without it Google links in its browser instead of through App Flip.
-    pub fn set_app_on_phone(&self, email: &str, present: bool) {
-        self.inner.cloud.world().speaker.set_app_on_phone(email, present);
+    /// Whether Google Home on this Google account's phone can open the app (installed, and a
+    /// build Google can verify). Without it Google links in its browser instead of through App Flip.
+    pub fn set_app_on_phone(&self, google_account: &str, present: bool) {
+        self.inner.cloud.world().speaker.set_app_on_phone(google_account, present);
     }
 
     /// The person starts linking in Google Home (step 19); Google decides how: App Flip when the
     /// app can be opened, otherwise CLUB Panasonic's login page in its browser.
-    pub async fn google_start_link(&self, email: &str) -> Result<LinkStart, String> {
-        google::start_link(&self.inner.cloud, email).await
+    pub async fn google_start_link(&self, google_account: &str) -> Result<LinkStart, String> {
+        google::start_link(&self.inner.cloud, google_account).await
     }
 
     /// Google Home receives the app's App Flip answer (the redirect URL, or `None` when the app
     /// sent none it could read) and finishes the link, stops, or goes on in its browser.
-    pub async fn google_finish_app_flip(&self, email: &str, request: &AppFlipRequest, answer: Option<&str>) -> Result<LinkOutcome, String> {
-        google::finish_app_flip(&self.inner.cloud, email, request, answer).await
+    pub async fn google_finish_app_flip(&self, google_account: &str, request: &AppFlipRequest, answer: Option<&str>) -> Result<LinkOutcome, String> {
+        google::finish_app_flip(&self.inner.cloud, google_account, request, answer).await
     }
 
-    /// Whether Google Home shows CLUB Panasonic's login page to this person now.
-    pub fn google_shows_login(&self, email: &str) -> bool {
-        google::shows_login(&self.inner.cloud, email)
+    /// Whether Google Home shows CLUB Panasonic's login page to this Google account now.
+    pub fn google_shows_login(&self, google_account: &str) -> bool {
+        google::shows_login(&self.inner.cloud, google_account)
     }
 
     /// The Google Home app's consent is cancelled.
-    pub async fn google_cancel_link(&self, email: &str, password: &str) -> Result<LinkOutcome, String> {
-        google::link(&self.inner.cloud, email, password, false).await
+    pub async fn google_cancel_link(&self, who: &WebLinker<'_>) -> Result<LinkOutcome, String> {
+        google::link(&self.inner.cloud, who, false).await
     }
 
     /// Linking in Google Home appears to finish but stores no link (p.10's case).
@@ -376,18 +383,18 @@ impl SimCloud {
     }
 
     /// The user unlinks in Google Home (DISCONNECT).
-    pub async fn google_unlink(&self, email: &str) -> Result<(), String> {
-        google::unlink(&self.inner.cloud, email).await
+    pub async fn google_unlink(&self, google_account: &str) -> Result<(), String> {
+        google::unlink(&self.inner.cloud, google_account).await
     }
 
-    /// The devices Google holds after SYNC.
-    pub fn google_synced_devices(&self, email: &str) -> Vec<SyncedDevice> {
-        self.inner.cloud.world().speaker.synced(email)
+    /// The devices Google holds for this Google account after SYNC.
+    pub fn google_synced_devices(&self, google_account: &str) -> Vec<SyncedDevice> {
+        self.inner.cloud.world().speaker.synced(google_account)
     }
 
-    /// A spoken command to Google Assistant: its answer, or why it did nothing.
-    pub async fn google_say(&self, email: &str, utterance: &str) -> Result<String, String> {
-        google::say(&self.inner.cloud, email, utterance).await
+    /// A spoken command to this Google account's Assistant: its answer, or why it did nothing.
+    pub async fn google_say(&self, google_account: &str, utterance: &str) -> Result<String, String> {
+        google::say(&self.inner.cloud, google_account, utterance).await
     }
 }
 

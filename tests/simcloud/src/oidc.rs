@@ -240,9 +240,9 @@ async fn authorize(
     let wants_form = prompts.iter().any(|p| *p == "login" || *p == "create");
     match session {
         // A third party (Google) always asks the person's consent, even with a session (step 20).
-        Some(_) if !wants_form && request.client_id == GOOGLE_CLIENT_ID => {
+        Some(login) if !wants_form && request.client_id == GOOGLE_CLIENT_ID => {
             let interaction = world.begin_interaction(request);
-            pages::consent(&interaction)
+            consent_page(&world, &interaction, &login.subject, None)
         }
         Some(login) if !wants_form => {
             tracing::info!("authorize: SSO session, redirecting back");
@@ -300,6 +300,7 @@ fn check_authorization_request(
         state: param("state").map(str::to_owned),
         nonce: param("nonce").map(str::to_owned),
         code_challenge: code_challenge.into(),
+        speaker_user: None,
     })
 }
 
@@ -343,8 +344,9 @@ async fn login(State(cloud): State<Arc<Cloud>>, body: Bytes) -> Response {
     let mut response = if request.client_id == GOOGLE_CLIENT_ID {
         // Logged in for Google: ask for consent next (step 20), with the new session's cookie.
         let interaction = world.begin_interaction(request);
+        let page = consent_page(&world, &interaction, &login.subject, None);
         drop(world);
-        pages::consent(&interaction)
+        page
     } else {
         let code = world.issue_code(request.clone(), login);
         drop(world);
@@ -381,6 +383,20 @@ async fn cancel(State(cloud): State<Arc<Cloud>>, RawQuery(query): RawQuery) -> R
     reply.error("access_denied", "The user cancelled the login.")
 }
 
+/// The consent page asks whose speaker this link is for when the ID has several.
+const CHOOSE_NICKNAME: &str = "連携するニックネームを選んでください。";
+
+/// The speaker users registered under the account: (id, nickname), by nickname.
+fn speaker_users(world: &crate::state::World, subject: &str) -> Vec<(String, String)> {
+    let Some(email) = world.user(subject).map(|u| u.email.clone()) else { return Vec::new() };
+    world.speaker.registrations(&email).into_iter().map(|r| (r.speaker_user, r.nickname)).collect()
+}
+
+/// Step 20's consent page for the logged-in account.
+pub(crate) fn consent_page(world: &crate::state::World, interaction: &str, subject: &str, problem: Option<&str>) -> Response {
+    pages::consent(interaction, &speaker_users(world, subject), problem)
+}
+
 /// The consent page's 「許可」 or 「キャンセル」 (for Google Home's link).
 async fn consent(State(cloud): State<Arc<Cloud>>, headers: HeaderMap, body: Bytes) -> Response {
     let form = wire::params(&body).unwrap_or_default();
@@ -397,7 +413,21 @@ async fn consent(State(cloud): State<Arc<Cloud>>, headers: HeaderMap, body: Byte
     };
     match (field("decision"), login) {
         ("allow", Some(login)) => {
-            let code = world.issue_code(request.clone(), login);
+            // The link serves one speaker user: the only one, or the one the person chose.
+            let choices = speaker_users(&world, &login.subject);
+            let chosen = match choices.as_slice() {
+                [] => None,
+                [(only, _)] => Some(only.clone()),
+                _ => match choices.iter().find(|(id, _)| id == field("speaker_user")) {
+                    Some((id, _)) => Some(id.clone()),
+                    None => {
+                        let interaction = world.begin_interaction(request);
+                        return consent_page(&world, &interaction, &login.subject, Some(CHOOSE_NICKNAME));
+                    }
+                },
+            };
+            let request = AuthRequest { speaker_user: chosen, ..request.clone() };
+            let code = world.issue_code(request, login);
             drop(world);
             tracing::info!("consent given");
             reply.send(StatusCode::SEE_OTHER, &[("code", &code)])
@@ -496,7 +526,7 @@ fn exchange_code(cloud: &Cloud, form: &HashMap<String, String>) -> Response {
         );
     }
     world.token_exchanges += 1;
-    let (grant, tokens) = world.start_grant(&request.client_id, request.nonce, login);
+    let (grant, tokens) = world.start_grant(request, login);
     drop(world);
     tracing::info!("authorization code exchanged");
     token_response(cloud, &grant, tokens)

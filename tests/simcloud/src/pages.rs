@@ -137,8 +137,22 @@ pub(crate) fn sms_form(token: &str, error: Option<&str>) -> Response {
 }
 
 /// Google Home asks to link with the account (step 20): the page names Google and what it gets.
-pub(crate) fn consent(interaction: &str) -> Response {
+/// When several people registered a speaker under this ID (a household), it asks whose: each
+/// choice is a speaker user's id and nickname.
+pub(crate) fn consent(interaction: &str, choices: &[(String, String)], problem: Option<&str>) -> Response {
     let interaction = escape(interaction);
+    let problem = problem.map(|p| format!("<p role=\"alert\">{}</p>\n", escape(p))).unwrap_or_default();
+    let choices = if choices.len() > 1 {
+        let options: String = choices
+            .iter()
+            .map(|(id, nickname)| {
+                format!("<label><input type=\"radio\" name=\"speaker_user\" value=\"{}\"> {}</label>\n", escape(id), escape(nickname))
+            })
+            .collect();
+        format!("<fieldset>\n<legend>このGoogleアカウントで使うニックネーム</legend>\n{options}</fieldset>\n")
+    } else {
+        String::new()
+    };
     let body = format!(
         r#"<!DOCTYPE html>
 <html lang="ja">
@@ -151,9 +165,9 @@ pub(crate) fn consent(interaction: &str) -> Response {
 <header><h1>CLUB Panasonic</h1></header>
 <main>
 <p>Google が、あなたの CLUB Panasonic ID にリンクして、AiSEG2 に登録された機器の一覧を読み取り、音声で操作することを求めています。</p>
-<form method="post" action="/oidc/consent">
+{problem}<form method="post" action="/oidc/consent">
 <input type="hidden" name="interaction" value="{interaction}">
-<button type="submit" name="decision" value="allow">許可</button>
+{choices}<button type="submit" name="decision" value="allow">許可</button>
 <button type="submit" name="decision" value="deny">キャンセル</button>
 </form>
 </main>
@@ -197,7 +211,7 @@ fn html(status: StatusCode, body: String) -> Response {
         .into_response()
 }
 
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -213,8 +213,9 @@ fn finish(cloud: &Cloud, token: &str) -> Response {
     let session = world.open_session(login.clone());
     let mut response = if signup.request.client_id == crate::oidc::GOOGLE_CLIENT_ID {
         let interaction = world.begin_interaction(signup.request);
+        let page = crate::oidc::consent_page(&world, &interaction, &login.subject, None);
         drop(world);
-        pages::consent(&interaction)
+        page
     } else {
         let code = world.issue_code(signup.request.clone(), login);
         drop(world);

@@ -1,14 +1,20 @@
 //! Flow B's side of the cloud: each user's AiSEG2 (its devices and their state), the speaker
-//! registration, the privacy policy and speaker terms, and the Google smart-home fulfillment
+//! registrations, the privacy policy and speaker terms, and the Google smart-home fulfillment
 //! endpoint that Google calls with the token it got by account linking (SYNC, QUERY, EXECUTE,
-//! DISCONNECT). Google Home's own memory (its link and the devices it synced) lives here too,
-//! so `google.rs` can play the Google Home app against it.
+//! DISCONNECT). Google Home's own memory (its links and the devices it synced, per Google
+//! account) lives here too, so `google.rs` can play the Google Home app against it.
+//!
+//! A registration belongs to a *speaker user*: one person's phone under a CLUB Panasonic ID,
+//! named by an id the app makes once per installation. A household may share one ID: each
+//! person registers their own nickname and devices from their own phone, and each Google link
+//! serves exactly one speaker user (named by the app in App Flip, chosen by nickname on the
+//! consent page in the browser).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
@@ -17,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::api::{GoogleSubject, Subject};
+use crate::api::{GoogleLinkToken, Subject};
 use crate::server::Cloud;
 use crate::state::{random_token, Terms};
 use crate::wire::{self, JsonBody};
@@ -47,10 +53,12 @@ pub struct DeviceState {
     pub locked: Option<bool>,
 }
 
-/// What the cloud registered for a user's speaker.
+/// What the cloud registered for one speaker user.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Registration {
     pub registration_id: String,
+    /// The app's id for the phone it was registered from.
+    pub speaker_user: String,
     pub nickname: String,
     pub device_ids: Vec<String>,
     /// Device id → room, sent to Google as `roomHint`.
@@ -150,11 +158,16 @@ struct Home {
     states: HashMap<String, DeviceState>,
 }
 
-/// Google Home's account link for one user.
+/// Google Home's account link for one Google account.
 pub(crate) struct GoogleLink {
     pub access_token: String,
     pub devices: Vec<SyncedDevice>,
+    /// The account and speaker user the link serves (what its token's grant says).
+    pub serves: Option<SpeakerUser>,
 }
+
+/// One speaker user: the account (its key) and the app's id for the phone.
+pub(crate) type SpeakerUser = (String, String);
 
 /// A 2D code shown on an AiSEG2 (flow C): one use, a few minutes.
 struct PanelCode {
@@ -172,18 +185,19 @@ pub(crate) struct SpeakerWorld {
     homes: HashMap<String, Home>,
     /// Which AiSEG2 each account belongs to (several accounts may share one: a household).
     members: HashMap<String, String>,
-    registrations: HashMap<String, Registration>,
+    registrations: HashMap<SpeakerUser, Registration>,
     registrations_made: HashMap<String, u32>,
-    /// Per account, every registration PUT received, oldest first: the registration id it left in
-    /// place (`None` when it was refused).
-    registration_puts: HashMap<String, Vec<Option<String>>>,
+    /// Per account, every registration PUT received, oldest first: the speaker user it was for
+    /// and the registration id it left in place (`None` when it was refused).
+    registration_puts: HashMap<String, Vec<(String, Option<String>)>>,
+    /// Google Home's links, by Google account.
     pub links: HashMap<String, GoogleLink>,
     legacy: HashSet<String>,
     pub linking_fails: bool,
-    /// Accounts on whose phone Google Home cannot open this service's app (not installed, or
-    /// not a build Google can verify): Google links them in its browser, without App Flip.
+    /// Google accounts on whose phone Google Home cannot open this service's app (not installed,
+    /// or not a build Google can verify): Google links them in its browser, without App Flip.
     without_app: HashSet<String>,
-    /// Google Home's browser waiting on a CLUB Panasonic page, by account.
+    /// Google Home's browser waiting on a CLUB Panasonic page, by Google account.
     pub(crate) web_linking: HashMap<String, crate::google::WebLinking>,
     lose_next: Vec<String>,
     panel_codes: HashMap<String, PanelCode>,
@@ -309,16 +323,32 @@ impl SpeakerWorld {
         self.legacy.contains(&key(email))
     }
 
+    /// The registration the account's latest accepted PUT was for (the phone that registered last).
     pub fn registration(&self, email: &str) -> Option<Registration> {
-        self.registrations.get(&key(email)).cloned()
+        let puts = self.registration_puts.get(&key(email))?;
+        let (speaker_user, _) = puts.iter().rev().find(|(_, id)| id.is_some())?;
+        self.registrations.get(&(key(email), speaker_user.clone())).cloned()
+    }
+
+    /// Every speaker user's registration under the account, by nickname.
+    pub fn registrations(&self, email: &str) -> Vec<Registration> {
+        let mut all: Vec<Registration> = self.registrations.iter().filter(|((account, _), _)| *account == key(email)).map(|(_, r)| r.clone()).collect();
+        all.sort_by(|a, b| a.nickname.cmp(&b.nickname));
+        all
     }
 
     pub fn registrations_made(&self, email: &str) -> u32 {
         self.registrations_made.get(&key(email)).copied().unwrap_or(0)
     }
 
+    /// The registration id each PUT left in place, oldest first (`None` when refused).
     pub fn registration_puts(&self, email: &str) -> Vec<Option<String>> {
-        self.registration_puts.get(&key(email)).cloned().unwrap_or_default()
+        self.registration_puts.get(&key(email)).map(|puts| puts.iter().map(|(_, id)| id.clone()).collect()).unwrap_or_default()
+    }
+
+    /// Whether a Google account's link serves this speaker user (and it is still registered).
+    fn linked(&self, who: &SpeakerUser) -> Option<&GoogleLink> {
+        self.links.values().find(|l| l.serves.as_ref() == Some(who)).filter(|_| self.registrations.contains_key(who))
     }
 
     pub fn lose_next_response(&mut self, path_prefix: &str) {
@@ -387,9 +417,10 @@ impl SpeakerWorld {
         }
     }
 
-    /// Google's view of the user's registered devices (what SYNC answers).
-    fn sync(&self, email: &str) -> Vec<SyncedDevice> {
-        let (Some(home), Some(registration)) = (self.home_of(email), self.registrations.get(&key(email))) else {
+    /// Google's view of one speaker user's registered devices (what SYNC answers).
+    fn sync(&self, email: &str, speaker_user: Option<&str>) -> Vec<SyncedDevice> {
+        let registration = speaker_user.and_then(|su| self.registrations.get(&(key(email), su.to_owned())));
+        let (Some(home), Some(registration)) = (self.home_of(email), registration) else {
             return Vec::new();
         };
         home.devices
@@ -412,9 +443,10 @@ impl SpeakerWorld {
     }
 }
 
-/// A stable, opaque id for Google (never the e-mail address).
-fn agent_user_id(subject: &str) -> String {
-    let digest = Sha256::digest(format!("agent:{subject}").as_bytes());
+/// A stable, opaque id for Google (never the e-mail address): one per speaker user, so the links
+/// of a household sharing an ID stay apart.
+fn agent_user_id(subject: &str, speaker_user: Option<&str>) -> String {
+    let digest = Sha256::digest(format!("agent:{subject}:{}", speaker_user.unwrap_or_default()).as_bytes());
     format!("agent-{}", digest.iter().take(12).map(|b| format!("{b:02x}")).collect::<String>())
 }
 
@@ -425,8 +457,8 @@ pub(crate) fn router() -> Router<Arc<Cloud>> {
         .route("/me/aiseg", get(aiseg))
         .route("/me/aiseg/devices", get(aiseg_devices))
         .route("/me/aiseg/claim", post(claim))
-        .route("/me/speaker-registration", put(register).delete(unregister))
-        .route("/me/speaker-link", get(speaker_link))
+        .route("/me/speaker-registrations/{speaker_user}", put(register).delete(unregister))
+        .route("/me/speaker-registrations/{speaker_user}/link", get(speaker_link))
         .route("/google/fulfillment", post(fulfillment))
         .route("/me/app-flip", post(app_flip))
 }
@@ -497,17 +529,31 @@ fn nickname_ok(nickname: &str) -> bool {
     (1..=20).contains(&trimmed.chars().count()) && !trimmed.chars().any(char::is_control)
 }
 
-async fn register(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject, JsonBody(body): JsonBody<RegistrationBody>) -> Response {
+/// The app's id for a phone: what it makes once per installation (url-safe, at most 64 characters).
+fn speaker_user_ok(id: &str) -> bool {
+    (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+async fn register(
+    State(cloud): State<Arc<Cloud>>,
+    Subject(subject): Subject,
+    Path(speaker_user): Path<String>,
+    JsonBody(body): JsonBody<RegistrationBody>,
+) -> Response {
     let Some(email) = email_of(&cloud, &subject) else { return wire::invalid_token() };
+    if !speaker_user_ok(&speaker_user) {
+        return wire::error(StatusCode::BAD_REQUEST, "invalid_speaker_user");
+    }
     let mut world = cloud.world();
     let speaker = &mut world.speaker;
-    let outcome = speaker.put_registration(&email, body);
-    speaker.registration_puts.entry(key(&email)).or_default().push(outcome.as_ref().ok().map(|r| r.registration_id.clone()));
+    let outcome = speaker.put_registration(&email, &speaker_user, body);
+    let left = outcome.as_ref().ok().map(|r| r.registration_id.clone());
+    speaker.registration_puts.entry(key(&email)).or_default().push((speaker_user.clone(), left));
     let registration = match outcome {
         Ok(registration) => registration,
         Err((status, error)) => return wire::error(status, error),
     };
-    if speaker.take_lost("/api/v1/me/speaker-registration") {
+    if speaker.take_lost(&format!("/api/v1/me/speaker-registrations/{speaker_user}")) {
         tracing::info!("registration done, answer lost on purpose");
         return wire::error(StatusCode::BAD_GATEWAY, "simulated_lost_response");
     }
@@ -522,7 +568,7 @@ async fn register(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject, Js
 impl SpeakerWorld {
     /// A registration PUT's effect: the registration in place afterwards, or the refusal (status
     /// and error code).
-    fn put_registration(&mut self, email: &str, body: RegistrationBody) -> Result<Registration, (StatusCode, &'static str)> {
+    fn put_registration(&mut self, email: &str, speaker_user: &str, body: RegistrationBody) -> Result<Registration, (StatusCode, &'static str)> {
         if body.privacy_version != self.privacy.version || body.speaker_terms_version != self.speaker_terms.version {
             return Err((StatusCode::CONFLICT, "outdated_terms"));
         }
@@ -538,7 +584,8 @@ impl SpeakerWorld {
         }
         let mut device_ids = body.device_ids;
         device_ids.sort();
-        let same = self.registrations.get(&key(email)).is_some_and(|r| {
+        let who: SpeakerUser = (key(email), speaker_user.to_owned());
+        let same = self.registrations.get(&who).is_some_and(|r| {
             r.nickname == body.nickname.trim()
                 && r.device_ids == device_ids
                 && r.rooms == body.rooms
@@ -546,62 +593,63 @@ impl SpeakerWorld {
         });
         // A PUT: the same registration again (a retry after a lost answer) creates nothing new.
         if same {
-            return Ok(self.registrations[&key(email)].clone());
+            return Ok(self.registrations[&who].clone());
         }
         *self.registrations_made.entry(key(email)).or_default() += 1;
         let registration = Registration {
             registration_id: random_token(),
+            speaker_user: speaker_user.to_owned(),
             nickname: body.nickname.trim().to_owned(),
             device_ids,
             rooms: body.rooms,
             privacy_version: body.privacy_version,
             speaker_terms_version: body.speaker_terms_version,
         };
-        self.registrations.insert(key(email), registration.clone());
-        // A changed registration of a linked account: the cloud asks Google to sync again
-        // ("Request Sync"), and Google reads the new device list.
-        if self.links.contains_key(&key(email)) {
-            let devices = self.sync(email);
-            if let Some(link) = self.links.get_mut(&key(email)) {
-                link.devices = devices;
-            }
+        self.registrations.insert(who.clone(), registration.clone());
+        // A changed registration of a linked speaker user: the cloud asks Google to sync again
+        // ("Request Sync"), and Google reads the new device list — for that link only.
+        let devices = self.sync(email, Some(speaker_user));
+        for link in self.links.values_mut().filter(|l| l.serves.as_ref() == Some(&who)) {
+            link.devices = devices.clone();
             tracing::info!("registration changed: Google re-synced");
         }
         Ok(registration)
     }
 }
 
-async fn unregister(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject) -> Response {
+async fn unregister(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject, Path(speaker_user): Path<String>) -> Response {
     let Some(email) = email_of(&cloud, &subject) else { return wire::invalid_token() };
     let mut world = cloud.world();
-    world.speaker.registrations.remove(&key(&email));
-    world.speaker.links.remove(&key(&email));
+    let who: SpeakerUser = (key(&email), speaker_user);
+    world.speaker.registrations.remove(&who);
+    world.speaker.links.retain(|_, l| l.serves.as_ref() != Some(&who));
     StatusCode::NO_CONTENT.into_response()
 }
 
-async fn speaker_link(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject) -> Response {
+async fn speaker_link(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject, Path(speaker_user): Path<String>) -> Response {
     let Some(email) = email_of(&cloud, &subject) else { return wire::invalid_token() };
     let world = cloud.world();
-    let link = world.speaker.links.get(&key(&email));
-    let linked = link.is_some() && world.speaker.registrations.contains_key(&key(&email));
+    let link = world.speaker.linked(&(key(&email), speaker_user));
     Json(json!({
         "provider": "google_home",
-        "linked": linked,
+        "linked": link.is_some(),
         "synced_devices": link.map(|l| l.devices.len()).unwrap_or(0),
     }))
     .into_response()
 }
 
 /// Google's smart-home intents, called with the token Google got by account linking (only such
-/// a token: see `GoogleSubject`).
-async fn fulfillment(State(cloud): State<Arc<Cloud>>, GoogleSubject(subject): GoogleSubject, Json(request): Json<serde_json::Value>) -> Response {
+/// a token: see `GoogleLinkToken`), for the one speaker user the link serves.
+async fn fulfillment(State(cloud): State<Arc<Cloud>>, link: GoogleLinkToken, Json(request): Json<serde_json::Value>) -> Response {
+    let GoogleLinkToken { subject, speaker_user, token } = link;
+    let speaker_user = speaker_user.as_deref();
     let Some(email) = email_of(&cloud, &subject) else { return wire::invalid_token() };
     let request_id = request["requestId"].clone();
     let input = &request["inputs"][0];
     let mut world = cloud.world();
     let speaker = &mut world.speaker;
     let payload = match input["intent"].as_str() {
-        Some("action.devices.SYNC") => json!({ "agentUserId": agent_user_id(&subject), "devices": speaker.sync(&email).iter().map(|d| {
+        Some("action.devices.SYNC") => json!({ "agentUserId": agent_user_id(&subject, speaker_user), "devices": speaker.sync(&email, speaker_user).iter().map(|d| {
             let mut device = json!({
                 "id": d.id, "type": d.device_type, "traits": d.traits,
                 "name": { "name": d.name, "nicknames": d.nicknames, "defaultNames": [] },
@@ -617,7 +665,7 @@ async fn fulfillment(State(cloud): State<Arc<Cloud>>, GoogleSubject(subject): Go
             device
         }).collect::<Vec<_>>() }),
         Some("action.devices.QUERY") => {
-            let synced = speaker.sync(&email);
+            let synced = speaker.sync(&email, speaker_user);
             let home = speaker.home(&email);
             let mut devices = serde_json::Map::new();
             for d in input["payload"]["devices"].as_array().into_iter().flatten() {
@@ -633,7 +681,7 @@ async fn fulfillment(State(cloud): State<Arc<Cloud>>, GoogleSubject(subject): Go
         Some("action.devices.EXECUTE") => {
             // Registered devices only, and only commands of their traits (a lock cannot be
             // switched on): what Google itself would send.
-            let synced = speaker.sync(&email);
+            let synced = speaker.sync(&email, speaker_user);
             let home = speaker.home(&email);
             let mut commands = Vec::new();
             for command in input["payload"]["commands"].as_array().into_iter().flatten() {
@@ -673,7 +721,7 @@ async fn fulfillment(State(cloud): State<Arc<Cloud>>, GoogleSubject(subject): Go
             json!({ "commands": commands })
         }
         Some("action.devices.DISCONNECT") => {
-            speaker.links.remove(&key(&email));
+            speaker.links.retain(|_, l| l.access_token != token);
             json!({})
         }
         _ => return wire::error(StatusCode::BAD_REQUEST, "unknown_intent"),
@@ -682,13 +730,14 @@ async fn fulfillment(State(cloud): State<Arc<Cloud>>, GoogleSubject(subject): Go
 }
 
 impl SpeakerWorld {
-    /// What Google synced (its memory of the link).
-    pub fn synced(&self, email: &str) -> Vec<SyncedDevice> {
-        self.links.get(&key(email)).map(|l| l.devices.clone()).unwrap_or_default()
+    /// What Google synced for this Google account (its memory of the link).
+    pub fn synced(&self, google_account: &str) -> Vec<SyncedDevice> {
+        self.links.get(&key(google_account)).map(|l| l.devices.clone()).unwrap_or_default()
     }
 
-    /// Parses SYNC's answer into Google's memory of the link.
-    pub fn remember_link(&mut self, email: &str, access_token: String, sync: &serde_json::Value) {
+    /// Parses SYNC's answer into Google's memory of the Google account's link; `serves` is what
+    /// the token's grant says it is for.
+    pub fn remember_link(&mut self, google_account: &str, access_token: String, serves: Option<SpeakerUser>, sync: &serde_json::Value) {
         let devices = sync["payload"]["devices"]
             .as_array()
             .into_iter()
@@ -703,7 +752,7 @@ impl SpeakerWorld {
                 attributes: d.get("attributes").cloned().unwrap_or_else(|| json!({})),
             })
             .collect();
-        self.links.insert(key(email), GoogleLink { access_token, devices });
+        self.links.insert(key(google_account), GoogleLink { access_token, devices, serves });
     }
 }
 
@@ -713,13 +762,19 @@ struct AppFlipBody {
     scope: String,
     redirect_uri: String,
     state: Option<String>,
+    /// The phone's speaker user: the link Google gets serves its registration.
+    speaker_user: String,
 }
 
 /// App Flip: the app, where the user is logged in, asks for an authorization code for Google's
 /// client on the user's behalf; Google exchanges it at the token endpoint like any other code.
 async fn app_flip(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject, JsonBody(body): JsonBody<AppFlipBody>) -> Response {
     use crate::oidc::{GOOGLE_APP_FLIP_REDIRECT_URI, GOOGLE_CLIENT_ID};
-    if body.client_id != GOOGLE_CLIENT_ID || body.redirect_uri != GOOGLE_APP_FLIP_REDIRECT_URI || body.scope.trim().is_empty() {
+    if body.client_id != GOOGLE_CLIENT_ID
+        || body.redirect_uri != GOOGLE_APP_FLIP_REDIRECT_URI
+        || body.scope.trim().is_empty()
+        || !speaker_user_ok(&body.speaker_user)
+    {
         return wire::error(StatusCode::BAD_REQUEST, "invalid_request");
     }
     let mut world = cloud.world();
@@ -729,6 +784,7 @@ async fn app_flip(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject, Js
         state: body.state,
         nonce: None,
         code_challenge: String::new(),
+        speaker_user: Some(body.speaker_user),
     };
     let login = crate::state::Login { subject, auth_time: chrono::Utc::now() };
     let code = world.issue_code(request, login);

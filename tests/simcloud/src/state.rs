@@ -59,6 +59,9 @@ pub(crate) struct AuthRequest {
     pub state: Option<String>,
     pub nonce: Option<String>,
     pub code_challenge: String,
+    /// For Google's link: which speaker user (one phone's registration under the account) the
+    /// link is for, chosen on the consent page or named by the app through App Flip.
+    pub speaker_user: Option<String>,
 }
 
 /// Who logged in and when; an SSO session and every token of a grant carry it so that refreshed
@@ -82,6 +85,7 @@ struct CodeGrant {
 struct AccessToken {
     grant: u64,
     subject: String,
+    speaker_user: Option<String>,
     /// The client the token was issued to: the app's own, or Google's (account linking).
     client_id: String,
     expires_at: Instant,
@@ -95,6 +99,8 @@ pub(crate) struct Grant {
     pub client_id: String,
     pub nonce: Option<String>,
     pub login: Login,
+    /// Google's link: the speaker user it serves (see `AuthRequest::speaker_user`).
+    pub speaker_user: Option<String>,
 }
 
 /// A fresh access/refresh token pair.
@@ -288,17 +294,13 @@ impl World {
     // ----- tokens -----
 
     /// Starts a new grant (one per successful code exchange) and issues its first tokens.
-    pub fn start_grant(
-        &mut self,
-        client_id: &str,
-        nonce: Option<String>,
-        login: Login,
-    ) -> (Grant, Tokens) {
+    pub fn start_grant(&mut self, request: AuthRequest, login: Login) -> (Grant, Tokens) {
         let grant = Grant {
             id: self.next_grant,
-            client_id: client_id.into(),
-            nonce,
+            client_id: request.client_id,
+            nonce: request.nonce,
             login,
+            speaker_user: request.speaker_user,
         };
         self.next_grant += 1;
         let tokens = self.issue_tokens(&grant);
@@ -329,6 +331,7 @@ impl World {
             AccessToken {
                 grant: grant.id,
                 subject: grant.login.subject.clone(),
+                speaker_user: grant.speaker_user.clone(),
                 client_id: grant.client_id.clone(),
                 expires_at: Instant::now() + ttl,
             },
@@ -360,13 +363,13 @@ impl World {
             .map(|at| at.subject.as_str())
     }
 
-    /// The subject of a live access token issued to this client; a token of another client of
-    /// the same provider is as good as none.
-    pub fn access_token_subject_for(&self, token: &str, client_id: &str) -> Option<&str> {
+    /// The subject of a live access token issued to this client, and the speaker user its grant
+    /// serves (Google's tokens); a token of another client of the same provider is as good as none.
+    pub fn access_token_holder(&self, token: &str, client_id: &str) -> Option<(&str, Option<&str>)> {
         self.access_tokens
             .get(token)
             .filter(|at| Instant::now() < at.expires_at && at.client_id == client_id)
-            .map(|at| at.subject.as_str())
+            .map(|at| (at.subject.as_str(), at.speaker_user.as_deref()))
     }
 
     pub fn expire_access_tokens(&mut self) {

@@ -215,9 +215,9 @@ async fn a_retried_registration_put_keeps_the_registration() {
             "nickname": nickname, "device_ids": ["ac-1"], "privacy_version": "2023-06-21",
             "speaker_terms_version": "2023-06-21", "provider": "google_home",
         });
-        app().put(format!("{}/me/speaker-registration", cloud.api_base())).bearer_auth(&token).json(&body).send()
+        app().put(format!("{}/me/speaker-registrations/phone-1", cloud.api_base())).bearer_auth(&token).json(&body).send()
     };
-    cloud.lose_next_response("/api/v1/me/speaker-registration");
+    cloud.lose_next_response("/api/v1/me/speaker-registrations/phone-1");
     assert_eq!(put("たろう").await.unwrap().status(), StatusCode::BAD_GATEWAY);
     let answer: Value = put("たろう").await.unwrap().json().await.unwrap();
     let id = str_of(&answer, "registration_id").to_owned();

@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use smarthems_simcloud::{AisegDevice, SimCloud};
+use smarthems_simcloud::{AisegDevice, SimCloud, WebLinker};
 
 const GOOGLE_CLIENT: &str = "google-home";
 const GOOGLE_REDIRECT: &str = "https://oauth-redirect-sandbox.googleusercontent.com/r/smarthems-sim";
@@ -27,7 +27,7 @@ async fn register(cloud: &SimCloud, device_ids: &[&str], rooms: Value) {
         "provider": "google_home",
     });
     let response =
-        app().put(format!("{}/me/speaker-registration", cloud.api_base())).bearer_auth(token).json(&body).send().await.unwrap();
+        app().put(format!("{}/me/speaker-registrations/phone-1", cloud.api_base())).bearer_auth(token).json(&body).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
 }
 
@@ -172,7 +172,7 @@ async fn fulfillment_accepts_only_tokens_issued_to_google() {
 async fn the_assistant_sets_and_tells_modes_in_japanese() {
     let cloud = SimCloud::start().await;
     register(&cloud, &["ac-1"], json!({})).await;
-    cloud.google_link(EMAIL, PASSWORD).await.unwrap();
+    cloud.google_link(&WebLinker::own_id(EMAIL, PASSWORD)).await.unwrap();
     let question = "OK Google、リビングのエアコンの設定モードは？";
     for (word, mode) in [("冷房", "cool"), ("暖房", "heat"), ("送風", "fan-only"), ("除湿", "dry"), ("自動", "auto")] {
         let set = cloud.google_say(EMAIL, &format!("OK Google、リビングのエアコンを{word}にして")).await;
@@ -196,7 +196,7 @@ async fn locks_and_devices_of_unknown_kinds() {
     }
     cloud.set_aiseg_devices(EMAIL, devices);
     register(&cloud, &["lk-1", "fh-1"], json!({})).await;
-    cloud.google_link(EMAIL, PASSWORD).await.unwrap();
+    cloud.google_link(&WebLinker::own_id(EMAIL, PASSWORD)).await.unwrap();
 
     let synced = cloud.google_synced_devices(EMAIL);
     let kind = |id: &str| synced.iter().find(|d| d.id == id).map(|d| (d.device_type.clone(), d.traits.clone())).unwrap();

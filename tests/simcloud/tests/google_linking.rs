@@ -5,12 +5,31 @@
 mod common;
 
 use common::*;
-use smarthems_simcloud::{AppFlipRequest, LinkOutcome, LinkStart, SimCloud};
+use reqwest::StatusCode;
+use smarthems_simcloud::{AppFlipRequest, LinkOutcome, LinkStart, SimCloud, WebLinker};
 
 fn answer(request: &AppFlipRequest, pairs: &[(&str, &str)]) -> String {
     let mut url = url::Url::parse(&request.redirect_uri).unwrap();
     url.query_pairs_mut().extend_pairs(pairs).append_pair("state", &request.state);
     url.to_string()
+}
+
+/// What the app asks the cloud when the user approves App Flip on the phone `speaker_user`.
+async fn app_flip_code(cloud: &SimCloud, token: &str, request: &AppFlipRequest, speaker_user: &str) -> String {
+    let issued: serde_json::Value = app()
+        .post(format!("{}/me/app-flip", cloud.api_base()))
+        .bearer_auth(token)
+        .json(&serde_json::json!({
+            "client_id": request.client_id, "scope": request.scope, "redirect_uri": request.redirect_uri,
+            "state": request.state, "speaker_user": speaker_user,
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    str_of(&issued, "code").to_owned()
 }
 
 async fn app_flip(cloud: &SimCloud) -> AppFlipRequest {
@@ -31,7 +50,7 @@ async fn google_flips_to_the_app_when_it_is_on_the_phone_and_else_logs_in_in_its
     cloud.set_app_on_phone(EMAIL, false);
     assert_eq!(cloud.google_start_link(EMAIL).await.unwrap(), LinkStart::Browser);
     assert!(cloud.google_shows_login(EMAIL));
-    assert_eq!(cloud.google_link(EMAIL, PASSWORD).await.unwrap(), LinkOutcome::Finished);
+    assert_eq!(cloud.google_link(&WebLinker::own_id(EMAIL, PASSWORD)).await.unwrap(), LinkOutcome::Finished);
     assert!(!cloud.google_shows_login(EMAIL), "the login page is done with");
 
     cloud.set_app_on_phone(EMAIL, true);
@@ -66,7 +85,7 @@ async fn the_apps_answer_decides_what_google_does_next() {
         assert_eq!(outcome, LinkOutcome::ContinuesInBrowser, "{error:?}");
         assert!(cloud.google_shows_login(EMAIL), "{error:?}");
     }
-    assert_eq!(cloud.google_link(EMAIL, PASSWORD).await.unwrap(), LinkOutcome::Finished);
+    assert_eq!(cloud.google_link(&WebLinker::own_id(EMAIL, PASSWORD)).await.unwrap(), LinkOutcome::Finished);
 
     // Answers for another request, or at another address, are not Google's.
     let request = app_flip(&cloud).await;
@@ -81,22 +100,73 @@ async fn an_approved_app_flip_links_without_the_browser() {
     let cloud = SimCloud::start().await;
     let tokens = signed_in(&cloud).await;
     let request = app_flip(&cloud).await;
-    let issued: serde_json::Value = app()
-        .post(format!("{}/me/app-flip", cloud.api_base()))
-        .bearer_auth(str_of(&tokens, "access_token"))
-        .json(&serde_json::json!({
-            "client_id": request.client_id, "scope": request.scope,
-            "redirect_uri": request.redirect_uri, "state": request.state,
-        }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let yes = answer(&request, &[("code", str_of(&issued, "code"))]);
+    let code = app_flip_code(&cloud, str_of(&tokens, "access_token"), &request, "phone-1").await;
+    let yes = answer(&request, &[("code", &code)]);
     assert_eq!(cloud.google_finish_app_flip(EMAIL, &request, Some(&yes)).await.unwrap(), LinkOutcome::Finished);
     assert!(!cloud.google_shows_login(EMAIL));
     // Linked: Google can talk to the service for this person.
     assert!(cloud.google_unlink(EMAIL).await.is_ok());
+}
+
+/// A household on one CLUB Panasonic ID: each phone registers its own speaker user, and each
+/// Google account's link serves exactly one of them — named by the app in App Flip, chosen by
+/// nickname on the consent page in the browser (which asks again when nothing was chosen).
+/// Unlinking one leaves the other.
+#[tokio::test]
+async fn one_id_shared_by_a_household_keeps_each_link_to_its_own_speaker_user() {
+    let cloud = SimCloud::start().await;
+    let token = str_of(&signed_in(&cloud).await, "access_token").to_owned();
+    for (phone, nickname, device) in [("phone-taro", "たろう", "ac-1"), ("phone-hanako", "はなこ", "ap-1")] {
+        let body = serde_json::json!({
+            "nickname": nickname, "device_ids": [device], "privacy_version": "2023-06-21",
+            "speaker_terms_version": "2023-06-21", "provider": "google_home",
+        });
+        let put = app().put(format!("{}/me/speaker-registrations/{phone}", cloud.api_base())).bearer_auth(&token).json(&body).send();
+        assert_eq!(put.await.unwrap().status(), StatusCode::OK);
+    }
+    let nicknames: Vec<String> = cloud.speaker_registrations(EMAIL).into_iter().map(|r| r.nickname).collect();
+    assert_eq!(nicknames, ["たろう", "はなこ"]);
+
+    // The consent page asks whose speaker; 「許可」 without a choice gets the page again.
+    let (pkce, browser) = (Pkce::new(), browser());
+    let url = authorize_url(&cloud, &pkce, &[("client_id", "google-home"), ("redirect_uri", "https://oauth-redirect-sandbox.googleusercontent.com/r/smarthems-sim"), ("nonce", "")]);
+    let login = browser.get(url).send().await.unwrap().text().await.unwrap();
+    let consent = submit_login(&cloud, &browser, &interaction_of(&login), EMAIL, PASSWORD).await.text().await.unwrap();
+    assert!(consent.contains("value=\"phone-taro\"> たろう") && consent.contains("value=\"phone-hanako\"> はなこ"), "{consent}");
+    let again = browser
+        .post(format!("{}/consent", cloud.issuer()))
+        .form(&[("interaction", interaction_of(&consent).as_str()), ("decision", "allow")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::OK, "no redirect to Google without a choice");
+    assert!(again.text().await.unwrap().contains("連携するニックネームを選んでください。"));
+
+    // Hanako links in the browser choosing her nickname; Taro through App Flip from his phone.
+    let hanako = WebLinker { google_account: "hanako-google", email: EMAIL, password: PASSWORD, nickname: Some("はなこ") };
+    cloud.set_app_on_phone("hanako-google", false);
+    let unchosen = WebLinker { nickname: None, ..hanako };
+    assert!(cloud.google_link(&unchosen).await.unwrap_err().contains("which nickname"));
+    assert_eq!(cloud.google_link(&hanako).await.unwrap(), LinkOutcome::Finished);
+    let request = app_flip(&cloud).await;
+    let code = app_flip_code(&cloud, &token, &request, "phone-taro").await;
+    let yes = answer(&request, &[("code", &code)]);
+    assert_eq!(cloud.google_finish_app_flip(EMAIL, &request, Some(&yes)).await.unwrap(), LinkOutcome::Finished);
+
+    let synced = |account: &str| cloud.google_synced_devices(account).into_iter().map(|d| d.id).collect::<Vec<_>>();
+    assert_eq!((synced("hanako-google"), synced(EMAIL)), (vec!["ap-1".to_owned()], vec!["ac-1".to_owned()]));
+    assert!(linked(&cloud, &token, "phone-taro").await && linked(&cloud, &token, "phone-hanako").await);
+
+    cloud.google_unlink("hanako-google").await.unwrap();
+    assert!(linked(&cloud, &token, "phone-taro").await, "Taro's link stays");
+    assert!(!linked(&cloud, &token, "phone-hanako").await);
+    assert!(cloud.google_say(EMAIL, "OK Google、リビングのエアコンを冷房にして").await.is_ok());
+    assert!(cloud.google_say("hanako-google", "OK Google、ダイニングの空気清浄機をつけて").await.is_err());
+}
+
+/// What the app asks on return from Google Home: whether this phone's speaker user is linked.
+async fn linked(cloud: &SimCloud, token: &str, phone: &str) -> bool {
+    let url = format!("{}/me/speaker-registrations/{phone}/link", cloud.api_base());
+    let link: serde_json::Value = app().get(url).bearer_auth(token).send().await.unwrap().json().await.unwrap();
+    link["linked"].as_bool().unwrap()
 }

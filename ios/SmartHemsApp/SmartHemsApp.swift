@@ -15,14 +15,21 @@ struct SmartHemsApp: App {
         let phone = ApplePhone()
         self.phone = phone
         let support = FileManager.default.urls(for: .applicationSupportDirectory, in: .userDomainMask)[0]
-        try? FileManager.default.createDirectory(at: support, withIntermediateDirectories: true)
+        // The database (and its -wal/-shm) stays on this iPhone: it names this phone's speaker user,
+        // and a backup restored to another phone (handed to a family member on the same ID) would
+        // make two phones one speaker user. A new phone logs in and registers afresh instead.
+        var data = support.appendingPathComponent("SmartHems", isDirectory: true)
+        try? FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        var local = URLResourceValues()
+        local.isExcludedFromBackup = true
+        try? data.setResourceValues(local)
         let documents = FileManager.default.urls(for: .documentDirectory, in: .userDomainMask)[0]
         let config = Config(
             issuer: "https://club.panasonic.example/oidc",
             clientId: "smarthems-app",
             redirectUri: ApplePhone.loginRedirect, // the custom scheme the login sheet waits for
             cloudBaseUrl: "https://smarthems.panasonic.example/api/v1",
-            databasePath: support.appendingPathComponent("smarthems.db").path,
+            databasePath: data.appendingPathComponent("smarthems.db").path,
             language: Locale.current.language.languageCode == .japanese ? .japanese : .english,
             appVersion: Bundle.main.infoDictionary?["CFBundleShortVersionString"] as? String ?? "0",
             appId: Bundle.main.bundleIdentifier ?? "jp.co.panasonic.smarthems",

@@ -66,6 +66,7 @@ pub fn outcomes(state: &State, effect: &Effect) -> Vec<Event> {
             fail(Failure::SessionExpired),
             fail(Failure::TermsOutdated),
             fail(Failure::NicknameRefused),
+            fail(Failure::NicknameTaken),
             fail(Failure::DevicesChanged),
         ],
         Effect::OpenGoogleHome | Effect::OpenStore | Effect::KeepCode(_) | Effect::AnswerGoogle(_) => vec![],

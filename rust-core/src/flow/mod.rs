@@ -69,6 +69,10 @@ pub struct SpeakerDraft {
     pub speaker_terms_version: Option<String>,
     /// The room of each device, suggested from its name and editable (device id → room).
     pub rooms: std::collections::BTreeMap<String, String>,
+    /// The user said the nickname registered on another phone under this ID is theirs: register
+    /// it here, moving it (and its Google link) from that phone (a new phone, a reinstall).
+    #[serde(default)]
+    pub move_here: bool,
 }
 
 /// What the cloud needs to register the speaker service (step 17's 「登録」).
@@ -81,6 +85,8 @@ pub struct Registration {
     pub privacy_version: String,
     pub speaker_terms_version: String,
     pub provider: SpeakerProvider,
+    /// Take the nickname over from another phone under the same ID (see `SpeakerDraft::move_here`).
+    pub move_here: bool,
 }
 
 /// Google Home asking this app to approve an account link (App Flip), as the platform hands it
@@ -248,6 +254,8 @@ pub enum Failure {
     TermsOutdated,
     /// The cloud refused the nickname by its own rules: ask for another.
     NicknameRefused,
+    /// Another phone under the same ID registered this nickname: move it here, or choose another.
+    NicknameTaken,
     /// A chosen device is no longer on the AiSEG2: read the list again.
     DevicesChanged,
     /// The 2D code has expired or was already used: show a new one on the AiSEG2.
@@ -380,6 +388,7 @@ fn registration(state: &State) -> Option<Registration> {
         privacy_version: draft.privacy_version.clone()?,
         speaker_terms_version: draft.speaker_terms_version.clone()?,
         provider: draft.provider?,
+        move_here: draft.move_here,
     })
 }
 
@@ -395,9 +404,10 @@ fn start(mut state: State, activity: Activity) -> (State, Vec<Effect>) {
             state.screen = Screen::Busy { activity };
             (state, vec![effect])
         }
+        // No request to approve (cannot happen through the screens): whoever waits is told no.
         None if activity == Activity::ApprovingLink => {
             state.screen = state.return_to.pop().unwrap_or(Screen::Welcome);
-            (state, vec![])
+            (state, vec![Effect::AnswerGoogle(AppFlipAnswer::Refused)])
         }
         None if activity == Activity::SigningIn => {
             state.screen = Screen::Problem { problem: Problem::LoginInterrupted };
@@ -700,6 +710,10 @@ fn transition(state: &State, event: Event) -> (State, Vec<Effect>) {
             (next, vec![])
         }
         Event::Registered => {
+            // Taking the nickname over belonged to this registration; a later change is ordinary.
+            if let Some(draft) = next.speaker.as_mut() {
+                draft.move_here = false;
+            }
             next.speaker_nickname = registration(state).map(|r| r.nickname);
             next.registered = next.speaker.clone();
             if state.speaker_linked == Some(true) {
@@ -806,11 +820,17 @@ fn tap(mut next: State, action: Action) -> (State, Vec<Effect>) {
             let draft = next.speaker.get_or_insert_with(SpeakerDraft::default);
             draft.nickname = text;
             draft.nickname_error = None;
+            draft.move_here = false;
             (next, vec![])
         }
         Action::SubmitNickname => {
             let draft = next.speaker.get_or_insert_with(SpeakerDraft::default);
-            match nickname::validate(&draft.nickname) {
+            let checked = nickname::validate(&draft.nickname);
+            if checked.is_ok() {
+                // The cloud's refusal was of the nickname sent then; this one goes on afresh.
+                draft.nickname_error = None;
+            }
+            match checked {
                 // Changing a registration: the privacy policy was accepted already.
                 Ok(_) if draft.privacy_version.is_some() => start(next, Activity::LoadingDevices),
                 Ok(_) => start(next, Activity::LoadingPrivacyPolicy),
@@ -819,6 +839,12 @@ fn tap(mut next: State, action: Action) -> (State, Vec<Effect>) {
                     (next, vec![])
                 }
             }
+        }
+        Action::MoveRegistrationHere => {
+            let draft = next.speaker.get_or_insert_with(SpeakerDraft::default);
+            draft.move_here = true;
+            draft.nickname_error = None;
+            start(next, Activity::Registering)
         }
         Action::SetRoom { id, room } => {
             let room = room.trim().to_owned();
@@ -891,10 +917,15 @@ fn failed(state: &State, mut next: State, failure: Failure) -> (State, Vec<Effec
     // its browser login; the user goes back where they were.
     if activity == Some(Activity::ApprovingLink) {
         let error = if failure == Failure::SessionExpired { "login_required" } else { "temporarily_unavailable" };
-        let answer = next.app_flip.take().map(|r| Effect::AnswerGoogle(AppFlipAnswer::Unavailable { redirect: app_flip_error(&r, error) }));
+        // (Without the request there is no redirect to answer at: a plain refusal still lets
+        // Android's activity finish.)
+        let answer = match next.app_flip.take() {
+            Some(r) => AppFlipAnswer::Unavailable { redirect: app_flip_error(&r, error) },
+            None => AppFlipAnswer::Refused,
+        };
         next.screen = next.return_to.pop().unwrap_or_else(|| home(&next));
         next.notice = Some(Notice::LinkNotAnswered);
-        return (next, answer.into_iter().collect());
+        return (next, vec![Effect::AnswerGoogle(answer)]);
     }
     // A failed quiet refresh (nothing was busy) keeps the user where they are.
     if activity.is_none() && failure != Failure::SessionExpired {
@@ -922,9 +953,10 @@ fn failed(state: &State, mut next: State, failure: Failure) -> (State, Vec<Effec
             };
             return start(next, reload);
         }
-        Failure::NicknameRefused => {
+        Failure::NicknameRefused | Failure::NicknameTaken => {
             let draft = next.speaker.get_or_insert_with(SpeakerDraft::default);
-            draft.nickname_error = Some(NicknameError::Refused);
+            draft.nickname_error =
+                Some(if failure == Failure::NicknameTaken { NicknameError::TakenElsewhere } else { NicknameError::Refused });
             next.screen = Screen::Nickname;
             return (next, vec![]);
         }

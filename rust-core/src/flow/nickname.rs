@@ -25,6 +25,9 @@ pub enum NicknameError {
     InvisibleCharacters,
     /// The service refused it by rules of its own.
     Refused,
+    /// Another phone under the same CLUB Panasonic ID registered it (a family member, or this
+    /// person's previous phone).
+    TakenElsewhere,
 }
 
 impl NicknameError {
@@ -42,6 +45,10 @@ impl NicknameError {
             NicknameError::Refused => lang.pick(
                 "このニックネームは登録できませんでした。別のニックネームを入力してください。",
                 "This nickname could not be registered. Please enter another one.",
+            ),
+            NicknameError::TakenElsewhere => lang.pick(
+                "このニックネームは、同じCLUB Panasonic IDで別のスマートフォンから登録されています。機種変更などであなた自身の登録なら「このスマートフォンに移す」を、ご家族の登録なら別のニックネームを入力してください。",
+                "This nickname is registered from another phone under the same CLUB Panasonic ID. If it is yours (a new phone, for example), tap 'Move to this phone'; if it is a family member's, enter another nickname.",
             ),
         }
     }
@@ -104,7 +111,7 @@ mod tests {
 
     #[test]
     fn every_error_is_explained_in_both_languages() {
-        for e in [NicknameError::Empty, NicknameError::TooLong, NicknameError::InvisibleCharacters, NicknameError::Refused] {
+        for e in [NicknameError::Empty, NicknameError::TooLong, NicknameError::InvisibleCharacters, NicknameError::Refused, NicknameError::TakenElsewhere] {
             assert!(e.message(Language::Japanese).ends_with('。'));
             assert!(e.message(Language::English).ends_with('.'));
         }

@@ -101,6 +101,8 @@ pub enum Action {
     EditSpeaker,
     EditNickname { text: String },
     SubmitNickname,
+    /// The nickname registered on another phone under this ID is the user's own: move it here.
+    MoveRegistrationHere,
     ToggleDevice { id: String },
     /// The room a device is in (sent to Google as `roomHint`); empty clears it.
     SetRoom { id: String, room: String },

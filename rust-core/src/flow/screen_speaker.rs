@@ -19,16 +19,19 @@ pub(super) fn view(screen: &Screen, state: &State, lang: Language) -> ScreenView
                 max_chars: nickname::MAX_CHARS as u32,
                 error: draft.nickname_error.map(|e| e.message(lang)),
             });
+            let mut buttons = vec![button("登録する", "Register", Action::SubmitNickname, true)];
+            // Only right after the cloud said another phone holds it, and only for that nickname.
+            if draft.nickname_error == Some(nickname::NicknameError::TakenElsewhere) {
+                buttons.push(button("このスマートフォンに移す", "Move to this phone", Action::MoveRegistrationHere, false));
+            }
+            buttons.push(button("登録をやめる", "Stop registering", Action::CancelSpeaker, false));
             (
                 t("ニックネーム登録", "Nickname"),
                 vec![t(
                     "スマートスピーカーを利用するアカウントのニックネームを設定してください。",
                     "Set the nickname of the account that will use the smart speaker.",
                 )],
-                vec![
-                    button("登録する", "Register", Action::SubmitNickname, true),
-                    button("登録をやめる", "Stop registering", Action::CancelSpeaker, false),
-                ],
+                buttons,
             )
         }
         Screen::PrivacyPolicy { terms } | Screen::SpeakerTerms { terms } => (

@@ -224,17 +224,24 @@ fn speaking(screen: Screen, draft: SpeakerDraft) -> State {
     State { speaker: Some(draft), speaker_prompt_answered: true, ..on(screen) }
 }
 
-#[test]
-fn each_speaker_transition() {
-    let devices = [("ac-1", "リビングのエアコン", Category::AirConditioner), ("li-1", "照明", Category::Light)];
-    let none = || draft_with(&devices, &[]);
-    let one = || draft_with(&devices, &["ac-1"]);
-    let complete = || SpeakerDraft {
+/// The AiSEG2 of the speaker-registration tests.
+const DEVICES: [(&str, &str, Category); 2] = [("ac-1", "リビングのエアコン", Category::AirConditioner), ("li-1", "照明", Category::Light)];
+
+/// A draft ready for 「登録」: the living-room AC chosen, both texts accepted, Google Home.
+fn complete() -> SpeakerDraft {
+    SpeakerDraft {
         privacy_version: Some("p1".into()),
         speaker_terms_version: Some("s1".into()),
         provider: Some(SpeakerProvider::GoogleHome),
-        ..one()
-    };
+        ..draft_with(&DEVICES, &["ac-1"])
+    }
+}
+
+#[test]
+fn each_speaker_transition() {
+    let devices = DEVICES;
+    let none = || draft_with(&devices, &[]);
+    let one = || draft_with(&devices, &["ac-1"]);
     let registration = Registration {
         nickname: "たろう".into(),
         device_ids: vec!["ac-1".into()],
@@ -242,7 +249,9 @@ fn each_speaker_transition() {
         privacy_version: "p1".into(),
         speaker_terms_version: "s1".into(),
         provider: SpeakerProvider::GoogleHome,
+        move_here: false,
     };
+    let taken = SpeakerDraft { nickname_error: Some(NicknameError::TakenElsewhere), ..complete() };
     let home = Screen::Home { display_name: "太郎".into(), speaker_nickname: None, speaker_linked: None };
 
     #[rustfmt::skip]
@@ -281,6 +290,11 @@ fn each_speaker_transition() {
             speaking(busy(Activity::Registering), complete()), Event::Registered, Screen::HandOff, vec![]),
         ("the cloud refuses the nickname: back to it",
             speaking(busy(Activity::Registering), complete()), Event::Failed(Failure::NicknameRefused), Screen::Nickname, vec![]),
+        ("another phone under the ID holds the nickname: back to it, to move it here or choose another",
+            speaking(busy(Activity::Registering), complete()), Event::Failed(Failure::NicknameTaken), Screen::Nickname, vec![]),
+        ("このスマートフォンに移す registers again, taking the nickname over",
+            speaking(Screen::Nickname, taken.clone()), Event::Tap(Action::MoveRegistrationHere), busy(Activity::Registering),
+            vec![Effect::Register(Registration { move_here: true, ..registration.clone() })]),
         ("a chosen device vanished: read the list again",
             speaking(busy(Activity::Registering), complete()), Event::Failed(Failure::DevicesChanged), busy(Activity::LoadingDevices), vec![Effect::LoadDevices]),
         ("terms changed while registering: the privacy policy again",
@@ -666,4 +680,19 @@ fn app_flip_while_an_update_is_required_goes_to_googles_browser() {
     let (still, effects) = update(&blocked, Event::AppFlip { request: google_request("u"), valid: true });
     assert_eq!(still.screen, Screen::UpdateRequired { need });
     assert!(matches!(&effects[..], [Effect::AnswerGoogle(AppFlipAnswer::Unavailable { redirect })] if redirect.contains("temporarily_unavailable")));
+}
+
+/// A nickname another phone registered under the same ID: 「このスマートフォンに移す」 is offered
+/// for that nickname only; typing another one withdraws it.
+#[test]
+fn a_nickname_held_by_another_phone_can_be_moved_here_or_changed() {
+    let labels = |s: &State| view(s, Language::Japanese).buttons.iter().map(|b| b.label.clone()).collect::<Vec<_>>();
+    let move_here = "このスマートフォンに移す".to_owned();
+    let (taken, _) = update(&speaking(busy(Activity::Registering), complete()), Event::Failed(Failure::NicknameTaken));
+    assert!(labels(&taken).contains(&move_here));
+    assert!(view(&taken, Language::Japanese).input.and_then(|i| i.error).is_some_and(|e| e.contains("別のスマートフォンから登録されています")));
+    let (typed, _) = update(&taken, Event::Tap(Action::EditNickname { text: "はなこ".into() }));
+    assert!(!labels(&typed).contains(&move_here));
+    assert!(!typed.speaker.as_ref().unwrap().move_here);
+    assert!(!labels(&speaking(Screen::Nickname, complete())).contains(&move_here));
 }

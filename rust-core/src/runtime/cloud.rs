@@ -33,6 +33,7 @@ impl From<&CloudError> for Failure {
             CloudError::Unauthorized => Failure::SessionExpired,
             CloudError::OutdatedTerms => Failure::TermsOutdated,
             CloudError::Rejected { code } if code == "invalid_nickname" => Failure::NicknameRefused,
+            CloudError::Rejected { code } if code == "nickname_taken" => Failure::NicknameTaken,
             CloudError::Rejected { code } if code == "unknown_device" => Failure::DevicesChanged,
             CloudError::Rejected { code } if code == "code_expired" => Failure::CodeExpired,
             CloudError::Rejected { .. } => Failure::ServiceTrouble,
@@ -212,6 +213,7 @@ impl Cloud {
             "privacy_version": r.privacy_version,
             "speaker_terms_version": r.speaker_terms_version,
             "provider": provider,
+            "move_here": r.move_here,
         });
         let path = format!("me/speaker-registrations/{}", path_segment(speaker_user));
         self.call::<serde_json::Value>(Method::PUT, &path, Some(token), Some(body)).await.map(|_| ())

@@ -190,6 +190,13 @@ async fn household_member(w: &mut QaWorld, name: String, email: String, password
     w.switch_phone(&email, &password, None).await
 }
 
+#[when(regex = r"^新しいスマートフォンに替える$")]
+async fn new_phone(w: &mut QaWorld) -> Step {
+    crate::report::note("ここから新しいスマートフォン（同じ人、同じCLUB Panasonic IDとGoogleアカウント）");
+    let (email, password, google_account) = (w.email.clone(), w.password.clone(), w.google_account.clone());
+    w.switch_phone(&email, &password, google_account).await
+}
+
 #[given(regex = r"^家族の「(.+)」が自分のスマートフォンで同じCLUB Panasonic IDを使う$")]
 #[when(regex = r"^家族の「(.+)」が自分のスマートフォンで同じCLUB Panasonic IDを使う$")]
 async fn household_member_same_id(w: &mut QaWorld, name: String) -> Step {

@@ -247,13 +247,15 @@ async fn google_linking_fails(State(cloud): State<Arc<Cloud>>, JsonBody(s): Json
 
 #[derive(Deserialize)]
 struct AppOnPhone {
+    /// The Google account, named after this CLUB Panasonic ID unless `google_account` says otherwise.
     email: String,
+    google_account: Option<String>,
     present: bool,
 }
 
-/// Whether Google Home on that account's phone can open the app (App Flip) or links in its browser.
+/// Whether Google Home on that Google account's phone can open the app (App Flip) or links in its browser.
 async fn google_app_on_phone(State(cloud): State<Arc<Cloud>>, JsonBody(a): JsonBody<AppOnPhone>) -> StatusCode {
-    cloud.world().speaker.set_app_on_phone(&a.email, a.present);
+    cloud.world().speaker.set_app_on_phone(a.google_account.as_deref().unwrap_or(&a.email), a.present);
     StatusCode::NO_CONTENT
 }
 

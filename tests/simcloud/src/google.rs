@@ -166,6 +166,9 @@ pub(crate) async fn link(cloud: &Arc<Cloud>, who: &WebLinker<'_>, allow: bool) -
     if !page.contains("許可") {
         return Err("Google Home did not reach the consent page (wrong password?)".into());
     }
+    if allow && page.contains("登録されていません") {
+        return Err("nothing is registered under this CLUB Panasonic ID: register in the app first".into());
+    }
     let interaction = hidden_interaction(&page).ok_or("no interaction on the consent page")?;
     let decision = if allow { "allow" } else { "deny" };
     let mut form = vec![("interaction", interaction), ("decision", decision.to_owned())];

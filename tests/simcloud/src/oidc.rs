@@ -386,6 +386,10 @@ async fn cancel(State(cloud): State<Arc<Cloud>>, RawQuery(query): RawQuery) -> R
 /// The consent page asks whose speaker this link is for when the ID has several.
 const CHOOSE_NICKNAME: &str = "連携するニックネームを選んでください。";
 
+/// Linking before registering in the app (flow B step 17, C step 24) links nothing.
+const NOTHING_REGISTERED: &str =
+    "スマートスピーカー連携サービスが登録されていません。先にスマートHEMSサービスアプリでニックネームと機器を登録してください。";
+
 /// The speaker users registered under the account: (id, nickname), by nickname.
 fn speaker_users(world: &crate::state::World, subject: &str) -> Vec<(String, String)> {
     let Some(email) = world.user(subject).map(|u| u.email.clone()) else { return Vec::new() };
@@ -394,7 +398,9 @@ fn speaker_users(world: &crate::state::World, subject: &str) -> Vec<(String, Str
 
 /// Step 20's consent page for the logged-in account.
 pub(crate) fn consent_page(world: &crate::state::World, interaction: &str, subject: &str, problem: Option<&str>) -> Response {
-    pages::consent(interaction, &speaker_users(world, subject), problem)
+    let choices = speaker_users(world, subject);
+    let problem = problem.or(choices.is_empty().then_some(NOTHING_REGISTERED));
+    pages::consent(interaction, &choices, problem)
 }
 
 /// The consent page's 「許可」 or 「キャンセル」 (for Google Home's link).
@@ -414,19 +420,22 @@ async fn consent(State(cloud): State<Arc<Cloud>>, headers: HeaderMap, body: Byte
     match (field("decision"), login) {
         ("allow", Some(login)) => {
             // The link serves one speaker user: the only one, or the one the person chose.
+            // The link serves one registered speaker user: the only one, or the one chosen (only
+            // this account's registrations are choices). Nothing registered: nothing to link.
             let choices = speaker_users(&world, &login.subject);
             let chosen = match choices.as_slice() {
-                [] => None,
-                [(only, _)] => Some(only.clone()),
-                _ => match choices.iter().find(|(id, _)| id == field("speaker_user")) {
-                    Some((id, _)) => Some(id.clone()),
-                    None => {
-                        let interaction = world.begin_interaction(request);
-                        return consent_page(&world, &interaction, &login.subject, Some(CHOOSE_NICKNAME));
-                    }
-                },
+                [] => Err(NOTHING_REGISTERED),
+                [(only, _)] => Ok(only.clone()),
+                _ => choices.iter().find(|(id, _)| id == field("speaker_user")).map(|(id, _)| id.clone()).ok_or(CHOOSE_NICKNAME),
             };
-            let request = AuthRequest { speaker_user: chosen, ..request.clone() };
+            let chosen = match chosen {
+                Ok(chosen) => chosen,
+                Err(problem) => {
+                    let interaction = world.begin_interaction(request);
+                    return consent_page(&world, &interaction, &login.subject, Some(problem));
+                }
+            };
+            let request = AuthRequest { speaker_user: Some(chosen), ..request.clone() };
             let code = world.issue_code(request, login);
             drop(world);
             tracing::info!("consent given");

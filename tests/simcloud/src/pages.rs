@@ -142,7 +142,9 @@ pub(crate) fn sms_form(token: &str, error: Option<&str>) -> Response {
 pub(crate) fn consent(interaction: &str, choices: &[(String, String)], problem: Option<&str>) -> Response {
     let interaction = escape(interaction);
     let problem = problem.map(|p| format!("<p role=\"alert\">{}</p>\n", escape(p))).unwrap_or_default();
-    let choices = if choices.len() > 1 {
+    let choices = if let [(_, only)] = choices {
+        format!("<p>ニックネーム「{}」のスマートスピーカーとして連携します。</p>\n", escape(only))
+    } else if choices.len() > 1 {
         let options: String = choices
             .iter()
             .map(|(id, nickname)| {

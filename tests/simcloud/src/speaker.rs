@@ -521,6 +521,9 @@ struct RegistrationBody {
     privacy_version: String,
     speaker_terms_version: String,
     provider: String,
+    /// The nickname is held by another phone under this ID and the person says it is theirs.
+    #[serde(default)]
+    move_here: bool,
 }
 
 /// The service's own nickname rule: 1–20 characters after trimming, no control characters.
@@ -547,12 +550,19 @@ async fn register(
     let mut world = cloud.world();
     let speaker = &mut world.speaker;
     let outcome = speaker.put_registration(&email, &speaker_user, body);
-    let left = outcome.as_ref().ok().map(|r| r.registration_id.clone());
+    let left = outcome.as_ref().ok().map(|(r, _)| r.registration_id.clone());
     speaker.registration_puts.entry(key(&email)).or_default().push((speaker_user.clone(), left));
     let registration = match outcome {
-        Ok(registration) => registration,
+        Ok((registration, moved_from)) => {
+            // Google's tokens for the moved registration now serve this phone's speaker user.
+            if let Some(old) = moved_from {
+                world.rebind_speaker_user(&subject, &old, &speaker_user);
+            }
+            registration
+        }
         Err((status, error)) => return wire::error(status, error),
     };
+    let speaker = &mut world.speaker;
     if speaker.take_lost(&format!("/api/v1/me/speaker-registrations/{speaker_user}")) {
         tracing::info!("registration done, answer lost on purpose");
         return wire::error(StatusCode::BAD_GATEWAY, "simulated_lost_response");
@@ -566,9 +576,19 @@ async fn register(
 }
 
 impl SpeakerWorld {
-    /// A registration PUT's effect: the registration in place afterwards, or the refusal (status
-    /// and error code).
-    fn put_registration(&mut self, email: &str, speaker_user: &str, body: RegistrationBody) -> Result<Registration, (StatusCode, &'static str)> {
+    /// A registration PUT's effect: the registration in place afterwards and the speaker user it
+    /// was moved from, if it was, or the refusal (status and error code).
+    ///
+    /// A nickname names one speaker user under an ID. Another phone's nickname is refused
+    /// (`nickname_taken`) unless the person says it is theirs (`move_here`: a new phone, the app
+    /// reinstalled): then that registration, and every Google link serving it, moves here, and
+    /// this phone's own earlier registration and links end.
+    fn put_registration(
+        &mut self,
+        email: &str,
+        speaker_user: &str,
+        body: RegistrationBody,
+    ) -> Result<(Registration, Option<String>), (StatusCode, &'static str)> {
         if body.privacy_version != self.privacy.version || body.speaker_terms_version != self.speaker_terms.version {
             return Err((StatusCode::CONFLICT, "outdated_terms"));
         }
@@ -585,6 +605,26 @@ impl SpeakerWorld {
         let mut device_ids = body.device_ids;
         device_ids.sort();
         let who: SpeakerUser = (key(email), speaker_user.to_owned());
+        let holder = self
+            .registrations
+            .iter()
+            .find(|((account, su), r)| *account == who.0 && *su != who.1 && r.nickname == body.nickname.trim())
+            .map(|(held_by, _)| held_by.clone());
+        let mut moved_from = None;
+        if let Some(old) = holder {
+            if !body.move_here {
+                return Err((StatusCode::UNPROCESSABLE_ENTITY, "nickname_taken"));
+            }
+            let mut moved = self.registrations.remove(&old).expect("found above");
+            moved.speaker_user = speaker_user.to_owned();
+            self.links.retain(|_, l| l.serves.as_ref() != Some(&who));
+            for link in self.links.values_mut().filter(|l| l.serves.as_ref() == Some(&old)) {
+                link.serves = Some(who.clone());
+            }
+            self.registrations.insert(who.clone(), moved);
+            tracing::info!("a nickname moved to another phone");
+            moved_from = Some(old.1);
+        }
         let same = self.registrations.get(&who).is_some_and(|r| {
             r.nickname == body.nickname.trim()
                 && r.device_ids == device_ids
@@ -593,7 +633,7 @@ impl SpeakerWorld {
         });
         // A PUT: the same registration again (a retry after a lost answer) creates nothing new.
         if same {
-            return Ok(self.registrations[&who].clone());
+            return Ok((self.registrations[&who].clone(), moved_from));
         }
         *self.registrations_made.entry(key(email)).or_default() += 1;
         let registration = Registration {
@@ -613,7 +653,7 @@ impl SpeakerWorld {
             link.devices = devices.clone();
             tracing::info!("registration changed: Google re-synced");
         }
-        Ok(registration)
+        Ok((registration, moved_from))
     }
 }
 

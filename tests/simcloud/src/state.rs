@@ -372,6 +372,21 @@ impl World {
             .map(|at| (at.subject.as_str(), at.speaker_user.as_deref()))
     }
 
+    /// A speaker user's registration moved to another phone: the grants (and their tokens) that
+    /// served that phone's own earlier registration end, and those that served the moved one serve
+    /// the new phone.
+    pub fn rebind_speaker_user(&mut self, subject: &str, from: &str, to: &str) {
+        let serves = |s: &str, su: &Option<String>, who: &str| s == subject && su.as_deref() == Some(who);
+        self.access_tokens.retain(|_, at| !serves(&at.subject, &at.speaker_user, to));
+        self.refresh_tokens.retain(|_, g| !serves(&g.login.subject, &g.speaker_user, to));
+        for at in self.access_tokens.values_mut().filter(|at| at.subject == subject && at.speaker_user.as_deref() == Some(from)) {
+            at.speaker_user = Some(to.to_owned());
+        }
+        for grant in self.refresh_tokens.values_mut().filter(|g| g.login.subject == subject && g.speaker_user.as_deref() == Some(from)) {
+            grant.speaker_user = Some(to.to_owned());
+        }
+    }
+
     pub fn expire_access_tokens(&mut self) {
         let now = Instant::now();
         for at in self.access_tokens.values_mut() {

@@ -14,6 +14,24 @@ fn answer(request: &AppFlipRequest, pairs: &[(&str, &str)]) -> String {
     url.to_string()
 }
 
+/// The app on phone `speaker_user` registers `nickname` with one device (`move_here`: taking the
+/// nickname over from another phone).
+async fn register(cloud: &SimCloud, token: &str, speaker_user: &str, nickname: &str, device: &str, move_here: bool) -> StatusCode {
+    let body = serde_json::json!({
+        "nickname": nickname, "device_ids": [device], "privacy_version": "2023-06-21",
+        "speaker_terms_version": "2023-06-21", "provider": "google_home", "move_here": move_here,
+    });
+    let put = app().put(format!("{}/me/speaker-registrations/{speaker_user}", cloud.api_base())).bearer_auth(token).json(&body);
+    put.send().await.unwrap().status()
+}
+
+/// Signed in to the app and registered as たろう with the living-room AC, from "phone-1".
+async fn registered(cloud: &SimCloud) -> String {
+    let token = str_of(&signed_in(cloud).await, "access_token").to_owned();
+    assert_eq!(register(cloud, &token, "phone-1", "たろう", "ac-1", false).await, StatusCode::OK);
+    token
+}
+
 /// What the app asks the cloud when the user approves App Flip on the phone `speaker_user`.
 async fn app_flip_code(cloud: &SimCloud, token: &str, request: &AppFlipRequest, speaker_user: &str) -> String {
     let issued: serde_json::Value = app()
@@ -42,6 +60,7 @@ async fn app_flip(cloud: &SimCloud) -> AppFlipRequest {
 #[tokio::test]
 async fn google_flips_to_the_app_when_it_is_on_the_phone_and_else_logs_in_in_its_browser() {
     let cloud = SimCloud::start().await;
+    registered(&cloud).await;
     let request = app_flip(&cloud).await;
     assert_eq!(request.client_id, "google-home");
     assert!(request.redirect_uri.ends_with("/a/jp.co.panasonic.smarthems"), "{}", request.redirect_uri);
@@ -70,6 +89,7 @@ async fn google_flips_to_the_app_when_it_is_on_the_phone_and_else_logs_in_in_its
 #[tokio::test]
 async fn the_apps_answer_decides_what_google_does_next() {
     let cloud = SimCloud::start().await;
+    registered(&cloud).await;
 
     // The person said no in the app: the link is not completed, and Google does not go on.
     let request = app_flip(&cloud).await;
@@ -98,9 +118,9 @@ async fn the_apps_answer_decides_what_google_does_next() {
 #[tokio::test]
 async fn an_approved_app_flip_links_without_the_browser() {
     let cloud = SimCloud::start().await;
-    let tokens = signed_in(&cloud).await;
+    let token = registered(&cloud).await;
     let request = app_flip(&cloud).await;
-    let code = app_flip_code(&cloud, str_of(&tokens, "access_token"), &request, "phone-1").await;
+    let code = app_flip_code(&cloud, &token, &request, "phone-1").await;
     let yes = answer(&request, &[("code", &code)]);
     assert_eq!(cloud.google_finish_app_flip(EMAIL, &request, Some(&yes)).await.unwrap(), LinkOutcome::Finished);
     assert!(!cloud.google_shows_login(EMAIL));
@@ -117,12 +137,7 @@ async fn one_id_shared_by_a_household_keeps_each_link_to_its_own_speaker_user() 
     let cloud = SimCloud::start().await;
     let token = str_of(&signed_in(&cloud).await, "access_token").to_owned();
     for (phone, nickname, device) in [("phone-taro", "たろう", "ac-1"), ("phone-hanako", "はなこ", "ap-1")] {
-        let body = serde_json::json!({
-            "nickname": nickname, "device_ids": [device], "privacy_version": "2023-06-21",
-            "speaker_terms_version": "2023-06-21", "provider": "google_home",
-        });
-        let put = app().put(format!("{}/me/speaker-registrations/{phone}", cloud.api_base())).bearer_auth(&token).json(&body).send();
-        assert_eq!(put.await.unwrap().status(), StatusCode::OK);
+        assert_eq!(register(&cloud, &token, phone, nickname, device, false).await, StatusCode::OK);
     }
     let nicknames: Vec<String> = cloud.speaker_registrations(EMAIL).into_iter().map(|r| r.nickname).collect();
     assert_eq!(nicknames, ["たろう", "はなこ"]);
@@ -140,7 +155,17 @@ async fn one_id_shared_by_a_household_keeps_each_link_to_its_own_speaker_user() 
         .await
         .unwrap();
     assert_eq!(again.status(), StatusCode::OK, "no redirect to Google without a choice");
-    assert!(again.text().await.unwrap().contains("連携するニックネームを選んでください。"));
+    let again = again.text().await.unwrap();
+    assert!(again.contains("連携するニックネームを選んでください。"));
+    // A speaker user that is not one of this account's choices is no choice either.
+    let forged = browser
+        .post(format!("{}/consent", cloud.issuer()))
+        .form(&[("interaction", interaction_of(&again).as_str()), ("decision", "allow"), ("speaker_user", "someone-elses-phone")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::OK);
+    assert!(forged.text().await.unwrap().contains("連携するニックネームを選んでください。"));
 
     // Hanako links in the browser choosing her nickname; Taro through App Flip from his phone.
     let hanako = WebLinker { google_account: "hanako-google", email: EMAIL, password: PASSWORD, nickname: Some("はなこ") };
@@ -162,6 +187,20 @@ async fn one_id_shared_by_a_household_keeps_each_link_to_its_own_speaker_user() 
     assert!(!linked(&cloud, &token, "phone-hanako").await);
     assert!(cloud.google_say(EMAIL, "OK Google、リビングのエアコンを冷房にして").await.is_ok());
     assert!(cloud.google_say("hanako-google", "OK Google、ダイニングの空気清浄機をつけて").await.is_err());
+
+    // Taro's new phone: his nickname is refused until he says it is his; then the registration
+    // moves there with its Google link, whose token now serves the new phone.
+    assert_eq!(register(&cloud, &token, "phone-new", "たろう", "ac-1", false).await, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(register(&cloud, &token, "phone-new", "たろう", "ac-1", true).await, StatusCode::OK);
+    assert!(linked(&cloud, &token, "phone-new").await && !linked(&cloud, &token, "phone-taro").await);
+    assert!(cloud.google_say(EMAIL, "OK Google、リビングのエアコンを消して").await.is_ok());
+    let nicknames: Vec<String> = cloud.speaker_registrations(EMAIL).into_iter().map(|r| r.nickname).collect();
+    assert_eq!(nicknames, ["たろう", "はなこ"], "moved, not copied");
+
+    // Hanako's registration is deleted: Taro's link stays.
+    let deleted = app().delete(format!("{}/me/speaker-registrations/phone-hanako", cloud.api_base())).bearer_auth(&token).send();
+    assert_eq!(deleted.await.unwrap().status(), StatusCode::NO_CONTENT);
+    assert!(linked(&cloud, &token, "phone-new").await);
 }
 
 /// What the app asks on return from Google Home: whether this phone's speaker user is linked.

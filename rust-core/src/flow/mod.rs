@@ -711,9 +711,7 @@ fn transition(state: &State, event: Event) -> (State, Vec<Effect>) {
         }
         Event::Registered => {
             // Taking the nickname over belonged to this registration; a later change is ordinary.
-            if let Some(draft) = next.speaker.as_mut() {
-                draft.move_here = false;
-            }
+            let moved = next.speaker.as_mut().is_some_and(|draft| std::mem::take(&mut draft.move_here));
             next.speaker_nickname = registration(state).map(|r| r.nickname);
             next.registered = next.speaker.clone();
             if state.speaker_linked == Some(true) {
@@ -724,7 +722,9 @@ fn transition(state: &State, event: Event) -> (State, Vec<Effect>) {
             } else {
                 next.screen = Screen::HandOff;
             }
-            (next, vec![])
+            // A moved registration brought its Google link, or left this phone's own behind: look
+            // (quietly) instead of assuming either.
+            (next, if moved { vec![Effect::CheckLink] } else { vec![] })
         }
         Event::LinkChecked { linked } => {
             next.speaker_linked = Some(linked);
@@ -734,7 +734,7 @@ fn transition(state: &State, event: Event) -> (State, Vec<Effect>) {
             if state.screen != (Screen::Busy { activity: Activity::CheckingLink }) {
                 if matches!(next.screen, Screen::Home { .. }) {
                     next.screen = home(&next);
-                } else if state.screen == Screen::WaitingForGoogleHome && linked {
+                } else if matches!(state.screen, Screen::WaitingForGoogleHome | Screen::HandOff) && linked {
                     next.speaker = None;
                     next.screen = Screen::SpeakerDone;
                 }
@@ -825,6 +825,10 @@ fn tap(mut next: State, action: Action) -> (State, Vec<Effect>) {
         }
         Action::SubmitNickname => {
             let draft = next.speaker.get_or_insert_with(SpeakerDraft::default);
+            // The same nickname another phone holds would only be refused again three screens on.
+            if draft.nickname_error == Some(NicknameError::TakenElsewhere) {
+                return (next, vec![]);
+            }
             let checked = nickname::validate(&draft.nickname);
             if checked.is_ok() {
                 // The cloud's refusal was of the nickname sent then; this one goes on afresh.

@@ -691,8 +691,22 @@ fn a_nickname_held_by_another_phone_can_be_moved_here_or_changed() {
     let (taken, _) = update(&speaking(busy(Activity::Registering), complete()), Event::Failed(Failure::NicknameTaken));
     assert!(labels(&taken).contains(&move_here));
     assert!(view(&taken, Language::Japanese).input.and_then(|i| i.error).is_some_and(|e| e.contains("別のスマートフォンから登録されています")));
+    // 「登録する」 with the same nickname stays here: it would only be refused again three screens on.
+    let (again, effects) = update(&taken, Event::Tap(Action::SubmitNickname));
+    assert_eq!((again.screen.clone(), effects), (Screen::Nickname, vec![]));
     let (typed, _) = update(&taken, Event::Tap(Action::EditNickname { text: "はなこ".into() }));
     assert!(!labels(&typed).contains(&move_here));
     assert!(!typed.speaker.as_ref().unwrap().move_here);
     assert!(!labels(&speaking(Screen::Nickname, complete())).contains(&move_here));
+
+    // Moved: the registration brought its Google link along, so the app looks instead of sending
+    // the user to Google Home again; the flag does not outlive the registration.
+    let (moving, _) = update(&taken, Event::Tap(Action::MoveRegistrationHere));
+    let (moved, effects) = update(&moving, Event::Registered);
+    assert_eq!((moved.screen.clone(), effects), (Screen::HandOff, vec![Effect::CheckLink]));
+    assert!(!moved.registered.as_ref().unwrap().move_here);
+    let (done, _) = update(&moved, Event::LinkChecked { linked: true });
+    assert_eq!(done.screen, Screen::SpeakerDone);
+    let (not_linked, _) = update(&moved, Event::LinkChecked { linked: false });
+    assert_eq!(not_linked.screen, Screen::HandOff, "no link came along: Google Home as usual");
 }

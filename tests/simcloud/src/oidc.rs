@@ -419,7 +419,6 @@ async fn consent(State(cloud): State<Arc<Cloud>>, headers: HeaderMap, body: Byte
     };
     match (field("decision"), login) {
         ("allow", Some(login)) => {
-            // The link serves one speaker user: the only one, or the one the person chose.
             // The link serves one registered speaker user: the only one, or the one chosen (only
             // this account's registrations are choices). Nothing registered: nothing to link.
             let choices = speaker_users(&world, &login.subject);

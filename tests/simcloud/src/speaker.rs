@@ -59,6 +59,9 @@ pub struct Registration {
     pub registration_id: String,
     /// The app's id for the phone it was registered from.
     pub speaker_user: String,
+    /// Google's id for this registration's user (`agentUserId`): made with the first registration
+    /// and kept through changes and moves to another phone, as Google requires it stable.
+    pub agent_user_id: String,
     pub nickname: String,
     pub device_ids: Vec<String>,
     /// Device id → room, sent to Google as `roomHint`.
@@ -417,6 +420,14 @@ impl SpeakerWorld {
         }
     }
 
+    /// SYNC's `agentUserId` for a link: its registration's, or (nothing registered) the account's.
+    fn agent_user_id(&self, email: &str, subject: &str, speaker_user: Option<&str>) -> String {
+        speaker_user
+            .and_then(|su| self.registrations.get(&(key(email), su.to_owned())))
+            .map(|r| r.agent_user_id.clone())
+            .unwrap_or_else(|| agent_user_id(subject))
+    }
+
     /// Google's view of one speaker user's registered devices (what SYNC answers).
     fn sync(&self, email: &str, speaker_user: Option<&str>) -> Vec<SyncedDevice> {
         let registration = speaker_user.and_then(|su| self.registrations.get(&(key(email), su.to_owned())));
@@ -443,10 +454,10 @@ impl SpeakerWorld {
     }
 }
 
-/// A stable, opaque id for Google (never the e-mail address): one per speaker user, so the links
-/// of a household sharing an ID stay apart.
-fn agent_user_id(subject: &str, speaker_user: Option<&str>) -> String {
-    let digest = Sha256::digest(format!("agent:{subject}:{}", speaker_user.unwrap_or_default()).as_bytes());
+/// An opaque id for Google (never the e-mail address), one per registration so the links of a
+/// household sharing an ID stay apart; `seed` is whatever names it when first made.
+fn agent_user_id(seed: &str) -> String {
+    let digest = Sha256::digest(format!("agent:{seed}").as_bytes());
     format!("agent-{}", digest.iter().take(12).map(|b| format!("{b:02x}")).collect::<String>())
 }
 
@@ -636,9 +647,14 @@ impl SpeakerWorld {
             return Ok((self.registrations[&who].clone(), moved_from));
         }
         *self.registrations_made.entry(key(email)).or_default() += 1;
+        let agent_user_id = match self.registrations.get(&who) {
+            Some(earlier) => earlier.agent_user_id.clone(),
+            None => agent_user_id(&format!("{}:{}", who.0, who.1)),
+        };
         let registration = Registration {
             registration_id: random_token(),
             speaker_user: speaker_user.to_owned(),
+            agent_user_id,
             nickname: body.nickname.trim().to_owned(),
             device_ids,
             rooms: body.rooms,
@@ -689,7 +705,7 @@ async fn fulfillment(State(cloud): State<Arc<Cloud>>, link: GoogleLinkToken, Jso
     let mut world = cloud.world();
     let speaker = &mut world.speaker;
     let payload = match input["intent"].as_str() {
-        Some("action.devices.SYNC") => json!({ "agentUserId": agent_user_id(&subject, speaker_user), "devices": speaker.sync(&email, speaker_user).iter().map(|d| {
+        Some("action.devices.SYNC") => json!({ "agentUserId": speaker.agent_user_id(&email, &subject, speaker_user), "devices": speaker.sync(&email, speaker_user).iter().map(|d| {
             let mut device = json!({
                 "id": d.id, "type": d.device_type, "traits": d.traits,
                 "name": { "name": d.name, "nicknames": d.nicknames, "defaultNames": [] },
@@ -817,7 +833,13 @@ async fn app_flip(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject, Js
     {
         return wire::error(StatusCode::BAD_REQUEST, "invalid_request");
     }
+    let Some(email) = email_of(&cloud, &subject) else { return wire::invalid_token() };
     let mut world = cloud.world();
+    // As on the consent page: a phone with nothing registered (or whose registration moved away)
+    // has nothing to link.
+    if !world.speaker.registrations.contains_key(&(key(&email), body.speaker_user.clone())) {
+        return wire::error(StatusCode::UNPROCESSABLE_ENTITY, "not_registered");
+    }
     let request = crate::state::AuthRequest {
         client_id: body.client_id,
         redirect_uri: body.redirect_uri,

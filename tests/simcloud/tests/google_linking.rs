@@ -191,8 +191,26 @@ async fn one_id_shared_by_a_household_keeps_each_link_to_its_own_speaker_user() 
     // Taro's new phone: his nickname is refused until he says it is his; then the registration
     // moves there with its Google link, whose token now serves the new phone.
     assert_eq!(register(&cloud, &token, "phone-new", "たろう", "ac-1", false).await, StatusCode::UNPROCESSABLE_ENTITY);
+    let agent = |cloud: &SimCloud| cloud.speaker_registrations(EMAIL).into_iter().find(|r| r.nickname == "たろう").unwrap().agent_user_id;
+    let before = agent(&cloud);
+    // The answer to the move is lost; the retry finds it done and changes nothing.
+    cloud.lose_next_response("/api/v1/me/speaker-registrations/phone-new");
+    assert_eq!(register(&cloud, &token, "phone-new", "たろう", "ac-1", true).await, StatusCode::BAD_GATEWAY);
     assert_eq!(register(&cloud, &token, "phone-new", "たろう", "ac-1", true).await, StatusCode::OK);
+    let puts = cloud.registration_puts(EMAIL);
+    assert_eq!(puts[puts.len() - 2], puts[puts.len() - 1], "the retry left the same registration");
+    assert_eq!(agent(&cloud), before, "Google's agentUserId survives the move");
     assert!(linked(&cloud, &token, "phone-new").await && !linked(&cloud, &token, "phone-taro").await);
+    // The old phone has nothing left to link through App Flip.
+    let request = app_flip(&cloud).await;
+    let refused = app()
+        .post(format!("{}/me/app-flip", cloud.api_base()))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({ "client_id": request.client_id, "scope": request.scope, "redirect_uri": request.redirect_uri, "state": request.state, "speaker_user": "phone-taro" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(cloud.google_say(EMAIL, "OK Google、リビングのエアコンを消して").await.is_ok());
     let nicknames: Vec<String> = cloud.speaker_registrations(EMAIL).into_iter().map(|r| r.nickname).collect();
     assert_eq!(nicknames, ["たろう", "はなこ"], "moved, not copied");

@@ -173,10 +173,11 @@ mod tests {
         // That deliverer would otherwise take the next call out too, with its quick callback.
         first.join().unwrap();
 
-        // A callback that never returns cannot hold the caller for ever.
+        // A callback that never returns cannot hold the caller for ever (10 s stands for "never":
+        // far beyond the patience even on a loaded machine).
         let stuck = outbox.post(screen("b"));
         let deliverer = outbox.clone();
-        std::thread::spawn(move || deliverer.drain(&|_| std::thread::sleep(Duration::from_secs(3))));
+        std::thread::spawn(move || deliverer.drain(&|_| std::thread::sleep(Duration::from_secs(10))));
         outbox.wait_for(stuck).await;
         assert!(outbox.delivered.load(Ordering::SeqCst) < stuck, "gave up waiting instead of hanging");
     }

@@ -219,8 +219,9 @@ async fn callbacks_may_call_back_into_the_core() {
     let _subscription = app.subscribe(listener.clone());
     tokio::time::timeout(Duration::from_secs(20), app.tap(Action::OpenLogin)).await.expect("no deadlock");
     assert_eq!(app.screen().title, "ヘルプ・お問い合わせ");
-    // The listener hears the screens its own tap caused once it has returned.
-    for _ in 0..200 {
+    // The listener hears the screens its own tap caused once it has returned (polled; up to 30 s
+    // on a loaded machine).
+    for _ in 0..3000 {
         if listener.seen.lock().unwrap().len() >= 5 {
             break;
         }

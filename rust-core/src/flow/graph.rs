@@ -320,7 +320,10 @@ pub fn flow_document_of(graph: &Graph) -> String {
          ({} states, {} steps). Do not edit: run `cargo run -p smarthems --bin flowchart` after \
          changing the flow; a test fails while this file is stale.\n\n\
          Nodes are screens (`Busy_*` are loading screens, `Problem_*` explain what went wrong and \
-         what to do); arrows are taps (Action names) and answers from the runtime.\n\n\
+         what to do); arrows are taps (Action names) and answers from the runtime. Taps that keep \
+         the screen are not drawn: typing, checking devices and rooms, and asking the phone to open \
+         something (`OpenStore` on UpdateRequired; each screen's buttons are in \
+         `rust-core/src/flow/screen.rs`).\n\n\
          ```mermaid\n{}```\n",
         graph.states.len(),
         graph.edges.len(),

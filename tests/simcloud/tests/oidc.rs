@@ -293,19 +293,7 @@ async fn code_flow_with_pkce_issues_verifiable_tokens() {
     assert_eq!(cloud.token_exchanges(), 1);
 
     // The ID token verifies with openidconnect's client-side verifier against the served JWKS.
-    let jwks: CoreJsonWebKeySet = app()
-        .get(format!("{}/jwks", cloud.issuer()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let verifier = CoreIdTokenVerifier::new_public_client(
-        ClientId::new(SimCloud::CLIENT_ID.into()),
-        IssuerUrl::new(cloud.issuer()).unwrap(),
-        jwks,
-    );
+    let verifier = strict_verifier(&cloud).await;
     let id_token: CoreIdToken = str_of(&tokens, "id_token").parse().unwrap();
     let claims = id_token
         .claims(&verifier, &Nonce::new("n-456".into()))

@@ -70,7 +70,7 @@ pub fn outcomes(state: &State, effect: &Effect) -> Vec<Event> {
             fail(Failure::DevicesChanged),
         ],
         Effect::OpenGoogleHome | Effect::OpenStore | Effect::KeepCode(_) | Effect::AnswerGoogle(_) => vec![],
-        Effect::AuthorizeGoogle(_) => vec![Event::AppFlipAnswered, fail(Failure::Offline), fail(Failure::SessionExpired)],
+        Effect::AuthorizeGoogle(_) => vec![Event::AppFlipAnswered, fail(Failure::Offline), fail(Failure::SessionExpired), fail(Failure::NotRegistered)],
         Effect::ClaimCode => vec![Event::CodeClaimed, fail(Failure::CodeExpired), fail(Failure::Offline), fail(Failure::SessionExpired)],
         Effect::CheckOldId => vec![Event::OldIdChecked { found: true }, Event::OldIdChecked { found: false }],
         Effect::WipeOldId => vec![Event::OldIdWiped],

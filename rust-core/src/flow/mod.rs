@@ -213,6 +213,8 @@ pub enum Notice {
     LogInFirst,
     /// The App Flip answer could not be prepared (offline, session ended).
     LinkNotAnswered,
+    /// App Flip on a phone with nothing registered: register in the app first.
+    RegisterBeforeLinking,
 }
 
 /// A URL handed to the app from outside (browser redirect). Its query carries a one-time code,
@@ -256,6 +258,8 @@ pub enum Failure {
     NicknameRefused,
     /// Another phone under the same ID registered this nickname: move it here, or choose another.
     NicknameTaken,
+    /// This phone has no speaker registration to link (App Flip before 「はい」 → 「登録」).
+    NotRegistered,
     /// A chosen device is no longer on the AiSEG2: read the list again.
     DevicesChanged,
     /// The 2D code has expired or was already used: show a new one on the AiSEG2.
@@ -506,7 +510,7 @@ fn transition(state: &State, event: Event) -> (State, Vec<Effect>) {
     // exists after all (Google Home finished it in its browser after App Flip could not).
     let untrue = match (&event, next.notice) {
         (Event::TermsChecked { .. } | Event::LinkChecked { .. }, Some(Notice::RefreshFailed)) => true,
-        (Event::LinkChecked { linked: true }, Some(Notice::LinkNotAnswered | Notice::LogInFirst)) => true,
+        (Event::LinkChecked { linked: true }, Some(Notice::LinkNotAnswered | Notice::LogInFirst | Notice::RegisterBeforeLinking)) => true,
         _ => false,
     };
     if untrue {
@@ -928,7 +932,7 @@ fn failed(state: &State, mut next: State, failure: Failure) -> (State, Vec<Effec
             None => AppFlipAnswer::Refused,
         };
         next.screen = next.return_to.pop().unwrap_or_else(|| home(&next));
-        next.notice = Some(Notice::LinkNotAnswered);
+        next.notice = Some(if failure == Failure::NotRegistered { Notice::RegisterBeforeLinking } else { Notice::LinkNotAnswered });
         return (next, vec![Effect::AnswerGoogle(answer)]);
     }
     // A failed quiet refresh (nothing was busy) keeps the user where they are.
@@ -938,7 +942,9 @@ fn failed(state: &State, mut next: State, failure: Failure) -> (State, Vec<Effec
     }
     let problem = match failure {
         Failure::Offline => Problem::Offline,
-        Failure::ServiceTrouble => Problem::ServiceTrouble,
+        // Only App Flip's approval meets NotRegistered (answered above); anywhere else it is the
+        // service's trouble.
+        Failure::ServiceTrouble | Failure::NotRegistered => Problem::ServiceTrouble,
         Failure::SessionExpired => Problem::SessionExpired,
         Failure::LoginCancelled => Problem::LoginCancelled,
         Failure::LoginRejected => Problem::LoginRejected,
@@ -975,7 +981,7 @@ fn failed(state: &State, mut next: State, failure: Failure) -> (State, Vec<Effec
         }
     };
     match failure {
-        Failure::Offline | Failure::ServiceTrouble => {
+        Failure::Offline | Failure::ServiceTrouble | Failure::NotRegistered => {
             // A code cannot be exchanged twice, so a sign-in that failed is retried from the login page.
             next.retry = Some(match activity {
                 Some(Activity::SigningIn) | None => Activity::OpeningLogin,

@@ -528,6 +528,10 @@ pub(super) fn finish(
             "Google Homeに連携を伝えられませんでした。通信環境を確認して、Google Homeからもう一度お試しください。",
             "Could not answer Google Home. Check your connection and try again from Google Home.",
         ),
+        Notice::RegisterBeforeLinking => t(
+            "このスマートフォンではスマートスピーカー連携サービスがまだ登録されていません。ホームからスマートスピーカー連携サービスに登録してから、Google Homeで連携してください。",
+            "The smart speaker service is not registered on this phone yet. Register it from Home first, then link in Google Home.",
+        ),
         Notice::LogInFirst => t(
             "Google Homeとのリンクは、このアプリにログインしてから行えます。Google Homeの画面でログインを続けてください。",
             "Log in to this app first to link Google Home; continue logging in on Google Home's page.",

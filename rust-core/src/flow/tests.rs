@@ -521,15 +521,17 @@ fn app_flip_approval_that_fails_lets_google_use_its_browser() {
     let waiting = speaking(Screen::WaitingForGoogleHome, SpeakerDraft::default());
     let (asking, _) = update(&waiting, Event::AppFlip { request: google_request("st"), valid: true });
     let (approving, _) = update(&asking, Event::Tap(Action::ApproveLink));
-    for (failure, error) in [
-        (Failure::Offline, "temporarily_unavailable"),
-        (Failure::ServiceTrouble, "temporarily_unavailable"),
-        (Failure::SessionExpired, "login_required"),
+    for (failure, error, notice) in [
+        (Failure::Offline, "temporarily_unavailable", Notice::LinkNotAnswered),
+        (Failure::ServiceTrouble, "temporarily_unavailable", Notice::LinkNotAnswered),
+        (Failure::SessionExpired, "login_required", Notice::LinkNotAnswered),
+        // Nothing registered on this phone: the user is told to register first, not to retry.
+        (Failure::NotRegistered, "temporarily_unavailable", Notice::RegisterBeforeLinking),
     ] {
         let (back, effects) = update(&approving, Event::Failed(failure));
         let expected = format!("https://oauth-redirect.googleusercontent.com/a/app?error={error}&state=st");
         assert_eq!(effects, vec![Effect::AnswerGoogle(AppFlipAnswer::Unavailable { redirect: expected })], "{failure:?}");
-        assert_eq!((&back.screen, back.notice, &back.app_flip), (&Screen::WaitingForGoogleHome, Some(Notice::LinkNotAnswered), &None));
+        assert_eq!((&back.screen, back.notice, &back.app_flip), (&Screen::WaitingForGoogleHome, Some(notice), &None));
         // Google Home then links in its browser: the warning is no longer true.
         let (done, _) = update(&back, Event::LinkChecked { linked: true });
         assert_eq!((done.screen, done.notice), (Screen::SpeakerDone, None));

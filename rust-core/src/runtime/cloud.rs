@@ -34,6 +34,7 @@ impl From<&CloudError> for Failure {
             CloudError::OutdatedTerms => Failure::TermsOutdated,
             CloudError::Rejected { code } if code == "invalid_nickname" => Failure::NicknameRefused,
             CloudError::Rejected { code } if code == "nickname_taken" => Failure::NicknameTaken,
+            CloudError::Rejected { code } if code == "not_registered" => Failure::NotRegistered,
             CloudError::Rejected { code } if code == "unknown_device" => Failure::DevicesChanged,
             CloudError::Rejected { code } if code == "code_expired" => Failure::CodeExpired,
             CloudError::Rejected { .. } => Failure::ServiceTrouble,

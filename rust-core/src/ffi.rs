@@ -6,17 +6,17 @@
 //! and its effects carried out on the core's own tokio runtime — whatever thread or executor the
 //! shell calls from.
 
-use std::collections::VecDeque;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 
 pub use crate::flow::Language;
 use crate::flow::links::{self, Link};
-use crate::flow::{self, Action, AppFlipRequest, Event, IncomingUrl, RegistrationCode, ScreenView, State};
-use crate::runtime::cloud::Cloud;
+use crate::flow::{Action, AppFlipRequest, Event, IncomingUrl, RegistrationCode, ScreenView};
+use crate::runtime::api::Api;
+pub use crate::runtime::event_loop::ScreenListener;
+use crate::runtime::event_loop::{EventLoop, Listeners};
 use crate::runtime::login::{Login, LoginConfig};
 pub use crate::runtime::platform::Platform;
-use crate::runtime::outbox::Callout;
 use crate::runtime::retry::RetryPolicy;
 use crate::runtime::secure::SecureStore;
 use crate::runtime::store::Store;
@@ -66,12 +66,6 @@ pub enum SetupError {
     Database { reason: String },
 }
 
-/// Told of every screen change, starting with the current screen.
-#[uniffi::export(foreign)]
-pub trait ScreenListener: Send + Sync {
-    fn on_screen(&self, view: ScreenView);
-}
-
 /// Keeps a listener subscribed; dropping (or `close()` in Kotlin) unsubscribes.
 #[derive(uniffi::Object)]
 pub struct Subscription {
@@ -81,61 +75,19 @@ pub struct Subscription {
 
 impl Drop for Subscription {
     fn drop(&mut self) {
-        self.listeners.list.lock().unwrap_or_else(|e| e.into_inner()).retain(|(id, _)| *id != self.id);
+        self.listeners.remove(self.id);
     }
-}
-
-#[derive(Default)]
-struct Listeners {
-    next_id: Mutex<u64>,
-    list: Mutex<Vec<(u64, Arc<dyn ScreenListener>)>>,
-}
-
-impl Listeners {
-    fn notify(&self, view: &ScreenView) {
-        // Copy the list first: a listener may subscribe or drop a subscription from its callback.
-        let listeners: Vec<_> = self.list.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        for (_, listener) in listeners {
-            listener.on_screen(view.clone());
-        }
-    }
-}
-
-/// The core's runtime, created once per process; every async call runs on it, so futures polled
-/// from Kotlin or Swift executors never meet "no reactor running".
-fn tokio_runtime() -> &'static tokio::runtime::Runtime {
-    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-    RUNTIME.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("smarthems")
-            .enable_all()
-            .build()
-            .expect("the core's tokio runtime starts")
-    })
-}
-
-struct Inner {
-    state: Mutex<State>,
-    /// One event (and its chain of effects) at a time, in the order they arrive. Never held
-    /// while the shell is called: calls out go through the outbox.
-    turn: tokio::sync::Mutex<()>,
-    store: Store,
-    runtime: Runtime,
-    language: Language,
-    platform: Arc<dyn Platform>,
-    listeners: Arc<Listeners>,
-    /// What links from outside are checked against.
-    redirect_uri: url::Url,
-    service_origin: url::Url,
-    app_id: String,
-    google_client_id: String,
 }
 
 /// The app.
 #[derive(uniffi::Object)]
 pub struct SmartHems {
-    inner: Arc<Inner>,
+    core: Arc<EventLoop>,
+    /// What links from outside are checked against.
+    redirect_uri: url::Url,
+    service_origin: url::Url,
+    app_id: String,
+    google_client_id: String,
 }
 
 #[uniffi::export]
@@ -152,15 +104,19 @@ impl SmartHems {
 
     /// The screen to draw now.
     pub fn screen(&self) -> ScreenView {
-        self.inner.view()
+        self.core.view()
     }
 
     /// Resumes whatever was in progress when the app was last stopped. Call once after `new`.
+    /// Like every event, it runs to its end on the core's own runtime: cancelling the caller
+    /// (a Kotlin coroutine, a Swift task) does not cancel it.
     pub async fn start(&self) -> ScreenView {
         self.send(Event::Launched).await
     }
 
-    /// The user tapped a button of the current screen.
+    /// The user tapped a button of the current screen. Cancelling the caller does not cancel
+    /// the tap: what it started (a registration, a login) goes on, and the screens it leads to
+    /// reach the listeners.
     pub async fn tap(&self, action: Action) -> ScreenView {
         self.send(Event::Tap(action)).await
     }
@@ -168,11 +124,11 @@ impl SmartHems {
     /// A URL handed to the app from outside: the login redirect from the browser, or an AiSEG2
     /// 2D-code link. Anything else is refused with a notice, and nothing is sent anywhere.
     pub async fn open_url(&self, url: String) -> ScreenView {
-        let event = match links::classify(&url, &self.inner.redirect_uri, &self.inner.service_origin) {
+        let event = match links::classify(&url, &self.redirect_uri, &self.service_origin) {
             Link::LoginRedirect(url) => Event::Incoming(IncomingUrl(url)),
             Link::RegistrationCode(code) => Event::RegistrationLink(RegistrationCode(code)),
             Link::AppFlip(request) => {
-                let valid = links::app_flip_ok(&request, &self.inner.google_client_id, &self.inner.app_id);
+                let valid = links::app_flip_ok(&request, &self.google_client_id, &self.app_id);
                 Event::AppFlip { request, valid }
             }
             Link::Unknown => Event::StrayLink,
@@ -184,7 +140,7 @@ impl SmartHems {
     /// extras, after the shell checked the caller's package and signing certificate. The request is
     /// checked before anything is shown; a forged one is refused.
     pub async fn app_flip(&self, request: AppFlipRequest) -> ScreenView {
-        let valid = links::app_flip_ok(&request, &self.inner.google_client_id, &self.inner.app_id);
+        let valid = links::app_flip_ok(&request, &self.google_client_id, &self.app_id);
         self.send(Event::AppFlip { request, valid }).await
     }
 
@@ -197,14 +153,9 @@ impl SmartHems {
     /// Calls `listener` with the current screen now and with every change after, until the
     /// returned subscription is dropped.
     pub fn subscribe(&self, listener: Arc<dyn ScreenListener>) -> Arc<Subscription> {
-        let listeners = &self.inner.listeners;
-        let id = {
-            let mut next = listeners.next_id.lock().unwrap_or_else(|e| e.into_inner());
-            *next += 1;
-            *next
-        };
-        listeners.list.lock().unwrap_or_else(|e| e.into_inner()).push((id, listener.clone()));
-        listener.on_screen(self.inner.view());
+        let listeners = &self.core.listeners;
+        let id = listeners.add(listener.clone());
+        listener.on_screen(self.core.view());
         Arc::new(Subscription { id, listeners: listeners.clone() })
     }
 }
@@ -229,120 +180,30 @@ impl SmartHems {
             http.clone(),
         )
         .map_err(insecure)?;
-        let cloud = Cloud::new(&config.cloud_base_url, http).ok_or_else(|| insecure("cloud_base_url"))?;
+        let api = Api::new(&config.cloud_base_url, http, login, secure_store, retry)
+            .ok_or_else(|| insecure("cloud_base_url"))?;
         let store = Store::open(&PathBuf::from(&config.database_path))
             .map_err(|e| SetupError::Database { reason: e.to_string() })?;
         let state = store.load().map_err(|e| SetupError::Database { reason: e.to_string() })?.unwrap_or_default();
         let speaker_user = store.speaker_user().map_err(|e| SetupError::Database { reason: e.to_string() })?;
+        let runtime = Runtime {
+            api,
+            outbox: Arc::default(),
+            fixed_time,
+            app_version: config.app_version,
+            speaker_user,
+            old_id_paths: config.old_id_paths.into_iter().map(PathBuf::from).collect(),
+        };
         Ok(Arc::new(SmartHems {
-            inner: Arc::new(Inner {
-                state: Mutex::new(state),
-                turn: tokio::sync::Mutex::new(()),
-                store,
-                runtime: Runtime {
-                    login,
-                    cloud,
-                    secure: secure_store,
-                    outbox: Arc::default(),
-                    retry,
-                    fixed_time,
-                    app_version: config.app_version,
-                    speaker_user,
-                    old_id_paths: config.old_id_paths.into_iter().map(PathBuf::from).collect(),
-                },
-                language: config.language,
-                platform,
-                listeners: Arc::default(),
-                redirect_uri,
-                service_origin,
-                app_id: config.app_id,
-                google_client_id: config.google_client_id,
-            }),
+            core: Arc::new(EventLoop::new(state, store, runtime, config.language, platform)),
+            redirect_uri,
+            service_origin,
+            app_id: config.app_id,
+            google_client_id: config.google_client_id,
         }))
     }
 
     async fn send(&self, event: Event) -> ScreenView {
-        let inner = self.inner.clone();
-        // Called from inside one of our own callbacks (a listener tapping, a browser answering at
-        // once): that callback is part of the delivery, so this call must not wait for it.
-        let reentrant = inner.runtime.outbox.in_callout();
-        match tokio_runtime().spawn(async move { inner.handle(event, reentrant).await }).await {
-            Ok(view) => view,
-            Err(error) => {
-                tracing::error!(%error, "event handling stopped");
-                self.inner.view()
-            }
-        }
-    }
-}
-
-impl Inner {
-    fn view(&self) -> ScreenView {
-        flow::view(&self.state.lock().unwrap_or_else(|e| e.into_inner()), self.language)
-    }
-
-    /// Applies an event and every event its effects answer with, until the flow settles; then
-    /// waits (holding nothing) until the shell has been told, so that when a call returns its
-    /// screens have been shown and its browser or Google Home opened.
-    async fn handle(self: Arc<Self>, event: Event, reentrant: bool) -> ScreenView {
-        let view = {
-            let _turn = self.turn.lock().await;
-            let mut queue = VecDeque::from([event]);
-            while let Some(event) = queue.pop_front() {
-                let effects = self.apply(event);
-                if !effects.is_empty() {
-                    // The busy screen shows while the effects run.
-                    self.deliver();
-                }
-                for effect in effects {
-                    queue.extend(self.runtime.run(effect).await);
-                }
-            }
-            self.view()
-        };
-        let delivered = self.runtime.outbox.last_posted();
-        self.deliver();
-        if !reentrant {
-            self.runtime.outbox.wait_for(delivered).await;
-        }
-        view
-    }
-
-    /// Hands the queued calls out to a thread of their own, where the shell may block or call
-    /// back into the core without holding up anything the core holds.
-    fn deliver(self: &Arc<Self>) {
-        let inner = self.clone();
-        tokio_runtime().spawn_blocking(move || inner.runtime.outbox.drain(&|callout| inner.call_out(callout)));
-    }
-
-    fn call_out(&self, callout: Callout) {
-        match callout {
-            Callout::Screen(view) => self.listeners.notify(&view),
-            Callout::OpenLoginPage(url) => self.platform.open_login_page(url),
-            Callout::OpenGoogleHome(link) => self.platform.open_google_home(link),
-            Callout::OpenStore => self.platform.open_store(),
-            Callout::AnswerGoogle(answer) => self.platform.answer_google(answer),
-        }
-    }
-
-    /// One transition: update, save, and queue the new screen for the listeners.
-    fn apply(&self, event: Event) -> Vec<flow::Effect> {
-        let (view, effects) = {
-            let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-            tracing::debug!(?event, "event");
-            let (next, effects) = flow::update(&state, event);
-            if next == *state {
-                return effects;
-            }
-            if let Err(error) = self.store.save(&next) {
-                tracing::error!(%error, "could not save the app state");
-            }
-            *state = next;
-            (flow::view(&state, self.language), effects)
-        };
-        tracing::info!(screen = %flow::graph::node_name(&view.screen), "screen");
-        // Under the turn, so listeners hear the screens in the order they were shown.
-        self.runtime.outbox.post(Callout::Screen(Box::new(view)));
-        effects
+        self.core.send(event).await
     }
 }

@@ -8,7 +8,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
 use super::{
-    update, view, Account, Action, Category, Device, Effect, Event, Failure, IncomingUrl, Language, RegistrationCode, Screen,
+    offered, update, view, Account, Action, Category, Device, Effect, Event, Failure, IncomingUrl, Language, RegistrationCode, Screen,
     State, Terms, UpdateNeed, UpdateTarget,
 };
 
@@ -94,9 +94,8 @@ pub fn outcomes(state: &State, effect: &Effect) -> Vec<Event> {
 /// Events worth trying in a state: its buttons, typing a name, a restart, a
 /// link from outside and coming back to the foreground.
 fn inputs(state: &State) -> Vec<Event> {
-    let shown = view(state, Language::Japanese);
-    let mut events: Vec<Event> = shown.buttons.into_iter().map(|b| Event::Tap(b.action)).collect();
-    if shown.input.is_some() {
+    let mut events: Vec<Event> = offered(state).into_iter().map(|offer| Event::Tap(offer.action)).collect();
+    if state.screen == Screen::Nickname {
         // A valid name; the refusals are unit-tested (nickname.rs), and exploring them too would only
         // multiply the states.
         events.push(Event::Tap(Action::EditNickname { text: "Taro".into() }));
@@ -322,8 +321,8 @@ pub fn flow_document_of(graph: &Graph) -> String {
          Nodes are screens (`Busy_*` are loading screens, `Problem_*` explain what went wrong and \
          what to do); arrows are taps (Action names) and answers from the runtime. Taps that keep \
          the screen are not drawn: typing, checking devices and rooms, and asking the phone to open \
-         something (`OpenStore` on UpdateRequired; each screen's buttons are in \
-         `rust-core/src/flow/screen.rs`).\n\n\
+         something (`OpenStore` on UpdateRequired; each screen's buttons are listed by \
+         `offered` in `rust-core/src/flow/mod.rs`).\n\n\
          ```mermaid\n{}```\n",
         graph.states.len(),
         graph.edges.len(),

@@ -108,7 +108,8 @@ fn path_segment(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
-/// The Smart HEMS API client.
+/// The Smart HEMS API client. Made and held only by `api::Api`, which lends it to calls made
+/// under the retry policy.
 pub struct Cloud {
     base: Url,
     http: reqwest::Client,
@@ -116,7 +117,7 @@ pub struct Cloud {
 
 impl Cloud {
     /// `base` is the API root, e.g. `https://…/api/v1`.
-    pub fn new(base: &str, http: reqwest::Client) -> Option<Cloud> {
+    pub(super) fn new(base: &str, http: reqwest::Client) -> Option<Cloud> {
         let mut base = net::allowed_url(base)?;
         if !base.path().ends_with('/') {
             base.set_path(&format!("{}/", base.path()));

@@ -1,0 +1,153 @@
+//! Launch and updates (step 1): the version check at every launch, an old Panasonic ID left on the
+//! phone (migration), and carrying on with whatever was in flight when the app was last stopped.
+
+use super::activity::start;
+use super::event::Effect;
+use super::model::State;
+use super::screen::{Action, Activity, Screen};
+use super::support::{UpdateNeed, UpdateTarget};
+use super::text::Language;
+use super::view::{Offer, Page};
+
+/// The app object was created: check versions (and, on a fresh install, look for an old ID).
+pub fn launched(state: &State, next: State) -> (State, Vec<Effect>) {
+    let old_id = (*state == State::default()).then_some(Effect::CheckOldId);
+    (next, old_id.into_iter().chain([Effect::CheckVersions]).collect())
+}
+
+/// Step 1 found an update the user must make first.
+pub fn update_needed(mut next: State, need: UpdateNeed) -> (State, Vec<Effect>) {
+    // Help open at launch is closed first, so the way back stays one screen deep.
+    while matches!(next.screen, Screen::Help { .. } | Screen::Busy { activity: Activity::LoadingHelp }) {
+        next.screen = next.return_to.pop().unwrap_or(Screen::Welcome);
+    }
+    if !matches!(next.screen, Screen::UpdateRequired { .. }) {
+        next.return_to.push(next.screen.clone());
+    }
+    next.screen = Screen::UpdateRequired { need };
+    (next, vec![])
+}
+
+/// Step 1 found nothing to update (or could not check): carry on.
+pub fn up_to_date(state: &State, mut next: State) -> (State, Vec<Effect>) {
+    if matches!(state.screen, Screen::UpdateRequired { .. }) {
+        next.screen = next.return_to.pop().unwrap_or(Screen::Welcome);
+    }
+    resume(next)
+}
+
+pub fn old_id_checked(mut next: State, found: bool) -> (State, Vec<Effect>) {
+    if found {
+        next.screen = Screen::Migration;
+    }
+    (next, vec![])
+}
+
+/// The old ID's data is gone: on to CLUB Panasonic login.
+pub fn old_id_wiped(next: State) -> (State, Vec<Effect>) {
+    start(next, Activity::OpeningLogin)
+}
+
+/// 「CLUB Panasonic IDでログインする」 on the migration screen.
+pub fn migrate(next: State) -> (State, Vec<Effect>) {
+    start(next, Activity::WipingOldId)
+}
+
+pub fn open_store(next: State) -> (State, Vec<Effect>) {
+    (next, vec![Effect::OpenStore])
+}
+
+pub fn check_updates(next: State) -> (State, Vec<Effect>) {
+    (next, vec![Effect::CheckVersions])
+}
+
+/// Carries on after a launch (or an update): restarts the activity in flight, or refreshes.
+fn resume(next: State) -> (State, Vec<Effect>) {
+    match next.running() {
+        Some(activity) => start(next, activity),
+        // Home refreshes quietly: a revised terms version (step 4 again), and whether Google
+        // Home still holds the link (the user may have unlinked there).
+        None if matches!(next.screen, Screen::Home { .. }) => {
+            let terms = (!next.speaker_only).then_some(Effect::CheckTerms);
+            let link = next.speaker_nickname.is_some().then_some(Effect::CheckLink);
+            (next, terms.into_iter().chain(link).collect())
+        }
+        // Killed while the user was in Google Home (or before going): look quietly; a link found
+        // moves on, none leaves the screen as it was, with 「連携を確認する」 still there.
+        None if next.screen == Screen::WaitingForGoogleHome => (next, vec![Effect::CheckLink]),
+        None => (next, vec![]),
+    }
+}
+
+pub fn migration_offers() -> Vec<Offer> {
+    vec![Offer::main(
+        Action::Migrate,
+        "CLUB Panasonic IDでログインする",
+        "Log in with a CLUB Panasonic ID",
+    )]
+}
+
+pub fn migration_page(lang: Language) -> Page {
+    let t = |ja: &str, en: &str| lang.pick(ja, en);
+    Page::new(
+        t("認証IDがCLUB Panasonic IDに変わりました", "Your login is now a CLUB Panasonic ID"),
+        vec![
+            t(
+                "2023年6月21日以降、これまでのID（Panasonic ID）ではスマートHEMSサービスアプリおよびスマートスピーカー連携サービスをご利用いただけません。",
+                "Since 21 June 2023 the old Panasonic ID no longer works for the Smart HEMS app and the smart speaker service.",
+            ),
+            t(
+                "この端末に残っている以前のIDのログイン情報と、終了した会員制サービス「スマートHEMSクラブ」の情報を削除し、CLUB Panasonic IDでのログインに進みます。以前のIDの情報はどこにも送信されません。",
+                "The old ID's login and the data of the discontinued Smart HEMS Club on this phone will be deleted, then you log in with a CLUB Panasonic ID. Nothing of the old ID is sent anywhere.",
+            ),
+            t(
+                "CLUB Panasonic IDをお持ちでない方は、ログイン画面から新規登録できます。スマートスピーカー連携サービスをご利用の方は再設定が必要です。",
+                "No CLUB Panasonic ID yet? Register on the login page. Smart speaker users must set up the speaker again.",
+            ),
+        ],
+    )
+}
+
+pub fn update_offers(need: &UpdateNeed) -> Vec<Offer> {
+    // The app can send the user to its store page; the AiSEG2 is updated on the AiSEG2.
+    let store = (need.target == UpdateTarget::App)
+        .then(|| Offer::main(Action::OpenStore, "ストアでアップデートする", "Update in the store"));
+    store
+        .into_iter()
+        .chain([Offer::main(Action::CheckUpdates, "アップデートしたので確認する", "I have updated: check again")])
+        .collect()
+}
+
+pub fn update_page(need: &UpdateNeed, lang: Language) -> Page {
+    let t = |ja: &str, en: &str| lang.pick(ja, en);
+    let (what, how) = match need.target {
+        UpdateTarget::App => (
+            t("スマートHEMSサービスアプリ", "the Smart HEMS app"),
+            t(
+                "App Store または Google Play で「スマートHEMSサービス」を最新バージョンにアップデートしてください。",
+                "Update 'Smart HEMS Service' to the latest version in the App Store or Google Play.",
+            ),
+        ),
+        UpdateTarget::Firmware => (
+            t("AiSEG2のファームウェア", "the AiSEG2 firmware"),
+            t(
+                "AiSEG2のファームウェアをアップデートしてください。方法は『AiSEG2取扱説明書(詳細版)』371ページ～をご確認ください。",
+                "Update the AiSEG2 firmware; see the AiSEG2 manual (detailed edition) from page 371.",
+            ),
+        ),
+    };
+    Page::new(
+        t("アップデートが必要です", "An update is needed"),
+        vec![
+            lang.pick(
+                &format!("{what}を最新バージョンにアップデートしてください。"),
+                &format!("Please update {what} to the latest version."),
+            ),
+            lang.pick(
+                &format!("現在のバージョン：{}　必要なバージョン：{}以上", need.installed, need.required),
+                &format!("Installed: {}   Required: {} or later", need.installed, need.required),
+            ),
+            how,
+        ],
+    )
+}

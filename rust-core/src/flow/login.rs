@@ -1,0 +1,193 @@
+//! Logging in (steps 2–4): CLUB Panasonic ID in the system browser, the redirect back, the app's
+//! terms (スマートHEMSサービス利用規約), and logging out.
+
+use super::activity::start;
+use super::event::Effect;
+use super::model::{Account, IncomingUrl, Notice, State};
+use super::screen::{Action, Activity, Screen, Terms};
+use super::text::Language;
+use super::view::{Offer, Page};
+
+/// A URL from outside that the link check took for a login redirect: it acts only while a login
+/// is awaited (also with help opened over the login screen: the browser does not know the user
+/// looked).
+pub fn redirect(state: &State, mut next: State, url: IncomingUrl) -> (State, Vec<Effect>) {
+    let help_over_login = matches!(state.screen, Screen::Help { .. } | Screen::Busy { activity: Activity::LoadingHelp })
+        && state.return_to.first() == Some(&Screen::Login);
+    if matches!(state.screen, Screen::Login) || help_over_login {
+        next.screen = Screen::Busy { activity: Activity::SigningIn };
+        (next, vec![Effect::FinishLogin(url)])
+    } else {
+        next.notice = Some(Notice::LinkIgnored);
+        (next, vec![])
+    }
+}
+
+pub fn login_opened(mut next: State) -> (State, Vec<Effect>) {
+    next.screen = Screen::Login;
+    (next, vec![])
+}
+
+pub fn signed_in(mut next: State, account: Account) -> (State, Vec<Effect>) {
+    // A different person logging in must not inherit the previous one's progress.
+    if next.account.as_ref().is_some_and(|previous| previous.subject != account.subject) {
+        next = State::default();
+    }
+    // Logged in for a 2D code with no app account on this phone: a speaker-only user
+    // (flow C), from now on never asked the app's terms. A cancelled C login sets nothing.
+    if next.account.is_none() && next.after_login == Some(Activity::ClaimingCode) {
+        next.speaker_only = true;
+    }
+    next.account = Some(account);
+    // Step 1 again: a first login is the first moment the AiSEG2's firmware can be
+    // checked. What was waiting for the login carries on once the check says so.
+    next.screen = match next.after_login.take() {
+        Some(activity) => Screen::Busy { activity },
+        None if next.speaker_only => next.home(),
+        None => Screen::Busy { activity: Activity::LoadingTerms },
+    };
+    (next, vec![Effect::CheckVersions])
+}
+
+/// Step 4: the current app terms, and the version this user accepted (if any).
+pub fn terms_checked(
+    state: &State,
+    mut next: State,
+    terms: Terms,
+    accepted: Option<String>,
+    legacy_speaker_user: bool,
+) -> (State, Vec<Effect>) {
+    next.legacy_speaker_user = legacy_speaker_user;
+    if accepted.as_deref() == Some(terms.version.as_str()) {
+        if matches!(state.screen, Screen::Home { .. }) {
+            return (next, vec![]);
+        }
+        after_terms(next)
+    } else {
+        next.screen = Screen::AppTerms { revised: accepted.is_some(), terms };
+        (next, vec![])
+    }
+}
+
+/// Where the user goes once the current terms are accepted.
+pub fn after_terms(mut next: State) -> (State, Vec<Effect>) {
+    next.screen = if next.speaker_prompt_answered { next.home() } else { Screen::SpeakerPrompt };
+    (next, vec![])
+}
+
+pub fn signed_out() -> (State, Vec<Effect>) {
+    (State::default(), vec![])
+}
+
+/// 「CLUB Panasonic ログイン画面へ」 (or 「新規登録」: CLUB Panasonic's registration page).
+pub fn open_login(next: State, create: bool) -> (State, Vec<Effect>) {
+    start(next, if create { Activity::OpeningRegistration } else { Activity::OpeningLogin })
+}
+
+pub fn cancel_login(mut next: State) -> (State, Vec<Effect>) {
+    next.screen = Screen::Welcome;
+    next.after_login = None;
+    (next, vec![Effect::ForgetLogin])
+}
+
+pub fn accept_terms(next: State, version: String) -> (State, Vec<Effect>) {
+    start(next, Activity::SavingConsent { version })
+}
+
+pub fn decline_terms(mut next: State) -> (State, Vec<Effect>) {
+    next.screen = Screen::TermsDeclined;
+    (next, vec![])
+}
+
+pub fn review_terms(next: State) -> (State, Vec<Effect>) {
+    start(next, Activity::LoadingTerms)
+}
+
+pub fn logout(next: State) -> (State, Vec<Effect>) {
+    start(next, Activity::SigningOut)
+}
+
+pub fn welcome_offers() -> Vec<Offer> {
+    vec![
+        Offer::main(Action::OpenLogin, "CLUB Panasonic ログイン画面へ", "Go to CLUB Panasonic login"),
+        Offer::other(Action::CreateId, "CLUB Panasonic IDを新規登録する", "Register a CLUB Panasonic ID"),
+    ]
+}
+
+pub fn welcome_page(lang: Language) -> Page {
+    let t = |ja: &str, en: &str| lang.pick(ja, en);
+    Page::new(
+        t("スマートHEMSサービス", "Smart HEMS Service"),
+        vec![
+            t(
+                "2023年6月21日から、ログインにはCLUB Panasonic IDをお使いいただきます。",
+                "Since 21 June 2023 you log in with your CLUB Panasonic ID.",
+            ),
+            t(
+                "CLUB Panasonic IDをお持ちでない方は、ログイン画面から新規登録できます。",
+                "No CLUB Panasonic ID yet? You can register on the login page.",
+            ),
+        ],
+    )
+}
+
+pub fn login_offers() -> Vec<Offer> {
+    vec![
+        Offer::main(Action::OpenLogin, "ブラウザをもう一度開く", "Open the browser again"),
+        Offer::other(Action::CancelLogin, "キャンセル", "Cancel"),
+    ]
+}
+
+pub fn login_page(lang: Language) -> Page {
+    let t = |ja: &str, en: &str| lang.pick(ja, en);
+    Page::new(
+        t("CLUB Panasonic ログイン", "CLUB Panasonic login"),
+        vec![t(
+            "ブラウザでメールアドレスとパスワードを入力し、「ログインする」をタップしてください。",
+            "In the browser, enter your e-mail address and password and tap 'Log in'.",
+        )],
+    )
+}
+
+/// 「同意する」 / 「同意しない」: the app's terms, the privacy policy and the speaker terms alike.
+pub fn terms_offers() -> Vec<Offer> {
+    vec![
+        Offer::main(Action::AcceptTerms, "同意する", "Agree"),
+        Offer::other(Action::DeclineTerms, "同意しない", "Disagree"),
+    ]
+}
+
+pub fn app_terms_page(terms: &Terms, revised: bool, lang: Language) -> Page {
+    let t = |ja: &str, en: &str| lang.pick(ja, en);
+    let mut body = Vec::new();
+    if revised {
+        body.push(t(
+            "利用規約が改定されました。内容をご確認のうえ、同意してください。",
+            "The terms of use have been revised. Please read and agree to continue.",
+        ));
+    }
+    body.push(t(
+        "スマートHEMSサービス利用規約を確認して「同意する」をタップしてください。",
+        "Please read the terms of use and tap 'Agree'.",
+    ));
+    body.push(terms.body.clone());
+    Page::new(terms.title.clone(), body)
+}
+
+pub fn terms_declined_offers() -> Vec<Offer> {
+    vec![
+        Offer::main(Action::ReviewTerms, "利用規約をもう一度読む", "Read the terms again"),
+        Offer::other(Action::Logout, "ログアウト", "Log out"),
+    ]
+}
+
+pub fn terms_declined_page(lang: Language) -> Page {
+    let t = |ja: &str, en: &str| lang.pick(ja, en);
+    Page::new(
+        t("利用規約に同意いただけませんでした", "You did not agree to the terms"),
+        vec![t(
+            "スマートHEMSサービスをご利用いただくには、利用規約への同意が必要です。もう一度ご確認いただくか、ログアウトしてください。",
+            "The Smart HEMS Service can only be used after agreeing to its terms. Read them again, or log out.",
+        )],
+    )
+}

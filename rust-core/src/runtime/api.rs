@@ -1,0 +1,99 @@
+//! The only way to the Smart HEMS cloud. Every call goes through one of three doors:
+//! `retrying` (the one retry policy), `authorized` (a valid access token — refreshed ahead of
+//! expiry, and once more if the cloud says 401 — under the same policy), or `best_effort` (tried
+//! once; the caller has a fallback). The `Cloud` client is private to this module and only lent
+//! to a call inside a door, so a call that skips the policy does not compile.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use super::cloud::{Cloud, CloudError};
+use super::login::{Login, LoginError};
+use super::retry::RetryPolicy;
+use super::secure::SecureStore;
+use crate::flow::Failure;
+
+/// A failed step: the cloud's or the login's error.
+#[derive(Debug, thiserror::Error)]
+pub enum StepError {
+    #[error(transparent)]
+    Cloud(#[from] CloudError),
+    #[error(transparent)]
+    Login(#[from] LoginError),
+}
+
+impl StepError {
+    pub fn failure(&self) -> Failure {
+        match self {
+            StepError::Cloud(e) => e.into(),
+            StepError::Login(e) => e.into(),
+        }
+    }
+    pub fn is_transient(&self) -> bool {
+        match self {
+            StepError::Cloud(e) => e.is_transient(),
+            StepError::Login(e) => matches!(e, LoginError::Unreachable(_)),
+        }
+    }
+}
+
+/// The cloud and the session it is called with, behind the retry policy.
+pub struct Api {
+    cloud: Cloud,
+    pub login: Login,
+    pub secure: Arc<dyn SecureStore>,
+    retry: RetryPolicy,
+}
+
+impl Api {
+    /// `None` when `cloud_base_url` is not an allowed (https or loopback) URL.
+    pub fn new(
+        cloud_base_url: &str,
+        http: reqwest::Client,
+        login: Login,
+        secure: Arc<dyn SecureStore>,
+        retry: RetryPolicy,
+    ) -> Option<Api> {
+        Some(Api { cloud: Cloud::new(cloud_base_url, http)?, login, secure, retry })
+    }
+
+    /// `attempt` under the retry policy: transient failures are tried again before giving up.
+    pub async fn retrying<'a, T, F, Fut>(&'a self, mut attempt: F) -> Result<T, StepError>
+    where
+        F: FnMut(&'a Cloud) -> Fut,
+        Fut: Future<Output = Result<T, StepError>>,
+    {
+        self.retry.run(StepError::is_transient, || attempt(&self.cloud)).await
+    }
+
+    /// `call` with a valid access token, under the retry policy; a 401 refreshes once.
+    pub async fn authorized<'a, T, F, Fut>(&'a self, call: F) -> Result<T, StepError>
+    where
+        F: Fn(&'a Cloud, String) -> Fut,
+        Fut: Future<Output = Result<T, StepError>>,
+    {
+        let store = self.secure.as_ref();
+        self.retrying(|cloud| async {
+            let token = self.login.access_token(store, false).await?;
+            match call(cloud, token).await {
+                Err(StepError::Cloud(CloudError::Unauthorized)) => {
+                    tracing::info!("access token refused by the cloud; refreshing");
+                    let token = self.login.access_token(store, true).await?;
+                    call(cloud, token).await
+                }
+                other => other,
+            }
+        })
+        .await
+    }
+
+    /// `call` once, for what has a fallback (the Google Home link without its agent id, help
+    /// from the built-in data, a version check that blocks nothing).
+    pub async fn best_effort<'a, T, F, Fut>(&'a self, call: F) -> Result<T, CloudError>
+    where
+        F: FnOnce(&'a Cloud) -> Fut,
+        Fut: Future<Output = Result<T, CloudError>>,
+    {
+        call(&self.cloud).await
+    }
+}

@@ -1,0 +1,179 @@
+//! The event loop: one event at a time is applied by the pure flow, saved, shown, and its effects
+//! carried out by the runtime until the flow settles. Calls out to the shell (screens for the
+//! listeners, the platform's callbacks) are queued in the outbox and delivered on a thread of
+//! their own with no lock held, so a shell may call straight back into the core.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use super::outbox::Callout;
+use super::platform::Platform;
+use super::store::Store;
+use super::Runtime;
+use crate::flow::{self, Event, Language, ScreenView, State};
+
+/// Told of every screen change, starting with the current screen.
+#[uniffi::export(foreign)]
+pub trait ScreenListener: Send + Sync {
+    fn on_screen(&self, view: ScreenView);
+}
+
+/// The subscribed listeners, each under the id its subscription removes it by.
+#[derive(Default)]
+pub struct Listeners {
+    next_id: Mutex<u64>,
+    list: Mutex<Vec<(u64, Arc<dyn ScreenListener>)>>,
+}
+
+impl Listeners {
+    pub fn add(&self, listener: Arc<dyn ScreenListener>) -> u64 {
+        let id = {
+            let mut next = self.next_id.lock().unwrap_or_else(|e| e.into_inner());
+            *next += 1;
+            *next
+        };
+        self.list.lock().unwrap_or_else(|e| e.into_inner()).push((id, listener));
+        id
+    }
+
+    pub fn remove(&self, id: u64) {
+        self.list.lock().unwrap_or_else(|e| e.into_inner()).retain(|(each, _)| *each != id);
+    }
+
+    fn notify(&self, view: &ScreenView) {
+        // Copy the list first: a listener may subscribe or drop a subscription from its callback.
+        let listeners: Vec<_> = self.list.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        for (_, listener) in listeners {
+            listener.on_screen(view.clone());
+        }
+    }
+}
+
+/// The core's runtime, created once per process; every async call runs on it, so futures polled
+/// from Kotlin or Swift executors never meet "no reactor running".
+pub fn tokio_runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("smarthems")
+            .enable_all()
+            .build()
+            .expect("the core's tokio runtime starts")
+    })
+}
+
+/// The app's state and everything that moves it on.
+pub struct EventLoop {
+    state: Mutex<State>,
+    /// One event (and its chain of effects) at a time, in the order they arrive. Never held
+    /// while the shell is called: calls out go through the outbox.
+    turn: tokio::sync::Mutex<()>,
+    store: Store,
+    runtime: Runtime,
+    language: Language,
+    platform: Arc<dyn Platform>,
+    pub listeners: Arc<Listeners>,
+}
+
+impl EventLoop {
+    pub fn new(state: State, store: Store, runtime: Runtime, language: Language, platform: Arc<dyn Platform>) -> Self {
+        EventLoop {
+            state: Mutex::new(state),
+            turn: tokio::sync::Mutex::new(()),
+            store,
+            runtime,
+            language,
+            platform,
+            listeners: Arc::default(),
+        }
+    }
+
+    /// The screen to draw now.
+    pub fn view(&self) -> ScreenView {
+        flow::view(&self.state.lock().unwrap_or_else(|e| e.into_inner()), self.language)
+    }
+
+    /// Applies `event` on the core's own runtime, whatever thread or executor the caller is on.
+    /// The work is spawned: a caller that stops waiting does not stop the event.
+    pub async fn send(self: &Arc<Self>, event: Event) -> ScreenView {
+        let this = self.clone();
+        // Called from inside one of our own callbacks (a listener tapping, a browser answering at
+        // once): that callback is part of the delivery, so this call must not wait for it.
+        let reentrant = this.runtime.outbox.in_callout();
+        match tokio_runtime().spawn(async move { this.handle(event, reentrant).await }).await {
+            Ok(view) => view,
+            Err(error) => {
+                tracing::error!(%error, "event handling stopped");
+                self.view()
+            }
+        }
+    }
+
+    /// Applies an event and every event its effects answer with, until the flow settles; then
+    /// waits (holding nothing) until the shell has been told, so that when a call returns its
+    /// screens have been shown and its browser or Google Home opened.
+    async fn handle(self: Arc<Self>, event: Event, reentrant: bool) -> ScreenView {
+        let view = {
+            let _turn = self.turn.lock().await;
+            let mut queue = VecDeque::from([event]);
+            while let Some(event) = queue.pop_front() {
+                let effects = self.apply(event);
+                if !effects.is_empty() {
+                    // The busy screen shows while the effects run.
+                    self.deliver();
+                }
+                for effect in effects {
+                    tracing::debug!(effect = effect.kind(), "effect");
+                    queue.extend(self.runtime.run(effect).await);
+                }
+            }
+            self.view()
+        };
+        let delivered = self.runtime.outbox.last_posted();
+        self.deliver();
+        if !reentrant {
+            self.runtime.outbox.wait_for(delivered).await;
+        }
+        view
+    }
+
+    /// Hands the queued calls out to a thread of their own, where the shell may block or call
+    /// back into the core without holding up anything the core holds.
+    fn deliver(self: &Arc<Self>) {
+        let this = self.clone();
+        tokio_runtime().spawn_blocking(move || this.runtime.outbox.drain(&|callout| this.call_out(callout)));
+    }
+
+    fn call_out(&self, callout: Callout) {
+        match callout {
+            Callout::Screen(view) => self.listeners.notify(&view),
+            Callout::OpenLoginPage(url) => self.platform.open_login_page(url),
+            Callout::OpenGoogleHome(link) => self.platform.open_google_home(link),
+            Callout::OpenStore => self.platform.open_store(),
+            Callout::AnswerGoogle(answer) => self.platform.answer_google(answer),
+        }
+    }
+
+    /// One transition: update, save, and queue the new screen for the listeners.
+    fn apply(&self, event: Event) -> Vec<flow::Effect> {
+        let (view, effects) = {
+            let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            // By kind only: events carry names, codes and URLs that never belong in a log.
+            tracing::debug!(event = event.kind(), "event");
+            let (next, effects) = flow::update(&state, event);
+            if next == *state {
+                return effects;
+            }
+            if let Err(error) = self.store.save(&next) {
+                tracing::error!(%error, "could not save the app state");
+            }
+            *state = next;
+            (flow::view(&state, self.language), effects)
+        };
+        tracing::info!(screen = %flow::graph::node_name(&view.screen), "screen");
+        // Under the turn, so listeners hear the screens in the order they were shown.
+        self.runtime.outbox.post(Callout::Screen(Box::new(view)));
+        effects
+    }
+}

@@ -30,3 +30,58 @@ pub fn claimed(mut next: State) -> (State, Vec<Effect>) {
     next.screen = Screen::Nickname;
     (next, vec![])
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::flow::testing::*;
+    use crate::flow::*;
+
+    #[test]
+    fn a_2d_code_starts_flow_c_without_app_terms() {
+        let code = || RegistrationCode("c".repeat(24));
+        // Not logged in: log in first, then claim the code; the app's terms are not asked.
+        let (opening, effects) = update(&State::default(), Event::RegistrationLink(code()));
+        assert_eq!(effects, vec![Effect::KeepCode(code()), Effect::OpenLogin { create: false }]);
+        let (waiting, _) = update(&opening, Event::LoginOpened);
+        let (signing, _) = update(&waiting, Event::Incoming(IncomingUrl("x".into())));
+        let (checking, effects) = update(&signing, Event::SignedIn(taro()));
+        assert_eq!((checking.screen.clone(), effects), (busy(Activity::ClaimingCode), vec![Effect::CheckVersions]));
+        let (claiming, effects) = update(&checking, Event::VersionsChecked { need: None });
+        assert_eq!((claiming.screen.clone(), effects), (busy(Activity::ClaimingCode), vec![Effect::ClaimCode]));
+        assert_eq!(update(&claiming, Event::CodeClaimed).0.screen, Screen::Nickname);
+        let (expired, _) = update(&claiming, Event::Failed(Failure::CodeExpired));
+        assert_eq!(expired.screen, Screen::Problem { problem: Problem::CodeExpired });
+        assert!(view(&expired, Language::Japanese).body[0].contains("新しい2次元コード"));
+
+        // Logged in already: claim straight away.
+        let (claiming, effects) = update(&on(Screen::SpeakerPrompt), Event::RegistrationLink(code()));
+        assert_eq!((claiming.screen, effects), (busy(Activity::ClaimingCode), vec![Effect::KeepCode(code()), Effect::ClaimCode]));
+    }
+
+    #[test]
+    fn a_2d_code_mid_flow_starts_afresh() {
+        let request = google_request("st");
+        // Google Home is waiting for an answer, and an earlier failure and login left their next steps.
+        let asking = State {
+            app_flip: Some(request),
+            retry: Some(Activity::LoadingDevices),
+            after_login: Some(Activity::SavingConsent { version: "1".into() }),
+            return_to: vec![Screen::WaitingForGoogleHome],
+            ..on(Screen::AppFlipConsent { scope: "openid".into() })
+        };
+        let code = RegistrationCode("c".into());
+        let (next, effects) = update(&asking, Event::RegistrationLink(code.clone()));
+        assert_eq!(next.screen, busy(Activity::ClaimingCode));
+        assert_eq!((next.app_flip, next.retry, next.after_login), (None, None, None));
+        assert_eq!(
+            effects,
+            vec![
+                Effect::AnswerGoogle(AppFlipAnswer::Declined {
+                    redirect: "https://oauth-redirect.googleusercontent.com/a/app?error=access_denied&state=st".into()
+                }),
+                Effect::KeepCode(code),
+                Effect::ClaimCode,
+            ]
+        );
+    }
+}

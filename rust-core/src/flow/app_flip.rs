@@ -118,3 +118,98 @@ pub fn consent_page(lang: Language) -> Page {
         ],
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::flow::testing::*;
+    use crate::flow::*;
+
+    #[test]
+    fn app_flip_asks_the_user_and_answers_google() {
+        let request = google_request("st");
+        let waiting = speaking(Screen::WaitingForGoogleHome, SpeakerDraft::default());
+        let (asking, effects) = update(&waiting, Event::AppFlip { request: request.clone(), valid: true });
+        assert_eq!((asking.screen.clone(), effects), (Screen::AppFlipConsent { scope: "openid".into() }, vec![]));
+        assert!(view(&asking, Language::Japanese).buttons.iter().any(|b| b.label == "同意してリンク"));
+
+        let (approving, effects) = update(&asking, Event::Tap(Action::ApproveLink));
+        assert_eq!(effects, vec![Effect::AuthorizeGoogle(request.clone())]);
+        let (back, _) = update(&approving, Event::AppFlipAnswered);
+        assert_eq!(back.screen, Screen::WaitingForGoogleHome, "back where the user was");
+
+        let (declined, effects) = update(&asking, Event::Tap(Action::DeclineLink));
+        assert_eq!(declined.screen, Screen::WaitingForGoogleHome);
+        assert_eq!(
+            effects,
+            vec![Effect::AnswerGoogle(AppFlipAnswer::Declined {
+                redirect: "https://oauth-redirect.googleusercontent.com/a/app?error=access_denied&state=st".into()
+            })]
+        );
+
+        let (refused, effects) = update(&waiting, Event::AppFlip { request: request.clone(), valid: false });
+        assert_eq!(refused.screen, Screen::WaitingForGoogleHome);
+        assert_eq!(refused.notice, Some(Notice::LinkRequestRefused));
+        assert_eq!(effects, vec![Effect::AnswerGoogle(AppFlipAnswer::Refused)]);
+
+        let (logged_out, effects) = update(&State::default(), Event::AppFlip { request, valid: true });
+        assert_eq!(logged_out.notice, Some(Notice::LogInFirst));
+        // Not a "no": Google is told a login is needed and goes on with its own browser login.
+        assert!(matches!(effects.as_slice(), [Effect::AnswerGoogle(AppFlipAnswer::Unavailable { redirect })]
+            if redirect.contains("error=login_required") && redirect.contains("state=")));
+    }
+
+    /// An approval that cannot reach the cloud is not the user's no: Google gets "cannot approve now"
+    /// (and goes on with its browser login), the user is back where they were and told why.
+    #[test]
+    fn app_flip_approval_that_fails_lets_google_use_its_browser() {
+        let waiting = speaking(Screen::WaitingForGoogleHome, SpeakerDraft::default());
+        let (asking, _) = update(&waiting, Event::AppFlip { request: google_request("st"), valid: true });
+        let (approving, _) = update(&asking, Event::Tap(Action::ApproveLink));
+        for (failure, error, notice) in [
+            (Failure::Offline, "temporarily_unavailable", Notice::LinkNotAnswered),
+            (Failure::ServiceTrouble, "temporarily_unavailable", Notice::LinkNotAnswered),
+            (Failure::SessionExpired, "login_required", Notice::LinkNotAnswered),
+            // Nothing registered on this phone: the user is told to register first, not to retry.
+            (Failure::NotRegistered, "temporarily_unavailable", Notice::RegisterBeforeLinking),
+        ] {
+            let (back, effects) = update(&approving, Event::Failed(failure));
+            let expected = format!("https://oauth-redirect.googleusercontent.com/a/app?error={error}&state=st");
+            assert_eq!(effects, vec![Effect::AnswerGoogle(AppFlipAnswer::Unavailable { redirect: expected })], "{failure:?}");
+            assert_eq!((&back.screen, back.notice, &back.app_flip), (&Screen::WaitingForGoogleHome, Some(notice), &None));
+            // Google Home then links in its browser: the warning is no longer true.
+            let (done, _) = update(&back, Event::LinkChecked { linked: true });
+            assert_eq!((done.screen, done.notice), (Screen::SpeakerDone, None));
+        }
+    }
+
+    #[test]
+    fn a_newer_app_flip_request_replaces_the_waiting_one() {
+        let request = google_request;
+        let waiting = on(Screen::WaitingForGoogleHome);
+        let (asked, _) = update(&waiting, Event::AppFlip { request: request("1"), valid: true });
+        let (helped, _) = update(&asked, Event::Tap(Action::OpenHelp));
+        let (helped, _) = update(&helped, Event::HelpLoaded { support: support::built_in(), now: 0 });
+        // Again and again from help: the way back stays one consent deep, and answering returns to
+        // where the user was before Google asked.
+        let mut state = helped;
+        for n in 2..5 {
+            let (asked, _) = update(&state, Event::AppFlip { request: request(&n.to_string()), valid: true });
+            assert_eq!(asked.return_to, vec![Screen::WaitingForGoogleHome]);
+            let (helped, _) = update(&asked, Event::Tap(Action::OpenHelp));
+            state = update(&helped, Event::HelpLoaded { support: support::built_in(), now: 0 }).0;
+        }
+        let (asked, _) = update(&state, Event::AppFlip { request: request("5"), valid: true });
+        let (answered, effects) = update(&asked, Event::Tap(Action::DeclineLink));
+        assert_eq!(answered.screen, Screen::WaitingForGoogleHome);
+        assert!(matches!(&effects[..], [Effect::AnswerGoogle(AppFlipAnswer::Declined { redirect })] if redirect.contains("state=5")));
+    }
+
+    #[test]
+    fn app_flip_while_an_update_is_required_goes_to_googles_browser() {
+        let need = firmware_need();
+        let blocked = State { return_to: vec![Screen::WaitingForGoogleHome], ..on(Screen::UpdateRequired { need: need.clone() }) };
+        let (still, effects) = update(&blocked, Event::AppFlip { request: google_request("u"), valid: true });
+        assert_eq!(still.screen, Screen::UpdateRequired { need });
+        assert!(matches!(&effects[..], [Effect::AnswerGoogle(AppFlipAnswer::Unavailable { redirect })] if redirect.contains("temporarily_unavailable")));
+    }
+}

@@ -190,3 +190,97 @@ fn relink_step(state: &State, lang: Language) -> String {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::flow::testing::*;
+    use crate::flow::*;
+
+    /// Rules that keep what the user sees true after the app was away: a C user is never asked the
+    /// app's terms, a login finishes with help open, Google Home's unlinking is noticed on return.
+    #[test]
+    fn coming_back_to_the_app() {
+        let home = |nickname: Option<&str>| Screen::Home {
+            display_name: "太郎".into(),
+            speaker_nickname: nickname.map(Into::into),
+            speaker_linked: Some(true),
+        };
+        let c_user = State {
+            speaker_only: true,
+            speaker_nickname: Some("たろう".into()),
+            speaker_linked: Some(true),
+            speaker_prompt_answered: true,
+            ..on(home(Some("たろう")))
+        };
+        let mut help_over_login = State { screen: Screen::Help { support: support::built_in(), now: 0 }, ..State::default() };
+        help_over_login.return_to.push(Screen::Login);
+        let url = || IncomingUrl("app:/redirect?code=c&state=s".into());
+        let registering = speaking(
+            busy(Activity::Registering),
+            SpeakerDraft { privacy_version: Some("1".into()), speaker_terms_version: Some("1".into()), ..SpeakerDraft::default() },
+        );
+
+        #[rustfmt::skip]
+        let cases: Vec<(&str, State, Event, Screen, Vec<Effect>)> = vec![
+            ("a C user relaunched at home: the link is checked, the app's terms are not asked",
+                c_user.clone(), Event::VersionsChecked { need: None }, home(Some("たろう")), vec![Effect::CheckLink]),
+            ("a C user logging in again goes home, not to the app's terms",
+                State { account: None, screen: busy(Activity::SigningIn), ..c_user.clone() }, Event::SignedIn(taro()), home(Some("たろう")), vec![Effect::CheckVersions]),
+            ("an app user relaunched at home: terms and link both refreshed",
+                State { speaker_only: false, ..c_user.clone() }, Event::VersionsChecked { need: None }, home(Some("たろう")), vec![Effect::CheckTerms, Effect::CheckLink]),
+            ("back from Google Home at home: is the link still there?",
+                c_user.clone(), Event::Foregrounded, home(Some("たろう")), vec![Effect::CheckLink]),
+            ("back at home with no speaker registered: nothing to check",
+                on(home(None)), Event::Foregrounded, home(None), vec![]),
+            ("the login redirect arrives while help is open over the login page",
+                help_over_login.clone(), Event::Incoming(url()), busy(Activity::SigningIn), vec![Effect::FinishLogin(url())]),
+            ("a redirect while help is open over another screen is not acted on",
+                State { return_to: vec![Screen::Welcome], ..help_over_login.clone() }, Event::Incoming(url()), help_over_login.screen.clone(), vec![]),
+            ("linked but the speaker does not respond: p.10's steps from home",
+                c_user.clone(), Event::Tap(Action::VoiceNotWorking), Screen::Troubleshooting, vec![]),
+            ("revised terms refuse a registration: both texts are asked again, privacy first",
+                registering, Event::Failed(Failure::TermsOutdated), busy(Activity::LoadingPrivacyPolicy), vec![Effect::LoadTerms(TermsKind::Privacy)]),
+        ];
+        for (name, state, event, screen, effects) in cases {
+            let (next, got) = update(&state, event);
+            assert_eq!((next.screen.clone(), got), (screen, effects), "{name}");
+            if name.starts_with("revised terms") {
+                let draft = next.speaker.expect("the draft is kept");
+                assert_eq!((draft.privacy_version, draft.speaker_terms_version), (None, None), "{name}");
+            }
+        }
+
+        // A link that is not the service's is refused with its own message; ours at the wrong time is ignored.
+        let (refused, effects) = update(&on(Screen::SpeakerPrompt), Event::StrayLink);
+        assert_eq!((refused.notice, effects), (Some(Notice::LinkRefused), vec![]));
+        assert!(view(&refused, Language::Japanese).notice.unwrap().contains("スマートHEMSサービスのものではない"));
+        let (ignored, _) = update(&on(Screen::SpeakerPrompt), Event::Incoming(url()));
+        assert_eq!(ignored.notice, Some(Notice::LinkIgnored));
+    }
+
+    /// Home's quiet refresh asks two things at once; their answers arrive in turn and neither may
+    /// undo what the other showed, nor a failure of one turn into an error screen.
+    #[test]
+    fn quiet_answers_never_move_the_user() {
+        let home = Screen::Home { display_name: "太郎".into(), speaker_nickname: Some("たろう".into()), speaker_linked: Some(true) };
+        let linked_user = State {
+            speaker_nickname: Some("たろう".into()),
+            speaker_linked: Some(true),
+            speaker_prompt_answered: true,
+            ..on(home.clone())
+        };
+        let (relaunched, effects) = update(&linked_user, Event::VersionsChecked { need: None });
+        assert_eq!(effects, vec![Effect::CheckTerms, Effect::CheckLink]);
+        let revised = Event::TermsChecked { terms: terms("3"), accepted: Some("2".into()), legacy_speaker_user: false };
+        let (asked, _) = update(&relaunched, revised);
+        let revised_terms = Screen::AppTerms { terms: terms("3"), revised: true };
+        assert_eq!(asked.screen, revised_terms);
+        for answer in [Event::LinkChecked { linked: true }, Event::LinkChecked { linked: false }, Event::Failed(Failure::Offline)] {
+            assert_eq!(update(&asked, answer.clone()).0.screen, revised_terms, "{answer:?} replaced the revised terms");
+        }
+        // A stale "could not refresh" goes once a refresh succeeds.
+        let (failed, _) = update(&relaunched, Event::Failed(Failure::Offline));
+        assert_eq!((failed.screen.clone(), failed.notice), (home.clone(), Some(Notice::RefreshFailed)));
+        assert_eq!(update(&failed, Event::LinkChecked { linked: true }).0.notice, None);
+    }
+}

@@ -55,3 +55,23 @@ pub fn page(data: &Support, now: i64, lang: Language) -> Page {
     body.push(t("※Google Homeのセットアップは完了している状態を想定しています。", "Google Home is assumed to be set up already."));
     Page::new(t("ヘルプ・お問い合わせ", "Help and contact"), body)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::flow::testing::*;
+    use crate::flow::*;
+
+    #[test]
+    fn help_opens_from_any_screen_and_returns() {
+        for screen in [Screen::Welcome, Screen::Nickname, Screen::Problem { problem: Problem::Offline }, Screen::Troubleshooting] {
+            let state = speaking(screen.clone(), SpeakerDraft::default());
+            let (loading, effects) = update(&state, Event::Tap(Action::OpenHelp));
+            assert_eq!(effects, vec![Effect::LoadHelp], "{screen:?}");
+            let (help, _) = update(&loading, Event::HelpLoaded { support: support::built_in(), now: 1_700_000_000 });
+            let shown = view(&help, Language::Japanese);
+            assert!(shown.body.iter().any(|b| b.contains("0120-081-701")), "{:?}", shown.body);
+            let (back, _) = update(&help, Event::Tap(Action::CloseHelp));
+            assert_eq!(back.screen, screen);
+        }
+    }
+}

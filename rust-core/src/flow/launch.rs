@@ -151,3 +151,38 @@ pub fn update_page(need: &UpdateNeed, lang: Language) -> Page {
         ],
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::flow::testing::*;
+    use crate::flow::*;
+
+    #[test]
+    fn launch_checks_versions_first_and_an_old_id_on_a_fresh_install() {
+        assert_eq!(update(&State::default(), Event::Launched).1, vec![Effect::CheckOldId, Effect::CheckVersions]);
+        assert_eq!(update(&on(Screen::SpeakerPrompt), Event::Launched).1, vec![Effect::CheckVersions]);
+
+        let need = firmware_need();
+        let saving = busy(Activity::SavingConsent { version: "2".into() });
+        let (blocked, effects) = update(&on(saving.clone()), Event::VersionsChecked { need: Some(need.clone()) });
+        assert_eq!((blocked.screen.clone(), effects), (Screen::UpdateRequired { need: need.clone() }, vec![]));
+        let (checking, effects) = update(&blocked, Event::Tap(Action::CheckUpdates));
+        assert_eq!(effects, vec![Effect::CheckVersions]);
+        let (still, _) = update(&checking, Event::VersionsChecked { need: Some(need) });
+        assert_eq!(still.return_to, vec![saving.clone()], "checking again does not stack screens");
+        // Updated: the flow continues where it was, restarting the work in flight.
+        let (resumed, effects) = update(&still, Event::VersionsChecked { need: None });
+        assert_eq!(resumed.screen, saving);
+        assert_eq!(effects, vec![Effect::SaveConsent { version: "2".into() }]);
+    }
+
+    #[test]
+    fn old_id_migration_wipes_locally_then_logs_in() {
+        let (migration, _) = update(&State::default(), Event::OldIdChecked { found: true });
+        assert_eq!(migration.screen, Screen::Migration);
+        let (wiping, effects) = update(&migration, Event::Tap(Action::Migrate));
+        assert_eq!(effects, vec![Effect::WipeOldId]);
+        let (opening, effects) = update(&wiping, Event::OldIdWiped);
+        assert_eq!((opening.screen, effects), (busy(Activity::OpeningLogin), vec![Effect::OpenLogin { create: false }]));
+    }
+}

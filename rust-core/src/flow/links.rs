@@ -5,7 +5,7 @@
 
 use url::Url;
 
-use super::AppFlipRequest;
+use super::model::AppFlipRequest;
 
 /// Whether an App Flip request may be shown to the user: Google's client, a scope, a state, a
 /// caller the platform verified, and Google's App Flip redirect for this app

@@ -191,3 +191,15 @@ pub fn terms_declined_page(lang: Language) -> Page {
         )],
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::flow::testing::*;
+    use crate::flow::*;
+
+    #[test]
+    fn new_id_opens_registration() {
+        let (opening, effects) = update(&State::default(), Event::Tap(Action::CreateId));
+        assert_eq!((opening.screen, effects), (busy(Activity::OpeningRegistration), vec![Effect::OpenLogin { create: true }]));
+    }
+}

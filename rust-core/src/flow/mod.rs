@@ -290,4 +290,6 @@ pub fn view(state: &State, lang: Language) -> ScreenView {
 }
 
 #[cfg(test)]
+mod testing;
+#[cfg(test)]
 mod tests;

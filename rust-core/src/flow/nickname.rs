@@ -12,7 +12,7 @@
 use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
-use super::Language;
+use super::text::Language;
 
 /// The longest nickname, in characters after normalisation.
 pub const MAX_CHARS: usize = 20;

@@ -157,3 +157,42 @@ pub fn page(problem: Problem, lang: Language) -> Page {
     };
     Page::new(title, vec![text])
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::flow::testing::*;
+    use crate::flow::*;
+
+    #[test]
+    fn retry_starts_the_failed_activity_again() {
+        let saving = Activity::SavingConsent { version: "2".into() };
+        let (failed, _) = update(&on(busy(saving.clone())), Event::Failed(Failure::Offline));
+        let (again, effects) = update(&failed, Event::Tap(Action::Retry));
+        assert_eq!(again.screen, busy(saving));
+        assert_eq!(effects, vec![Effect::SaveConsent { version: "2".into() }]);
+
+        // A sign-in cut off by the network starts again from the login page (codes are one-time).
+        let (failed, _) = update(&on(busy(Activity::SigningIn)), Event::Failed(Failure::Offline));
+        assert_eq!(update(&failed, Event::Tap(Action::Retry)).1, vec![Effect::OpenLogin { create: false }]);
+    }
+
+    #[test]
+    fn logging_in_again_resumes_what_the_expired_session_interrupted() {
+        let saving = Activity::SavingConsent { version: "2".into() };
+        let (expired, _) = update(&on(busy(saving.clone())), Event::Failed(Failure::SessionExpired));
+        let (signing_in, _) = update(&expired, Event::Tap(Action::OpenLogin));
+        let (signing_in, _) = update(&signing_in, Event::LoginOpened);
+        let (signing_in, _) = update(&signing_in, Event::Incoming(IncomingUrl("x".into())));
+        let (resumed, _) = update(&signing_in, Event::SignedIn(taro()));
+        let (resumed, effects) = update(&resumed, Event::VersionsChecked { need: None });
+        assert_eq!(resumed.screen, busy(saving));
+        assert_eq!(effects, vec![Effect::SaveConsent { version: "2".into() }]);
+
+        // Someone else logging in does not inherit it.
+        let other = Account { subject: "hanako".into(), display_name: "花子".into() };
+        let (fresh, effects) = update(&signing_in, Event::SignedIn(other.clone()));
+        assert_eq!((fresh.screen.clone(), effects), (busy(Activity::LoadingTerms), vec![Effect::CheckVersions]));
+        assert_eq!(fresh.account, Some(other));
+        assert!(!fresh.speaker_prompt_answered);
+    }
+}

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Language;
+use super::text::Language;
 
 /// Which days a support line answers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, uniffi::Enum)]

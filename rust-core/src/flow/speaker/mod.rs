@@ -196,3 +196,6 @@ fn draft_of(state: &State) -> std::borrow::Cow<'_, SpeakerDraft> {
         None => std::borrow::Cow::Owned(SpeakerDraft::default()),
     }
 }
+
+#[cfg(test)]
+mod tests;

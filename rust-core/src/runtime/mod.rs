@@ -12,6 +12,7 @@ pub mod keychain;
 pub mod login;
 pub mod net;
 pub mod outbox;
+pub mod persisted;
 pub mod platform;
 pub mod retry;
 pub mod secure;

@@ -3,7 +3,8 @@
 //! is ever written here.
 //!
 //! Two versions are kept apart: the schema (tables, migrated by `rusqlite_migration`) and the
-//! format of the saved state (`STATE_FORMAT`), so a newer app can read what an older one saved.
+//! format of the saved state (the `format` column), so a newer app can read what an older one
+//! saved. The saved state's types, its formats and their upgrades live in `persisted`.
 
 use std::path::Path;
 use std::sync::Mutex;
@@ -11,11 +12,8 @@ use std::sync::Mutex;
 use rusqlite::{Connection, OptionalExtension};
 use rusqlite_migration::{Migrations, M};
 
+use super::persisted;
 use crate::flow::State;
-
-/// The format of the saved state JSON. Bump it and teach `decode` the old one when `State` changes
-/// in a way serde cannot read.
-pub const STATE_FORMAT: i64 = 1;
 
 fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
@@ -61,14 +59,16 @@ impl Store {
         Ok(Store { conn: Mutex::new(conn) })
     }
 
-    /// The state saved last, or `None` on a fresh install. A state this version cannot read
-    /// (written by a newer app, or damaged) is dropped rather than crashing the app.
+    /// The state saved last, upgraded from the format it was saved in, or `None` on a fresh
+    /// install. A state this version cannot read (written by a newer app, or damaged) is dropped
+    /// rather than crashing the app; one it reads only in part keeps the account and the speaker
+    /// registration (`persisted::read`).
     pub fn load(&self) -> Result<Option<State>, StoreError> {
         let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
         let row: Option<(i64, String)> = conn
             .query_row("SELECT format, body FROM app_state WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
-        Ok(row.and_then(|(format, body)| decode(format, &body)))
+        Ok(row.and_then(|(format, body)| persisted::decode(format, &body)))
     }
 
     /// This installation's speaker-user id, made on first use: 16 random bytes, URL-safe (the
@@ -85,31 +85,17 @@ impl Store {
         Ok(id)
     }
 
+    /// Saves the state in the current format (`persisted::CURRENT_FORMAT`), replacing the one
+    /// saved before, whatever its format.
     pub fn save(&self, state: &State) -> Result<(), StoreError> {
-        let body = serde_json::to_string(state).expect("the state always serialises");
+        let (format, body) = persisted::encode(state);
         let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
         conn.execute(
             "INSERT INTO app_state (id, format, body) VALUES (1, ?1, ?2)
              ON CONFLICT(id) DO UPDATE SET format = excluded.format, body = excluded.body",
-            (STATE_FORMAT, body),
+            (format, body),
         )?;
         Ok(())
-    }
-}
-
-fn decode(format: i64, body: &str) -> Option<State> {
-    match format {
-        STATE_FORMAT => match serde_json::from_str(body) {
-            Ok(state) => Some(state),
-            Err(error) => {
-                tracing::warn!(%error, "saved state unreadable; starting fresh");
-                None
-            }
-        },
-        other => {
-            tracing::warn!(format = other, "saved state has an unknown format; starting fresh");
-            None
-        }
     }
 }
 
@@ -136,20 +122,43 @@ mod tests {
         assert_eq!(Store::open(&path).unwrap().load().unwrap(), Some(state));
     }
 
+    fn put_row(store: &Store, format: i64, body: &str) {
+        store
+            .conn
+            .lock()
+            .unwrap()
+            .execute("INSERT OR REPLACE INTO app_state (id, format, body) VALUES (1, ?1, ?2)", (format, body))
+            .unwrap();
+    }
+
+    fn saved_format(store: &Store) -> i64 {
+        store.conn.lock().unwrap().query_row("SELECT format FROM app_state WHERE id = 1", [], |r| r.get(0)).unwrap()
+    }
+
     #[test]
     fn unreadable_or_future_state_starts_fresh() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("app.db");
         let store = Store::open(&path).unwrap();
-        for (format, body) in [(STATE_FORMAT, "{not json"), (STATE_FORMAT + 1, "{}")] {
-            store
-                .conn
-                .lock()
-                .unwrap()
-                .execute("INSERT OR REPLACE INTO app_state (id, format, body) VALUES (1, ?1, ?2)", (format, body))
-                .unwrap();
+        let current = persisted::CURRENT_FORMAT;
+        for (format, body) in [(current, "{not json"), (1, "{not json"), (current + 1, "{}"), (0, "{}")] {
+            put_row(&store, format, body);
             assert_eq!(store.load().unwrap(), None, "format {format}");
         }
+    }
+
+    #[test]
+    fn a_format_1_state_is_read_and_saved_again_in_the_current_format() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.db");
+        let store = Store::open(&path).unwrap();
+        put_row(&store, 1, include_str!("fixtures/state/v1-home-registered.json"));
+        let state = store.load().unwrap().expect("format 1 is read");
+        assert_eq!(state.speaker_nickname.as_deref(), Some("たろう"));
+        assert!(matches!(state.screen, Screen::Home { .. }));
+        store.save(&state).unwrap();
+        assert_eq!(saved_format(&store), persisted::CURRENT_FORMAT);
+        assert_eq!(Store::open(&path).unwrap().load().unwrap(), Some(state));
     }
 
     #[test]

@@ -37,8 +37,9 @@ struct SmartHemsApp: App {
             // Where the old app kept its Panasonic ID and スマートHEMSクラブ data.
             oldIdPaths: [documents.appendingPathComponent("hems_club.sqlite").path]
         )
-        // Secrets go to the Keychain through the core's own store (Apple "protected data" keychain).
-        let core = try! SmartHems(config: config, platform: phone, secureStore: try! keychainSecureStore(service: "jp.co.panasonic.smarthems"))
+        // Secrets go to the Keychain as items that stay on this iPhone (…ThisDeviceOnly: never in a
+        // backup or a transfer to a new phone; KeychainStore in the package).
+        let core = try! SmartHems(config: config, platform: phone, secureStore: KeychainStore(service: "jp.co.panasonic.smarthems"))
         phone.core = core
         _model = StateObject(wrappedValue: ScreenModel(core: core))
         Task { _ = await core.start() }

@@ -5,7 +5,9 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use smarthems::flow::{update, view, Action, Category, Device, Event, Language, Screen, Selection, SpeakerDraft, State};
+use smarthems::flow::{
+    update, view, Action, Category, Device, Event, Language, Screen, Selection, SpeakerDraft, State,
+};
 
 fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
@@ -14,13 +16,22 @@ fn median(mut samples: Vec<Duration>) -> Duration {
 
 fn main() {
     let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(500);
-    let categories = [Category::AirConditioner, Category::Light, Category::Shutter, Category::AirPurifier, Category::RangeHood];
+    let categories =
+        [Category::AirConditioner, Category::Light, Category::Shutter, Category::AirPurifier, Category::RangeHood];
     let devices: Vec<Device> = (0..n)
-        .map(|i| Device { id: format!("d{i}"), name: format!("部屋{}の機器", i / 5), category: categories[i % categories.len()] })
+        .map(|i| Device {
+            id: format!("d{i}"),
+            name: format!("部屋{}の機器", i / 5),
+            category: categories[i % categories.len()],
+        })
         .collect();
     let mut state = State {
         screen: Screen::DeviceSelection,
-        speaker: Some(SpeakerDraft { nickname: "たろう".into(), selection: Selection { devices, ..Selection::default() }, ..SpeakerDraft::default() }),
+        speaker: Some(SpeakerDraft {
+            nickname: "たろう".into(),
+            selection: Selection { devices, ..Selection::default() },
+            ..SpeakerDraft::default()
+        }),
         ..State::default()
     };
 

@@ -9,8 +9,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub use crate::flow::Language;
 use crate::flow::links::{self, Link};
+pub use crate::flow::Language;
 use crate::flow::{Action, AppFlipRequest, Event, IncomingUrl, RegistrationCode, ScreenView};
 use crate::runtime::api::Api;
 pub use crate::runtime::event_loop::ScreenListener;

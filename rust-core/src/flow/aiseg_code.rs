@@ -55,7 +55,10 @@ mod tests {
 
         // Logged in already: claim straight away.
         let (claiming, effects) = update(&on(Screen::SpeakerPrompt), Event::RegistrationLink(code()));
-        assert_eq!((claiming.screen, effects), (busy(Activity::ClaimingCode), vec![Effect::KeepCode(code()), Effect::ClaimCode]));
+        assert_eq!(
+            (claiming.screen, effects),
+            (busy(Activity::ClaimingCode), vec![Effect::KeepCode(code()), Effect::ClaimCode])
+        );
     }
 
     #[test]

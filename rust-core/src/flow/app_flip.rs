@@ -174,8 +174,15 @@ mod tests {
         ] {
             let (back, effects) = update(&approving, Event::Failed(failure));
             let expected = format!("https://oauth-redirect.googleusercontent.com/a/app?error={error}&state=st");
-            assert_eq!(effects, vec![Effect::AnswerGoogle(AppFlipAnswer::Unavailable { redirect: expected })], "{failure:?}");
-            assert_eq!((&back.screen, back.notice, &back.app_flip), (&Screen::WaitingForGoogleHome, Some(notice), &None));
+            assert_eq!(
+                effects,
+                vec![Effect::AnswerGoogle(AppFlipAnswer::Unavailable { redirect: expected })],
+                "{failure:?}"
+            );
+            assert_eq!(
+                (&back.screen, back.notice, &back.app_flip),
+                (&Screen::WaitingForGoogleHome, Some(notice), &None)
+            );
             // Google Home then links in its browser: the warning is no longer true.
             let (done, _) = update(&back, Event::LinkChecked { linked: true });
             assert_eq!((done.screen, done.notice), (Screen::SpeakerDone, None));
@@ -201,15 +208,22 @@ mod tests {
         let (asked, _) = update(&state, Event::AppFlip { request: request("5"), valid: true });
         let (answered, effects) = update(&asked, Event::Tap(Action::DeclineLink));
         assert_eq!(answered.screen, Screen::WaitingForGoogleHome);
-        assert!(matches!(&effects[..], [Effect::AnswerGoogle(AppFlipAnswer::Declined { redirect })] if redirect.contains("state=5")));
+        assert!(
+            matches!(&effects[..], [Effect::AnswerGoogle(AppFlipAnswer::Declined { redirect })] if redirect.contains("state=5"))
+        );
     }
 
     #[test]
     fn app_flip_while_an_update_is_required_goes_to_googles_browser() {
         let need = firmware_need();
-        let blocked = State { return_to: vec![Screen::WaitingForGoogleHome], ..on(Screen::UpdateRequired { need: need.clone() }) };
+        let blocked = State {
+            return_to: vec![Screen::WaitingForGoogleHome],
+            ..on(Screen::UpdateRequired { need: need.clone() })
+        };
         let (still, effects) = update(&blocked, Event::AppFlip { request: google_request("u"), valid: true });
         assert_eq!(still.screen, Screen::UpdateRequired { need });
-        assert!(matches!(&effects[..], [Effect::AnswerGoogle(AppFlipAnswer::Unavailable { redirect })] if redirect.contains("temporarily_unavailable")));
+        assert!(
+            matches!(&effects[..], [Effect::AnswerGoogle(AppFlipAnswer::Unavailable { redirect })] if redirect.contains("temporarily_unavailable"))
+        );
     }
 }

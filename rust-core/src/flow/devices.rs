@@ -153,7 +153,10 @@ mod tests {
 
         s.toggle("ac-1");
         s.toggle("li-1");
-        let s = s.refreshed(vec![device("ac-1", "リビングのエアコン", Category::AirConditioner), device("sh-1", "シャッター", Category::Shutter)]);
+        let s = s.refreshed(vec![
+            device("ac-1", "リビングのエアコン", Category::AirConditioner),
+            device("sh-1", "シャッター", Category::Shutter),
+        ]);
         assert_eq!(s.chosen.iter().collect::<Vec<_>>(), ["ac-1"], "a removed device is no longer chosen");
     }
 }

@@ -47,30 +47,49 @@ pub enum Event {
     // Results of effects.
     LoginOpened,
     SignedIn(Account),
-    TermsChecked { terms: Terms, accepted: Option<String>, legacy_speaker_user: bool },
+    TermsChecked {
+        terms: Terms,
+        accepted: Option<String>,
+        legacy_speaker_user: bool,
+    },
     ConsentSaved,
     SignedOut,
-    TermsLoaded { kind: TermsKind, terms: Terms },
+    TermsLoaded {
+        kind: TermsKind,
+        terms: Terms,
+    },
     DevicesLoaded(Vec<Device>),
     Registered,
     /// The app came back to the foreground (from Google Home).
     Foregrounded,
-    LinkChecked { linked: bool },
+    LinkChecked {
+        linked: bool,
+    },
     /// An AiSEG2 2D code was opened (flow C).
     RegistrationLink(RegistrationCode),
     /// Google Home asks to approve a link (App Flip); `valid` after the façade's checks.
-    AppFlip { request: AppFlipRequest, valid: bool },
+    AppFlip {
+        request: AppFlipRequest,
+        valid: bool,
+    },
     /// The answer went back to Google Home.
     AppFlipAnswered,
     CodeClaimed,
     /// Whether an old Panasonic ID session (before 2023-06-21) is still on the phone.
-    OldIdChecked { found: bool },
+    OldIdChecked {
+        found: bool,
+    },
     OldIdWiped,
     /// Step 1: an update the user must make, if any. Also sent when the check could not be made:
     /// being offline never blocks the app.
-    VersionsChecked { need: Option<UpdateNeed> },
+    VersionsChecked {
+        need: Option<UpdateNeed>,
+    },
     /// The help data, and the time now (seconds since the epoch) to tell which lines are open.
-    HelpLoaded { support: Support, now: i64 },
+    HelpLoaded {
+        support: Support,
+        now: i64,
+    },
     Failed(Failure),
 }
 

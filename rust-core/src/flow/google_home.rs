@@ -6,8 +6,8 @@ use super::event::Effect;
 use super::model::State;
 use super::screen::{Action, Activity, Screen};
 use super::text::Language;
-use super::voice;
 use super::view::{Offer, Page};
+use super::voice;
 
 /// The app came back to the foreground: from Google Home (step 18 → 25), is the link there now?
 pub fn foregrounded(state: &State, next: State) -> (State, Vec<Effect>) {
@@ -212,12 +212,17 @@ mod tests {
             speaker_prompt_answered: true,
             ..on(home(Some("たろう")))
         };
-        let mut help_over_login = State { screen: Screen::Help { support: support::built_in(), now: 0 }, ..State::default() };
+        let mut help_over_login =
+            State { screen: Screen::Help { support: support::built_in(), now: 0 }, ..State::default() };
         help_over_login.return_to.push(Screen::Login);
         let url = || IncomingUrl("app:/redirect?code=c&state=s".into());
         let registering = speaking(
             busy(Activity::Registering),
-            SpeakerDraft { privacy_version: Some("1".into()), speaker_terms_version: Some("1".into()), ..SpeakerDraft::default() },
+            SpeakerDraft {
+                privacy_version: Some("1".into()),
+                speaker_terms_version: Some("1".into()),
+                ..SpeakerDraft::default()
+            },
         );
 
         #[rustfmt::skip]
@@ -262,7 +267,11 @@ mod tests {
     /// undo what the other showed, nor a failure of one turn into an error screen.
     #[test]
     fn quiet_answers_never_move_the_user() {
-        let home = Screen::Home { display_name: "太郎".into(), speaker_nickname: Some("たろう".into()), speaker_linked: Some(true) };
+        let home = Screen::Home {
+            display_name: "太郎".into(),
+            speaker_nickname: Some("たろう".into()),
+            speaker_linked: Some(true),
+        };
         let linked_user = State {
             speaker_nickname: Some("たろう".into()),
             speaker_linked: Some(true),
@@ -275,7 +284,9 @@ mod tests {
         let (asked, _) = update(&relaunched, revised);
         let revised_terms = Screen::AppTerms { terms: terms("3"), revised: true };
         assert_eq!(asked.screen, revised_terms);
-        for answer in [Event::LinkChecked { linked: true }, Event::LinkChecked { linked: false }, Event::Failed(Failure::Offline)] {
+        for answer in
+            [Event::LinkChecked { linked: true }, Event::LinkChecked { linked: false }, Event::Failed(Failure::Offline)]
+        {
             assert_eq!(update(&asked, answer.clone()).0.screen, revised_terms, "{answer:?} replaced the revised terms");
         }
         // A stale "could not refresh" goes once a refresh succeeds.

@@ -8,8 +8,8 @@
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
 use super::{
-    offered, update, view, Account, Action, Category, Device, Effect, Event, Failure, IncomingUrl, Language, RegistrationCode, Screen,
-    State, Terms, UpdateNeed, UpdateTarget,
+    offered, update, view, Account, Action, Category, Device, Effect, Event, Failure, IncomingUrl, Language,
+    RegistrationCode, Screen, State, Terms, UpdateNeed, UpdateTarget,
 };
 
 /// Every answer the world could give to an effect, in this state. A few rare answers (an update
@@ -70,14 +70,25 @@ pub fn outcomes(state: &State, effect: &Effect) -> Vec<Event> {
             fail(Failure::DevicesChanged),
         ],
         Effect::OpenGoogleHome | Effect::OpenStore | Effect::KeepCode(_) | Effect::AnswerGoogle(_) => vec![],
-        Effect::AuthorizeGoogle(_) => vec![Event::AppFlipAnswered, fail(Failure::Offline), fail(Failure::SessionExpired), fail(Failure::NotRegistered)],
-        Effect::ClaimCode => vec![Event::CodeClaimed, fail(Failure::CodeExpired), fail(Failure::Offline), fail(Failure::SessionExpired)],
+        Effect::AuthorizeGoogle(_) => vec![
+            Event::AppFlipAnswered,
+            fail(Failure::Offline),
+            fail(Failure::SessionExpired),
+            fail(Failure::NotRegistered),
+        ],
+        Effect::ClaimCode => {
+            vec![Event::CodeClaimed, fail(Failure::CodeExpired), fail(Failure::Offline), fail(Failure::SessionExpired)]
+        }
         Effect::CheckOldId => vec![Event::OldIdChecked { found: true }, Event::OldIdChecked { found: false }],
         Effect::WipeOldId => vec![Event::OldIdWiped],
         Effect::CheckVersions if landing || matches!(state.screen, Screen::UpdateRequired { .. }) => vec![
             Event::VersionsChecked { need: None },
             Event::VersionsChecked {
-                need: Some(UpdateNeed { target: UpdateTarget::Firmware, installed: "2.79".into(), required: "2.80".into() }),
+                need: Some(UpdateNeed {
+                    target: UpdateTarget::Firmware,
+                    installed: "2.79".into(),
+                    required: "2.80".into(),
+                }),
             },
         ],
         Effect::CheckVersions => vec![Event::VersionsChecked { need: None }],
@@ -176,7 +187,9 @@ fn label(event: &Event) -> String {
         Event::DevicesLoaded(_) => "DevicesLoaded".into(),
         Event::LinkChecked { linked } => format!("LinkChecked {}", if *linked { "linked" } else { "not linked" }),
         Event::RegistrationLink(_) => "2D code link".into(),
-        Event::VersionsChecked { need } => format!("VersionsChecked {}", if need.is_some() { "update needed" } else { "ok" }),
+        Event::VersionsChecked { need } => {
+            format!("VersionsChecked {}", if need.is_some() { "update needed" } else { "ok" })
+        }
         Event::HelpLoaded { .. } => "HelpLoaded".into(),
         Event::AppFlip { valid, .. } => format!("App Flip request{}", if *valid { "" } else { " (forged)" }),
         Event::TermsChecked { terms, accepted, .. } => match accepted {
@@ -206,7 +219,11 @@ pub fn explore() -> Graph {
     let mut tried: HashSet<(usize, u64)> = HashSet::new();
 
     while let Some(i) = queue.pop_front() {
-        assert!(graph.states.len() < 600_000, "the flow's state space does not close: {:#?}", &graph.states[graph.states.len() - 3..]);
+        assert!(
+            graph.states.len() < 600_000,
+            "the flow's state space does not close: {:#?}",
+            &graph.states[graph.states.len() - 3..]
+        );
         // An input, then every answer to the effects it starts, and so on until the flow settles.
         let mut pending: Vec<(usize, Event)> = inputs(&graph.states[i]).into_iter().map(|e| (i, e)).collect();
         while let Some((from, event)) = pending.pop() {

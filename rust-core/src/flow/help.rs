@@ -52,7 +52,10 @@ pub fn page(data: &Support, now: i64, lang: Language) -> Page {
         "※すでにAiSEG2をご利用中で、サーバーサービスや接続機器などを登録済みの方を対象としています。",
         "This app assumes an AiSEG2 already in use, with the server service and its devices registered.",
     ));
-    body.push(t("※Google Homeのセットアップは完了している状態を想定しています。", "Google Home is assumed to be set up already."));
+    body.push(t(
+        "※Google Homeのセットアップは完了している状態を想定しています。",
+        "Google Home is assumed to be set up already.",
+    ));
     Page::new(t("ヘルプ・お問い合わせ", "Help and contact"), body)
 }
 
@@ -63,7 +66,9 @@ mod tests {
 
     #[test]
     fn help_opens_from_any_screen_and_returns() {
-        for screen in [Screen::Welcome, Screen::Nickname, Screen::Problem { problem: Problem::Offline }, Screen::Troubleshooting] {
+        for screen in
+            [Screen::Welcome, Screen::Nickname, Screen::Problem { problem: Problem::Offline }, Screen::Troubleshooting]
+        {
             let state = speaking(screen.clone(), SpeakerDraft::default());
             let (loading, effects) = update(&state, Event::Tap(Action::OpenHelp));
             assert_eq!(effects, vec![Effect::LoadHelp], "{screen:?}");

@@ -41,7 +41,12 @@ pub fn offers(state: &State, speaker_nickname: Option<&String>, speaker_linked: 
     offers
 }
 
-pub fn page(display_name: &str, speaker_nickname: Option<&String>, speaker_linked: Option<bool>, lang: Language) -> Page {
+pub fn page(
+    display_name: &str,
+    speaker_nickname: Option<&String>,
+    speaker_linked: Option<bool>,
+    lang: Language,
+) -> Page {
     let t = |ja: &str, en: &str| lang.pick(ja, en);
     let mut body = vec![if display_name.is_empty() {
         t("スマートHEMSサービスをご利用いただけます。", "The Smart HEMS Service is ready.")

@@ -80,11 +80,7 @@ fn resume(next: State) -> (State, Vec<Effect>) {
 }
 
 pub fn migration_offers() -> Vec<Offer> {
-    vec![Offer::main(
-        Action::Migrate,
-        "CLUB Panasonic IDでログインする",
-        "Log in with a CLUB Panasonic ID",
-    )]
+    vec![Offer::main(Action::Migrate, "CLUB Panasonic IDでログインする", "Log in with a CLUB Panasonic ID")]
 }
 
 pub fn migration_page(lang: Language) -> Page {
@@ -183,6 +179,9 @@ mod tests {
         let (wiping, effects) = update(&migration, Event::Tap(Action::Migrate));
         assert_eq!(effects, vec![Effect::WipeOldId]);
         let (opening, effects) = update(&wiping, Event::OldIdWiped);
-        assert_eq!((opening.screen, effects), (busy(Activity::OpeningLogin), vec![Effect::OpenLogin { create: false }]));
+        assert_eq!(
+            (opening.screen, effects),
+            (busy(Activity::OpeningLogin), vec![Effect::OpenLogin { create: false }])
+        );
     }
 }

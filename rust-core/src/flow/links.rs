@@ -65,7 +65,8 @@ pub fn classify(link: &str, redirect_uri: &Url, service: &Url) -> Link {
         && url.host_str() == service.host_str()
         && url.port_or_known_default() == service.port_or_known_default();
     if same_origin && url.path() == APP_FLIP_PATH {
-        let param = |name: &str| url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned()).unwrap_or_default();
+        let param =
+            |name: &str| url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned()).unwrap_or_default();
         // On iOS the operating system checked the link's domain; the redirect is checked next.
         return Link::AppFlip(AppFlipRequest {
             client_id: param("client_id"),
@@ -96,19 +97,34 @@ mod tests {
         let service = Url::parse("https://hems.example.jp").unwrap();
         let code = "AbCdEfGhIjKlMnOpQrStUv_-12";
         for (link, expected) in [
-            ("jp.co.panasonic.smarthems:/oauth2redirect?code=x&state=y", Link::LoginRedirect("jp.co.panasonic.smarthems:/oauth2redirect?code=x&state=y".into())),
-            (&format!("https://hems.example.jp/aiseg/speaker-registration?code={code}"), Link::RegistrationCode(code.into())),
-            (&format!("https://hems.example.jp:443/aiseg/speaker-registration?code={code}"), Link::RegistrationCode(code.into())),
+            (
+                "jp.co.panasonic.smarthems:/oauth2redirect?code=x&state=y",
+                Link::LoginRedirect("jp.co.panasonic.smarthems:/oauth2redirect?code=x&state=y".into()),
+            ),
+            (
+                &format!("https://hems.example.jp/aiseg/speaker-registration?code={code}"),
+                Link::RegistrationCode(code.into()),
+            ),
+            (
+                &format!("https://hems.example.jp:443/aiseg/speaker-registration?code={code}"),
+                Link::RegistrationCode(code.into()),
+            ),
             (&format!("http://hems.example.jp/aiseg/speaker-registration?code={code}"), Link::Unknown),
             (&format!("https://evil.example/aiseg/speaker-registration?code={code}"), Link::Unknown),
             (&format!("https://hems.example.jp.evil.example/aiseg/speaker-registration?code={code}"), Link::Unknown),
             (&format!("https://user@hems.example.jp/aiseg/speaker-registration?code={code}"), Link::Unknown),
             (&format!("https://hems.example.jp:8443/aiseg/speaker-registration?code={code}"), Link::Unknown),
             (&format!("https://hems.example.jp/aiseg/speaker-registration/?code={code}"), Link::Unknown),
-            (&format!("https://hems.example.jp/aiseg/speaker-registration?code={code}&next=https://evil"), Link::Unknown),
+            (
+                &format!("https://hems.example.jp/aiseg/speaker-registration?code={code}&next=https://evil"),
+                Link::Unknown,
+            ),
             (&format!("https://hems.example.jp/aiseg/speaker-registration?code={code}#x"), Link::Unknown),
             ("https://hems.example.jp/aiseg/speaker-registration?code=short", Link::Unknown),
-            ("https://hems.example.jp/aiseg/speaker-registration?code=<script>alert(1)</script>aaaaaaaaaaa", Link::Unknown),
+            (
+                "https://hems.example.jp/aiseg/speaker-registration?code=<script>alert(1)</script>aaaaaaaaaaa",
+                Link::Unknown,
+            ),
             ("https://hems.example.jp/aiseg/speaker-registration", Link::Unknown),
             ("jp.co.panasonic.smarthems:/elsewhere?code=x", Link::Unknown),
             ("javascript:alert(1)", Link::Unknown),
@@ -134,13 +150,22 @@ mod app_flip_tests {
         };
         let check = |r: AppFlipRequest| app_flip_ok(&r, "google-home", "jp.co.panasonic.smarthems");
         assert!(check(good.clone()));
-        assert!(check(AppFlipRequest { redirect_uri: "https://oauth-redirect-sandbox.googleusercontent.com/a/jp.co.panasonic.smarthems".into(), ..good.clone() }));
+        assert!(check(AppFlipRequest {
+            redirect_uri: "https://oauth-redirect-sandbox.googleusercontent.com/a/jp.co.panasonic.smarthems".into(),
+            ..good.clone()
+        }));
         for bad in [
             AppFlipRequest { caller_verified: false, ..good.clone() },
             AppFlipRequest { client_id: "evil".into(), ..good.clone() },
             AppFlipRequest { redirect_uri: "https://evil.example/a/jp.co.panasonic.smarthems".into(), ..good.clone() },
-            AppFlipRequest { redirect_uri: "https://oauth-redirect.googleusercontent.com/a/other.app".into(), ..good.clone() },
-            AppFlipRequest { redirect_uri: "https://oauth-redirect.googleusercontent.com/r/jp.co.panasonic.smarthems".into(), ..good.clone() },
+            AppFlipRequest {
+                redirect_uri: "https://oauth-redirect.googleusercontent.com/a/other.app".into(),
+                ..good.clone()
+            },
+            AppFlipRequest {
+                redirect_uri: "https://oauth-redirect.googleusercontent.com/r/jp.co.panasonic.smarthems".into(),
+                ..good.clone()
+            },
             AppFlipRequest { scope: " ".into(), ..good.clone() },
             AppFlipRequest { state: String::new(), ..good.clone() },
         ] {

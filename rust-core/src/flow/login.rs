@@ -12,8 +12,9 @@ use super::view::{Offer, Page};
 /// is awaited (also with help opened over the login screen: the browser does not know the user
 /// looked).
 pub fn redirect(state: &State, mut next: State, url: IncomingUrl) -> (State, Vec<Effect>) {
-    let help_over_login = matches!(state.screen, Screen::Help { .. } | Screen::Busy { activity: Activity::LoadingHelp })
-        && state.return_to.first() == Some(&Screen::Login);
+    let help_over_login =
+        matches!(state.screen, Screen::Help { .. } | Screen::Busy { activity: Activity::LoadingHelp })
+            && state.return_to.first() == Some(&Screen::Login);
     if matches!(state.screen, Screen::Login) || help_over_login {
         next.screen = Screen::Busy { activity: Activity::SigningIn };
         (next, vec![Effect::FinishLogin(url)])
@@ -200,6 +201,9 @@ mod tests {
     #[test]
     fn new_id_opens_registration() {
         let (opening, effects) = update(&State::default(), Event::Tap(Action::CreateId));
-        assert_eq!((opening.screen, effects), (busy(Activity::OpeningRegistration), vec![Effect::OpenLogin { create: true }]));
+        assert_eq!(
+            (opening.screen, effects),
+            (busy(Activity::OpeningRegistration), vec![Effect::OpenLogin { create: true }])
+        );
     }
 }

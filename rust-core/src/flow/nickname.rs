@@ -111,7 +111,13 @@ mod tests {
 
     #[test]
     fn every_error_is_explained_in_both_languages() {
-        for e in [NicknameError::Empty, NicknameError::TooLong, NicknameError::InvisibleCharacters, NicknameError::Refused, NicknameError::TakenElsewhere] {
+        for e in [
+            NicknameError::Empty,
+            NicknameError::TooLong,
+            NicknameError::InvisibleCharacters,
+            NicknameError::Refused,
+            NicknameError::TakenElsewhere,
+        ] {
             assert!(e.message(Language::Japanese).ends_with('。'));
             assert!(e.message(Language::English).ends_with('.'));
         }

@@ -97,17 +97,28 @@ pub enum Action {
     CancelSpeaker,
     /// Change the nickname, devices or rooms of the registration (from home).
     EditSpeaker,
-    EditNickname { text: String },
+    EditNickname {
+        text: String,
+    },
     SubmitNickname,
     /// The nickname registered on another phone under this ID is the user's own: move it here.
     MoveRegistrationHere,
-    ToggleDevice { id: String },
+    ToggleDevice {
+        id: String,
+    },
     /// The room a device is in (sent to Google as `roomHint`); empty clears it.
-    SetRoom { id: String, room: String },
-    ToggleCategory { category: Category },
+    SetRoom {
+        id: String,
+        room: String,
+    },
+    ToggleCategory {
+        category: Category,
+    },
     RefreshDevices,
     ConfirmDevices,
-    ChooseSpeaker { provider: SpeakerProvider },
+    ChooseSpeaker {
+        provider: SpeakerProvider,
+    },
     Register,
     OpenGoogleHome,
     CheckLink,

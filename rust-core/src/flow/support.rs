@@ -158,20 +158,32 @@ mod tests {
     use super::*;
 
     fn seed() -> Support {
-        let line = |name: &str, phone: &str, days, opens: &str, closes: &str, holidays, from: &str, until: Option<&str>| SupportLine {
-            name: name.into(),
-            phone: phone.into(),
-            note: None,
-            days,
-            opens: opens.into(),
-            closes: closes.into(),
-            closed_on_holidays: holidays,
-            valid_from: Some(from.into()),
-            valid_until: until.map(Into::into),
-        };
+        let line =
+            |name: &str, phone: &str, days, opens: &str, closes: &str, holidays, from: &str, until: Option<&str>| {
+                SupportLine {
+                    name: name.into(),
+                    phone: phone.into(),
+                    note: None,
+                    days,
+                    opens: opens.into(),
+                    closes: closes.into(),
+                    closed_on_holidays: holidays,
+                    valid_from: Some(from.into()),
+                    valid_until: until.map(Into::into),
+                }
+            };
         Support {
             lines: vec![
-                line("専用窓口", "0120-871-141", SupportDays::Weekdays, "09:00", "17:00", true, "2023-05-08", Some("2023-10-31")),
+                line(
+                    "専用窓口",
+                    "0120-871-141",
+                    SupportDays::Weekdays,
+                    "09:00",
+                    "17:00",
+                    true,
+                    "2023-05-08",
+                    Some("2023-10-31"),
+                ),
                 line("窓口", "0120-081-701", SupportDays::EveryDay, "09:00", "18:00", false, "2023-11-01", None),
             ],
             holidays: vec!["2023-07-17".into()],
@@ -194,7 +206,10 @@ mod tests {
     #[test]
     fn japan_time_is_utc_plus_nine() {
         assert_eq!(japan_time(0), JapanTime { date: "1970-01-01".into(), weekday: 3, minute: 9 * 60 });
-        assert_eq!(japan_time(jst(2026, 11, 24, 10, 30)), JapanTime { date: "2026-11-24".into(), weekday: 1, minute: 630 });
+        assert_eq!(
+            japan_time(jst(2026, 11, 24, 10, 30)),
+            JapanTime { date: "2026-11-24".into(), weekday: 1, minute: 630 }
+        );
         assert_eq!(japan_time(jst(2024, 2, 29, 23, 59)).date, "2024-02-29");
     }
 
@@ -203,12 +218,12 @@ mod tests {
         let s = seed();
         // (moment, the lines that exist, which of them are open)
         for (when, names, open) in [
-            (jst(2023, 6, 21, 10, 0), vec!["専用窓口"], vec![true]),      // Wednesday morning
-            (jst(2023, 6, 21, 17, 0), vec!["専用窓口"], vec![false]),     // closes at 17:00
-            (jst(2023, 6, 24, 10, 0), vec!["専用窓口"], vec![false]),     // Saturday
-            (jst(2023, 7, 17, 10, 0), vec!["専用窓口"], vec![false]),     // 海の日
+            (jst(2023, 6, 21, 10, 0), vec!["専用窓口"], vec![true]), // Wednesday morning
+            (jst(2023, 6, 21, 17, 0), vec!["専用窓口"], vec![false]), // closes at 17:00
+            (jst(2023, 6, 24, 10, 0), vec!["専用窓口"], vec![false]), // Saturday
+            (jst(2023, 7, 17, 10, 0), vec!["専用窓口"], vec![false]), // 海の日
             (jst(2023, 11, 1, 8, 59), vec!["窓口"], vec![false]),
-            (jst(2026, 11, 29, 17, 59), vec!["窓口"], vec![true]),        // Sunday, 365日
+            (jst(2026, 11, 29, 17, 59), vec!["窓口"], vec![true]), // Sunday, 365日
         ] {
             let now = japan_time(when);
             let lines = current_lines(&s, &now);
@@ -220,9 +235,14 @@ mod tests {
 
     #[test]
     fn versions_compare_by_number() {
-        for (installed, required, below) in
-            [("2.79", "2.80", true), ("2.80", "2.80", false), ("2.9", "2.10", true), ("3.0.0", "3", false), ("3", "3.0.1", true), ("10.0", "9.9", false)]
-        {
+        for (installed, required, below) in [
+            ("2.79", "2.80", true),
+            ("2.80", "2.80", false),
+            ("2.9", "2.10", true),
+            ("3.0.0", "3", false),
+            ("3", "3.0.1", true),
+            ("10.0", "9.9", false),
+        ] {
             assert_eq!(is_below(installed, required), below, "{installed} < {required}");
         }
     }

@@ -37,7 +37,10 @@ pub(super) fn draft_with(devices: &[(&str, &str, Category)], chosen: &[&str]) ->
     SpeakerDraft {
         nickname: "たろう".into(),
         selection: Selection {
-            devices: devices.iter().map(|(id, name, c)| Device { id: (*id).into(), name: (*name).into(), category: *c }).collect(),
+            devices: devices
+                .iter()
+                .map(|(id, name, c)| Device { id: (*id).into(), name: (*name).into(), category: *c })
+                .collect(),
             chosen: chosen.iter().map(|s| (*s).to_owned()).collect(),
         },
         ..SpeakerDraft::default()
@@ -49,7 +52,8 @@ pub(super) fn speaking(screen: Screen, draft: SpeakerDraft) -> State {
 }
 
 /// The AiSEG2 of the speaker-registration tests.
-pub(super) const DEVICES: [(&str, &str, Category); 2] = [("ac-1", "リビングのエアコン", Category::AirConditioner), ("li-1", "照明", Category::Light)];
+pub(super) const DEVICES: [(&str, &str, Category); 2] =
+    [("ac-1", "リビングのエアコン", Category::AirConditioner), ("li-1", "照明", Category::Light)];
 
 /// A draft ready for 「登録」: the living-room AC chosen, both texts accepted, Google Home.
 pub(super) fn complete() -> SpeakerDraft {

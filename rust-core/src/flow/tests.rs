@@ -112,10 +112,16 @@ fn every_screen_speaks_both_languages() {
         // English screens carry no Japanese, except texts from the cloud or the AiSEG2 (terms,
         // device names and the Japanese commands built from them).
         let en = view(state, Language::English);
-        let japanese = |s: &str| s.chars().any(|c| ('\u{3040}'..='\u{30ff}').contains(&c) || ('\u{4e00}'..='\u{9fff}').contains(&c));
+        let japanese = |s: &str| {
+            s.chars().any(|c| ('\u{3040}'..='\u{30ff}').contains(&c) || ('\u{4e00}'..='\u{9fff}').contains(&c))
+        };
         if !matches!(
             state.screen,
-            Screen::AppTerms { .. } | Screen::PrivacyPolicy { .. } | Screen::SpeakerTerms { .. } | Screen::Utterances | Screen::SpeakerDone
+            Screen::AppTerms { .. }
+                | Screen::PrivacyPolicy { .. }
+                | Screen::SpeakerTerms { .. }
+                | Screen::Utterances
+                | Screen::SpeakerDone
         ) {
             assert!(!japanese(&en.title) && !en.body.iter().any(|b| japanese(b)), "{:?}", state.screen);
         }
@@ -174,7 +180,8 @@ fn flow_modules_depend_one_way() {
     let mut uses: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for (module, files) in &code {
         for (nested, text) in files {
-            let prefixes: &[&str] = if *nested { &["crate::flow::", "super::super::"] } else { &["crate::flow::", "super::"] };
+            let prefixes: &[&str] =
+                if *nested { &["crate::flow::", "super::super::"] } else { &["crate::flow::", "super::"] };
             for prefix in prefixes {
                 for (at, _) in text.match_indices(prefix) {
                     let name: String =

@@ -107,11 +107,17 @@ pub fn check(chosen: &[&Device], rooms: &BTreeMap<String, String>) -> HashMap<St
 fn stem(name: &str) -> String {
     let normal: String = name.nfkc().collect();
     let cut = normal.trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c.is_numeric() || !c.is_alphanumeric());
-    if cut.is_empty() { normal } else { cut.to_owned() }
+    if cut.is_empty() {
+        normal
+    } else {
+        cut.to_owned()
+    }
 }
 
 fn spelled(digit: char) -> Option<&'static str> {
-    ["ぜろ", "いち", "に", "さん", "よん", "ご", "ろく", "なな", "はち", "きゅう"].get(digit.to_digit(10)? as usize).copied()
+    ["ぜろ", "いち", "に", "さん", "よん", "ご", "ろく", "なな", "はち", "きゅう"]
+        .get(digit.to_digit(10)? as usize)
+        .copied()
 }
 
 /// What to tell the user about a name, with a better one to give the device on the AiSEG2.
@@ -183,9 +189,11 @@ fn templates(category: Category) -> &'static [&'static str] {
         Category::AirConditioner => &["{}を冷房にして", "{}を25℃にして", "{}の設定モードは？"],
         Category::Shutter | Category::ElectricWindow => &["{}を開けて", "{}を閉めて"],
         Category::ElectricLock => &["{}をロックして"],
-        Category::AirPurifier | Category::RangeHood | Category::VentilationFan | Category::WaterHeater | Category::Other => {
-            &["{}をつけて"]
-        }
+        Category::AirPurifier
+        | Category::RangeHood
+        | Category::VentilationFan
+        | Category::WaterHeater
+        | Category::Other => &["{}をつけて"],
     }
 }
 
@@ -208,7 +216,13 @@ pub fn examples(chosen: &[&Device], rooms: &BTreeMap<String, String>, lang: Lang
                 .iter()
                 .map(|t| format!("「OK Google、{}」", t.replace("{}", &spoken_name(device, rooms))))
                 .collect();
-            (lang.pick(&format!("【{}】", category.label(Language::Japanese)), &format!("[{}]", category.label(Language::English))), lines)
+            (
+                lang.pick(
+                    &format!("【{}】", category.label(Language::Japanese)),
+                    &format!("[{}]", category.label(Language::English)),
+                ),
+                lines,
+            )
         })
         .collect()
 }
@@ -255,8 +269,13 @@ mod tests {
         let got = check(&twins.iter().collect::<Vec<_>>(), &BTreeMap::new());
         assert_eq!(got["a"], vec![SharedName, GenericName]);
 
-        let kana = [d("a", "リビングのシャッター", Category::Shutter), d("b", "りびんぐのしゃったー", Category::Shutter)];
-        assert_eq!(check(&kana.iter().collect::<Vec<_>>(), &BTreeMap::new())["b"], vec![SharedName], "kana forms are folded");
+        let kana =
+            [d("a", "リビングのシャッター", Category::Shutter), d("b", "りびんぐのしゃったー", Category::Shutter)];
+        assert_eq!(
+            check(&kana.iter().collect::<Vec<_>>(), &BTreeMap::new())["b"],
+            vec![SharedName],
+            "kana forms are folded"
+        );
 
         let alone = [d("a", "照明", Category::Light)];
         assert!(check(&alone.iter().collect::<Vec<_>>(), &BTreeMap::new()).is_empty(), "one light may be called 照明");
@@ -276,7 +295,10 @@ mod tests {
         assert!(text.contains("「照明いち」") && text.contains("「（部屋名）の照明」"), "{text}");
         let ac = d("2", "エアコンＡ", Category::AirConditioner);
         assert!(advice(&ac, NameWarning::EndsWithLatin, None, Language::Japanese).contains("「（部屋名）のエアコン」"));
-        assert!(advice(&ac, NameWarning::EndsWithLatin, Some("寝室"), Language::Japanese).contains("「寝室のエアコン」"), "the room is used");
+        assert!(
+            advice(&ac, NameWarning::EndsWithLatin, Some("寝室"), Language::Japanese).contains("「寝室のエアコン」"),
+            "the room is used"
+        );
         assert!(advice(&ac, NameWarning::EndsWithLatin, None, Language::English).contains("Latin letter"));
         assert_eq!(room_in_name("子供部屋の照明").as_deref(), Some("子供部屋"));
         assert_eq!(room_in_name("照明"), None);
@@ -291,7 +313,16 @@ mod tests {
             d("4", "キッチンのレンジフード", Category::RangeHood),
         ];
         let got = examples(&devices.iter().collect::<Vec<_>>(), &BTreeMap::new(), Language::Japanese);
-        assert_eq!(got[0], ("【照明】".to_owned(), vec!["「OK Google、子供部屋の照明をつけて」".to_owned(), "「OK Google、子供部屋の照明を消して」".to_owned()]));
+        assert_eq!(
+            got[0],
+            (
+                "【照明】".to_owned(),
+                vec![
+                    "「OK Google、子供部屋の照明をつけて」".to_owned(),
+                    "「OK Google、子供部屋の照明を消して」".to_owned()
+                ]
+            )
+        );
         assert_eq!(got[1].1[0], "「OK Google、リビングのエアコンを冷房にして」");
         assert_eq!(got[1].1[2], "「OK Google、リビングのエアコンの設定モードは？」");
         assert_eq!(got[2].1, vec!["「OK Google、キッチンのレンジフードをつけて」"]);

@@ -7,7 +7,9 @@ use serde::Deserialize;
 use url::Url;
 
 use super::net;
-use crate::flow::{AppFlipRequest, Category, Device, Failure, Registration, SpeakerProvider, Support, Terms, TermsKind};
+use crate::flow::{
+    AppFlipRequest, Category, Device, Failure, Registration, SpeakerProvider, Support, Terms, TermsKind,
+};
 
 /// A failed cloud call, by what the caller can do about it.
 #[derive(Debug, thiserror::Error)]
@@ -223,7 +225,12 @@ impl Cloud {
 
     /// App Flip: an authorization code for Google's client, for the logged-in user; the link it
     /// makes serves this phone's speaker user.
-    pub async fn app_flip_code(&self, token: &str, speaker_user: &str, request: &AppFlipRequest) -> Result<String, CloudError> {
+    pub async fn app_flip_code(
+        &self,
+        token: &str,
+        speaker_user: &str,
+        request: &AppFlipRequest,
+    ) -> Result<String, CloudError> {
         #[derive(Deserialize)]
         struct Code {
             code: String,

@@ -84,7 +84,10 @@ mod tests {
 
     #[test]
     fn keeps_replaces_and_deletes_secrets() {
-        round_trip(&KeychainSecureStore::with_store("smarthems-test".into(), keyring_core::mock::Store::new().unwrap()));
+        round_trip(&KeychainSecureStore::with_store(
+            "smarthems-test".into(),
+            keyring_core::mock::Store::new().unwrap(),
+        ));
     }
 
     /// The real kernel keyring; needs a session keyring, so `scripts/test.sh` runs it under

@@ -10,12 +10,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use openidconnect::core::{
     CoreAuthDisplay, CoreAuthPrompt, CoreAuthenticationFlow, CoreClaimName, CoreClaimType, CoreClient,
-    CoreClientAuthMethod, CoreGrantType, CoreIdToken, CoreIdTokenClaims, CoreJsonWebKey, CoreJweContentEncryptionAlgorithm,
-    CoreJweKeyManagementAlgorithm, CoreResponseMode, CoreResponseType, CoreSubjectIdentifierType,
+    CoreClientAuthMethod, CoreGrantType, CoreIdToken, CoreIdTokenClaims, CoreJsonWebKey,
+    CoreJweContentEncryptionAlgorithm, CoreJweKeyManagementAlgorithm, CoreResponseMode, CoreResponseType,
+    CoreSubjectIdentifierType,
 };
 use openidconnect::{
-    AdditionalProviderMetadata, AuthorizationCode, ClientId, CsrfToken, EndpointMaybeSet, EndpointNotSet,
-    EndpointSet, IssuerUrl, Nonce, NonceVerifier, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, ProviderMetadata,
+    AdditionalProviderMetadata, AuthorizationCode, ClientId, CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet,
+    IssuerUrl, Nonce, NonceVerifier, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, ProviderMetadata,
     RedirectUrl, RefreshToken, RequestTokenError, Scope, TokenResponse,
 };
 use serde::{Deserialize, Serialize};
@@ -55,7 +56,8 @@ type Metadata = ProviderMetadata<
     CoreResponseType,
     CoreSubjectIdentifierType,
 >;
-type Client = CoreClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointMaybeSet, EndpointMaybeSet>;
+type Client =
+    CoreClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointMaybeSet, EndpointMaybeSet>;
 
 /// What the provider told us in discovery, checked against the network policy.
 struct Provider {
@@ -146,7 +148,9 @@ impl From<&LoginError> for Failure {
 fn unknown_key(error: &openidconnect::ClaimsVerificationError) -> bool {
     matches!(
         error,
-        openidconnect::ClaimsVerificationError::SignatureVerification(openidconnect::SignatureVerificationError::NoMatchingKey)
+        openidconnect::ClaimsVerificationError::SignatureVerification(
+            openidconnect::SignatureVerificationError::NoMatchingKey
+        )
     )
 }
 
@@ -257,7 +261,8 @@ impl Login {
             metadata.additional_metadata().revocation_endpoint.as_deref().and_then(net::allowed_url);
         let requires_iss = metadata.additional_metadata().authorization_response_iss_parameter_supported;
         let issuer = metadata.issuer().to_string();
-        let redirect = RedirectUrl::new(self.config.redirect_uri.clone()).map_err(|_| LoginError::Policy("redirect"))?;
+        let redirect =
+            RedirectUrl::new(self.config.redirect_uri.clone()).map_err(|_| LoginError::Policy("redirect"))?;
         let client = CoreClient::from_provider_metadata(metadata, ClientId::new(self.config.client_id.clone()), None)
             .set_redirect_uri(redirect);
         Ok(Provider { client, issuer, revocation_endpoint, requires_iss })
@@ -278,11 +283,12 @@ impl Login {
             request = request.add_prompt(CoreAuthPrompt::Extension("create".into()));
         }
         let (url, state, nonce) = request.url();
-        let pending =
-            Pending { state: state.secret().clone(), nonce: nonce.secret().clone(), verifier: verifier.secret().clone() };
-        store
-            .save(PENDING_KEY.into(), serde_json::to_string(&pending).expect("serialisable"))
-            .map_err(store_error)?;
+        let pending = Pending {
+            state: state.secret().clone(),
+            nonce: nonce.secret().clone(),
+            verifier: verifier.secret().clone(),
+        };
+        store.save(PENDING_KEY.into(), serde_json::to_string(&pending).expect("serialisable")).map_err(store_error)?;
         Ok(url)
     }
 
@@ -345,7 +351,8 @@ impl Login {
         let mut display_name = claims.name().and_then(|n| n.get(None)).map(|n| n.to_string());
         if display_name.is_none() {
             // Many providers give profile claims only through userinfo.
-            display_name = self.userinfo_name(&provider, response.access_token().clone(), claims.subject().clone()).await;
+            display_name =
+                self.userinfo_name(&provider, response.access_token().clone(), claims.subject().clone()).await;
         }
 
         self.keep(store, &response, Some(subject.clone()), Some(nonce.secret().clone()))?;
@@ -372,7 +379,12 @@ impl Login {
     /// The user a refreshed ID token names, verified as at login — except that a refresh sends no
     /// nonce, so one is only compared when the token carries it (OIDC Core §12.2) — and required
     /// to be the session's user, or these tokens are someone else's.
-    async fn refreshed_subject(&self, provider: &Provider, id_token: &CoreIdToken, session: &Tokens) -> Result<String, String> {
+    async fn refreshed_subject(
+        &self,
+        provider: &Provider,
+        id_token: &CoreIdToken,
+        session: &Tokens,
+    ) -> Result<String, String> {
         let login_nonce = |nonce: Option<&Nonce>| match (nonce, session.nonce.as_deref()) {
             (Some(got), Some(ours)) if !bool::from(got.secret().as_bytes().ct_eq(ours.as_bytes())) => {
                 Err("the ID token carries another login's nonce".to_owned())

@@ -54,7 +54,9 @@ impl Runtime {
         let result: Result<Event, StepError> = match effect {
             Effect::OpenLogin { create } => self.open_login(create).await,
             // A code is exchanged once: never retried.
-            Effect::FinishLogin(url) => self.api.login.finish(store, &url.0).await.map(Event::SignedIn).map_err(Into::into),
+            Effect::FinishLogin(url) => {
+                self.api.login.finish(store, &url.0).await.map(Event::SignedIn).map_err(Into::into)
+            }
             Effect::ForgetLogin => {
                 self.api.login.forget(store);
                 return None;
@@ -65,16 +67,20 @@ impl Runtime {
                 self.api.login.sign_out(store).await;
                 Ok(Event::SignedOut)
             }
-            Effect::LoadTerms(kind) => self
-                .api
-                .retrying(|cloud| async move { Ok(Event::TermsLoaded { kind, terms: cloud.terms(kind).await? }) })
-                .await,
+            Effect::LoadTerms(kind) => {
+                self.api
+                    .retrying(|cloud| async move { Ok(Event::TermsLoaded { kind, terms: cloud.terms(kind).await? }) })
+                    .await
+            }
             Effect::LoadDevices => {
-                self.api.authorized(|cloud, token| async move { Ok(Event::DevicesLoaded(cloud.devices(&token).await?)) }).await
+                self.api
+                    .authorized(|cloud, token| async move { Ok(Event::DevicesLoaded(cloud.devices(&token).await?)) })
+                    .await
             }
             Effect::Register(registration) => self.register(&registration).await,
             Effect::OpenGoogleHome => {
-                let agent_id = self.api.best_effort(|cloud| cloud.app_config()).await.ok().and_then(|c| c.google_home_agent_id);
+                let agent_id =
+                    self.api.best_effort(|cloud| cloud.app_config()).await.ok().and_then(|c| c.google_home_agent_id);
                 self.outbox.post(Callout::OpenGoogleHome(platform::google_home_link(agent_id.as_deref())));
                 return None;
             }
@@ -184,7 +190,9 @@ impl Runtime {
         }
         for path in &self.old_id_paths {
             let removed = if path.is_dir() { std::fs::remove_dir_all(path) } else { std::fs::remove_file(path) };
-            if let Err(error) = removed.or_else(|e| if e.kind() == std::io::ErrorKind::NotFound { Ok(()) } else { Err(e) }) {
+            if let Err(error) =
+                removed.or_else(|e| if e.kind() == std::io::ErrorKind::NotFound { Ok(()) } else { Err(e) })
+            {
                 tracing::error!(%error, "could not delete old local data");
             }
         }

@@ -218,49 +218,27 @@ pub struct TermsV1 {
 pub enum ScreenV1 {
     Welcome,
     Login,
-    Busy {
-        activity: ActivityV1,
-    },
-    AppTerms {
-        terms: TermsV1,
-        revised: bool,
-    },
+    Busy { activity: ActivityV1 },
+    AppTerms { terms: TermsV1, revised: bool },
     TermsDeclined,
     SpeakerPrompt,
     Nickname,
-    PrivacyPolicy {
-        terms: TermsV1,
-    },
+    PrivacyPolicy { terms: TermsV1 },
     DeviceSelection,
     AccountLink,
-    SpeakerTerms {
-        terms: TermsV1,
-    },
+    SpeakerTerms { terms: TermsV1 },
     Utterances,
     HandOff,
     WaitingForGoogleHome,
     SpeakerDone,
     Troubleshooting,
     SpeakerCancelled,
-    AppFlipConsent {
-        scope: String,
-    },
-    Home {
-        display_name: String,
-        speaker_nickname: Option<String>,
-        speaker_linked: Option<bool>,
-    },
+    AppFlipConsent { scope: String },
+    Home { display_name: String, speaker_nickname: Option<String>, speaker_linked: Option<bool> },
     Migration,
-    UpdateRequired {
-        need: UpdateNeedV1,
-    },
-    Help {
-        support: SupportV1,
-        now: i64,
-    },
-    Problem {
-        problem: ProblemV1,
-    },
+    UpdateRequired { need: UpdateNeedV1 },
+    Help { support: SupportV1, now: i64 },
+    Problem { problem: ProblemV1 },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -534,9 +512,7 @@ impl Kept {
                 speaker_linked: s.linked,
             }
         } else {
-            ScreenV1::Busy {
-                activity: ActivityV1::LoadingTerms,
-            }
+            ScreenV1::Busy { activity: ActivityV1::LoadingTerms }
         };
         StateV2 {
             account: Some(self.account),
@@ -583,11 +559,7 @@ impl From<&flow::State> for StateV2 {
 
 impl From<StateV2> for flow::State {
     fn from(s: StateV2) -> flow::State {
-        let StateV2 {
-            account,
-            speaker,
-            progress,
-        } = s;
+        let StateV2 { account, speaker, progress } = s;
         flow::State {
             screen: progress.screen.into(),
             account: account.map(Into::into),
@@ -609,39 +581,25 @@ impl From<StateV2> for flow::State {
 
 impl From<&flow::Account> for AccountV1 {
     fn from(a: &flow::Account) -> AccountV1 {
-        AccountV1 {
-            subject: a.subject.clone(),
-            display_name: a.display_name.clone(),
-        }
+        AccountV1 { subject: a.subject.clone(), display_name: a.display_name.clone() }
     }
 }
 
 impl From<AccountV1> for flow::Account {
     fn from(a: AccountV1) -> flow::Account {
-        flow::Account {
-            subject: a.subject,
-            display_name: a.display_name,
-        }
+        flow::Account { subject: a.subject, display_name: a.display_name }
     }
 }
 
 impl From<&flow::Terms> for TermsV1 {
     fn from(t: &flow::Terms) -> TermsV1 {
-        TermsV1 {
-            version: t.version.clone(),
-            title: t.title.clone(),
-            body: t.body.clone(),
-        }
+        TermsV1 { version: t.version.clone(), title: t.title.clone(), body: t.body.clone() }
     }
 }
 
 impl From<TermsV1> for flow::Terms {
     fn from(t: TermsV1) -> flow::Terms {
-        flow::Terms {
-            version: t.version,
-            title: t.title,
-            body: t.body,
-        }
+        flow::Terms { version: t.version, title: t.title, body: t.body }
     }
 }
 
@@ -651,13 +609,8 @@ impl From<&flow::Screen> for ScreenV1 {
         match screen {
             S::Welcome => ScreenV1::Welcome,
             S::Login => ScreenV1::Login,
-            S::Busy { activity } => ScreenV1::Busy {
-                activity: activity.into(),
-            },
-            S::AppTerms { terms, revised } => ScreenV1::AppTerms {
-                terms: terms.into(),
-                revised: *revised,
-            },
+            S::Busy { activity } => ScreenV1::Busy { activity: activity.into() },
+            S::AppTerms { terms, revised } => ScreenV1::AppTerms { terms: terms.into(), revised: *revised },
             S::TermsDeclined => ScreenV1::TermsDeclined,
             S::SpeakerPrompt => ScreenV1::SpeakerPrompt,
             S::Nickname => ScreenV1::Nickname,
@@ -672,24 +625,15 @@ impl From<&flow::Screen> for ScreenV1 {
             S::Troubleshooting => ScreenV1::Troubleshooting,
             S::SpeakerCancelled => ScreenV1::SpeakerCancelled,
             S::AppFlipConsent { scope } => ScreenV1::AppFlipConsent { scope: scope.clone() },
-            S::Home {
-                display_name,
-                speaker_nickname,
-                speaker_linked,
-            } => ScreenV1::Home {
+            S::Home { display_name, speaker_nickname, speaker_linked } => ScreenV1::Home {
                 display_name: display_name.clone(),
                 speaker_nickname: speaker_nickname.clone(),
                 speaker_linked: *speaker_linked,
             },
             S::Migration => ScreenV1::Migration,
             S::UpdateRequired { need } => ScreenV1::UpdateRequired { need: need.into() },
-            S::Help { support, now } => ScreenV1::Help {
-                support: support.into(),
-                now: *now,
-            },
-            S::Problem { problem } => ScreenV1::Problem {
-                problem: (*problem).into(),
-            },
+            S::Help { support, now } => ScreenV1::Help { support: support.into(), now: *now },
+            S::Problem { problem } => ScreenV1::Problem { problem: (*problem).into() },
         }
     }
 }
@@ -700,13 +644,8 @@ impl From<ScreenV1> for flow::Screen {
         match screen {
             ScreenV1::Welcome => S::Welcome,
             ScreenV1::Login => S::Login,
-            ScreenV1::Busy { activity } => S::Busy {
-                activity: activity.into(),
-            },
-            ScreenV1::AppTerms { terms, revised } => S::AppTerms {
-                terms: terms.into(),
-                revised,
-            },
+            ScreenV1::Busy { activity } => S::Busy { activity: activity.into() },
+            ScreenV1::AppTerms { terms, revised } => S::AppTerms { terms: terms.into(), revised },
             ScreenV1::TermsDeclined => S::TermsDeclined,
             ScreenV1::SpeakerPrompt => S::SpeakerPrompt,
             ScreenV1::Nickname => S::Nickname,
@@ -721,24 +660,13 @@ impl From<ScreenV1> for flow::Screen {
             ScreenV1::Troubleshooting => S::Troubleshooting,
             ScreenV1::SpeakerCancelled => S::SpeakerCancelled,
             ScreenV1::AppFlipConsent { scope } => S::AppFlipConsent { scope },
-            ScreenV1::Home {
-                display_name,
-                speaker_nickname,
-                speaker_linked,
-            } => S::Home {
-                display_name,
-                speaker_nickname,
-                speaker_linked,
-            },
+            ScreenV1::Home { display_name, speaker_nickname, speaker_linked } => {
+                S::Home { display_name, speaker_nickname, speaker_linked }
+            }
             ScreenV1::Migration => S::Migration,
             ScreenV1::UpdateRequired { need } => S::UpdateRequired { need: need.into() },
-            ScreenV1::Help { support, now } => S::Help {
-                support: support.into(),
-                now,
-            },
-            ScreenV1::Problem { problem } => S::Problem {
-                problem: problem.into(),
-            },
+            ScreenV1::Help { support, now } => S::Help { support: support.into(), now },
+            ScreenV1::Problem { problem } => S::Problem { problem: problem.into() },
         }
     }
 }
@@ -750,9 +678,7 @@ impl From<&flow::Activity> for ActivityV1 {
             A::OpeningLogin => ActivityV1::OpeningLogin,
             A::SigningIn => ActivityV1::SigningIn,
             A::LoadingTerms => ActivityV1::LoadingTerms,
-            A::SavingConsent { version } => ActivityV1::SavingConsent {
-                version: version.clone(),
-            },
+            A::SavingConsent { version } => ActivityV1::SavingConsent { version: version.clone() },
             A::SigningOut => ActivityV1::SigningOut,
             A::LoadingPrivacyPolicy => ActivityV1::LoadingPrivacyPolicy,
             A::LoadingDevices => ActivityV1::LoadingDevices,
@@ -815,15 +741,7 @@ macro_rules! same_variants {
 same_variants!(
     ProblemV1,
     Problem,
-    [
-        Offline,
-        ServiceTrouble,
-        SessionExpired,
-        LoginCancelled,
-        LoginRejected,
-        LoginInterrupted,
-        CodeExpired,
-    ]
+    [Offline, ServiceTrouble, SessionExpired, LoginCancelled, LoginRejected, LoginInterrupted, CodeExpired,]
 );
 same_variants!(
     NoticeV1,
@@ -858,48 +776,30 @@ same_variants!(
         Other,
     ]
 );
-same_variants!(
-    NicknameErrorV1,
-    NicknameError,
-    [Empty, TooLong, InvisibleCharacters, Refused, TakenElsewhere]
-);
+same_variants!(NicknameErrorV1, NicknameError, [Empty, TooLong, InvisibleCharacters, Refused, TakenElsewhere]);
 same_variants!(SpeakerProviderV1, SpeakerProvider, [GoogleHome]);
 
 impl From<&flow::UpdateNeed> for UpdateNeedV1 {
     fn from(n: &flow::UpdateNeed) -> UpdateNeedV1 {
-        UpdateNeedV1 {
-            target: n.target.into(),
-            installed: n.installed.clone(),
-            required: n.required.clone(),
-        }
+        UpdateNeedV1 { target: n.target.into(), installed: n.installed.clone(), required: n.required.clone() }
     }
 }
 
 impl From<UpdateNeedV1> for flow::UpdateNeed {
     fn from(n: UpdateNeedV1) -> flow::UpdateNeed {
-        flow::UpdateNeed {
-            target: n.target.into(),
-            installed: n.installed,
-            required: n.required,
-        }
+        flow::UpdateNeed { target: n.target.into(), installed: n.installed, required: n.required }
     }
 }
 
 impl From<&flow::Support> for SupportV1 {
     fn from(s: &flow::Support) -> SupportV1 {
-        SupportV1 {
-            lines: s.lines.iter().map(Into::into).collect(),
-            holidays: s.holidays.clone(),
-        }
+        SupportV1 { lines: s.lines.iter().map(Into::into).collect(), holidays: s.holidays.clone() }
     }
 }
 
 impl From<SupportV1> for flow::Support {
     fn from(s: SupportV1) -> flow::Support {
-        flow::Support {
-            lines: s.lines.into_iter().map(Into::into).collect(),
-            holidays: s.holidays,
-        }
+        flow::Support { lines: s.lines.into_iter().map(Into::into).collect(), holidays: s.holidays }
     }
 }
 
@@ -973,21 +873,13 @@ impl From<DraftV1> for flow::SpeakerDraft {
 
 impl From<&flow::Device> for DeviceV1 {
     fn from(d: &flow::Device) -> DeviceV1 {
-        DeviceV1 {
-            id: d.id.clone(),
-            name: d.name.clone(),
-            category: d.category.into(),
-        }
+        DeviceV1 { id: d.id.clone(), name: d.name.clone(), category: d.category.into() }
     }
 }
 
 impl From<DeviceV1> for flow::Device {
     fn from(d: DeviceV1) -> flow::Device {
-        flow::Device {
-            id: d.id,
-            name: d.name,
-            category: d.category.into(),
-        }
+        flow::Device { id: d.id, name: d.name, category: d.category.into() }
     }
 }
 

@@ -55,7 +55,13 @@ mod tests {
                     || {
                         calls.set(calls.get() + 1);
                         let n = calls.get();
-                        async move { if n > failures { Ok(n) } else { Err("down") } }
+                        async move {
+                            if n > failures {
+                                Ok(n)
+                            } else {
+                                Err("down")
+                            }
+                        }
                     },
                 )
                 .await;

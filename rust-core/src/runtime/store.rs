@@ -177,7 +177,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("app.db");
         let first = Store::open(&path).unwrap().speaker_user().unwrap();
-        assert!(first.len() >= 22 && first.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'), "{first}");
+        assert!(
+            first.len() >= 22 && first.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+            "{first}"
+        );
         assert_eq!(Store::open(&path).unwrap().speaker_user().unwrap(), first, "kept across restarts");
         let other = Store::open(&dir.path().join("other.db")).unwrap().speaker_user().unwrap();
         assert_ne!(other, first, "another phone is another speaker user");

@@ -74,18 +74,21 @@ impl Filter {
     /// Reads `[--tags EXPR] [--name TEXT] [FEATURE FILE OR FOLDER]`; without `--tags`, the
     /// `SMARTHEMS_TAGS` environment variable. Returns the filter and the feature path, if given.
     pub fn from_args(args: impl IntoIterator<Item = String>) -> Result<(Filter, Option<PathBuf>), String> {
-        let parse_tags = |expr: &str| {
-            expr.parse().map(Some).map_err(|e| format!("--tags: not a tag expression ({e}): {expr}"))
-        };
+        let parse_tags =
+            |expr: &str| expr.parse().map(Some).map_err(|e| format!("--tags: not a tag expression ({e}): {expr}"));
         let mut filter = Filter::default();
         let mut path = None;
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {
             match arg.as_str() {
-                "--tags" | "-t" => filter.tags = parse_tags(&args.next().ok_or("--tags needs an expression, e.g. 'not @sim'")?)?,
+                "--tags" | "-t" => {
+                    filter.tags = parse_tags(&args.next().ok_or("--tags needs an expression, e.g. 'not @sim'")?)?
+                }
                 "--name" | "-n" => filter.name = Some(args.next().ok_or("--name needs a part of a scenario's name")?),
                 other if other.starts_with('-') => {
-                    return Err(format!("unknown option {other}; usage: harness [--tags EXPR] [--name TEXT] [FEATURE FILE OR FOLDER]"))
+                    return Err(format!(
+                        "unknown option {other}; usage: harness [--tags EXPR] [--name TEXT] [FEATURE FILE OR FOLDER]"
+                    ))
                 }
                 _ if path.is_some() => return Err("only one feature file or folder".into()),
                 _ => path = Some(PathBuf::from(arg)),
@@ -100,10 +103,16 @@ impl Filter {
     }
 
     /// Whether a scenario (with its feature's and rule's tags) is to run.
-    pub fn selects(&self, feature: &cucumber::gherkin::Feature, rule: Option<&cucumber::gherkin::Rule>, scenario: &cucumber::gherkin::Scenario) -> bool {
+    pub fn selects(
+        &self,
+        feature: &cucumber::gherkin::Feature,
+        rule: Option<&cucumber::gherkin::Rule>,
+        scenario: &cucumber::gherkin::Scenario,
+    ) -> bool {
         use cucumber::tag::Ext as _;
         let tags = feature.tags.iter().chain(rule.iter().flat_map(|r| &r.tags)).chain(&scenario.tags);
-        self.tags.as_ref().is_none_or(|t| t.eval(tags)) && self.name.as_ref().is_none_or(|n| scenario.name.contains(n.as_str()))
+        self.tags.as_ref().is_none_or(|t| t.eval(tags))
+            && self.name.as_ref().is_none_or(|n| scenario.name.contains(n.as_str()))
     }
 }
 

@@ -48,7 +48,8 @@ impl OidcPeer {
         match Self::launch(secs) {
             Err(Launch::Silent(first)) => {
                 eprintln!("oidc-provider: {first}; starting it once more");
-                Self::launch(secs).map_err(|again| std::io::Error::other(format!("{first}; started again: {}", again.into_message())))
+                Self::launch(secs)
+                    .map_err(|again| std::io::Error::other(format!("{first}; started again: {}", again.into_message())))
             }
             other => other.map_err(Launch::into_message).map_err(std::io::Error::other),
         }
@@ -93,7 +94,11 @@ impl OidcPeer {
         });
         let story = |why: String| {
             let said = errors.lock().unwrap().join("\n");
-            if said.is_empty() { why } else { format!("{why}; it said:\n{said}") }
+            if said.is_empty() {
+                why
+            } else {
+                format!("{why}; it said:\n{said}")
+            }
         };
 
         let deadline = started + START_PATIENCE;
@@ -119,9 +124,8 @@ impl OidcPeer {
                 }
             };
             let Ok(announced) = serde_json::from_str::<serde_json::Value>(&line) else { continue };
-            let issuer = announced["issuer"]
-                .as_str()
-                .ok_or_else(|| Launch::Failed(story(format!("no issuer in {line:?}"))))?;
+            let issuer =
+                announced["issuer"].as_str().ok_or_else(|| Launch::Failed(story(format!("no issuer in {line:?}"))))?;
             peer.issuer = issuer.to_owned();
             return Ok(peer);
         }
@@ -245,7 +249,8 @@ mod tests {
     }
 
     async fn refresh(peer: &OidcPeer, refresh_token: &str) -> (u16, Value) {
-        let form = [("grant_type", "refresh_token"), ("refresh_token", refresh_token), ("client_id", OidcPeer::CLIENT_ID)];
+        let form =
+            [("grant_type", "refresh_token"), ("refresh_token", refresh_token), ("client_id", OidcPeer::CLIENT_ID)];
         token(peer, &form).await
     }
 
@@ -276,7 +281,8 @@ mod tests {
         assert!(peer.issuer.starts_with("http://127.0.0.1:"), "{}", peer.issuer);
 
         // No offline_access and no prompt=consent: a refresh token all the same (issueRefreshToken).
-        let redirect = complete_login(&s256(&peer, "openid profile email", "state-1"), "taro@example.jp").await.unwrap();
+        let redirect =
+            complete_login(&s256(&peer, "openid profile email", "state-1"), "taro@example.jp").await.unwrap();
         let answer = params(&redirect);
         assert_eq!(answer.get("state").map(String::as_str), Some("state-1"));
         assert_eq!(answer.get("iss"), Some(&peer.issuer), "RFC 9207 iss in the authorization response");
@@ -345,7 +351,8 @@ mod tests {
             (&[("code_challenge", VERIFIER), ("code_challenge_method", "plain")][..], "code_challenge_method"),
             (&[("code_challenge", CHALLENGE), ("code_challenge_method", "S256"), ("prompt", "create")][..], "prompt"),
         ] {
-            let Visit::Redirect(redirect) = browser.open(&authorize_url(&peer, "openid", "s", extra)).await.unwrap() else {
+            let Visit::Redirect(redirect) = browser.open(&authorize_url(&peer, "openid", "s", extra)).await.unwrap()
+            else {
                 panic!("{extra:?} must be refused");
             };
             let answer = params(&redirect);

@@ -90,7 +90,9 @@ async fn finish_in_browser(w: &mut QaWorld, act: impl AsyncFnOnce(&QaWorld, Visi
         let page = w.browser.open(&url).await?;
         match act(w, page).await? {
             Visit::Redirect(r) => r,
-            Visit::LoginPage { html, .. } => return Err(format!("the browser stayed on a page: {}", browser::text_of(&html))),
+            Visit::LoginPage { html, .. } => {
+                return Err(format!("the browser stayed on a page: {}", browser::text_of(&html)))
+            }
         }
     };
     w.hand_back(redirect).await.map(drop)
@@ -112,7 +114,11 @@ async fn log_in_wrong(w: &mut QaWorld, password: String) -> Step {
         Visit::LoginPage { html, .. } => {
             let text = browser::text_of(&html);
             crate::report::note(&format!("ブラウザ: {}", text.chars().take(80).collect::<String>()));
-            if text.contains("正しくありません") { Ok(()) } else { Err(format!("no error on the page: {text}")) }
+            if text.contains("正しくありません") {
+                Ok(())
+            } else {
+                Err(format!("no error on the page: {text}"))
+            }
         }
         Visit::Redirect(_) => Err("the provider accepted a wrong password".into()),
     }
@@ -170,7 +176,11 @@ async fn stray_link(w: &mut QaWorld, link: String) -> Step {
 #[then(regex = r"^そのリンクを受けて、アプリはどこにも何も送っていない$")]
 async fn nothing_sent_for_link(w: &mut QaWorld) -> Step {
     let now = w.outbound()?;
-    if now == w.outbound_before_link { Ok(()) } else { Err(format!("{} request(s) or calls went out after the link", now - w.outbound_before_link)) }
+    if now == w.outbound_before_link {
+        Ok(())
+    } else {
+        Err(format!("{} request(s) or calls went out after the link", now - w.outbound_before_link))
+    }
 }
 
 // ── もし: the network and the cloud ───────────────────────────────────────────────────
@@ -227,7 +237,11 @@ async fn new_terms(w: &mut QaWorld, version: String) -> Step {
 #[then(regex = r"^「(.+)」画面が表示される$")]
 async fn screen_is(w: &mut QaWorld, title: String) -> Step {
     let view = w.screen()?;
-    if view.title == title { Ok(()) } else { Err(format!("the app shows 「{}」, not 「{title}」", view.title)) }
+    if view.title == title {
+        Ok(())
+    } else {
+        Err(format!("the app shows 「{}」, not 「{title}」", view.title))
+    }
 }
 
 /// Every word of the screen a user reads (title, body, notice), one part per line.
@@ -238,25 +252,41 @@ fn words_on(view: &smarthems::flow::ScreenView) -> String {
 #[then(regex = r"^画面に「(.+)」と表示される$")]
 async fn screen_says(w: &mut QaWorld, text: String) -> Step {
     let all = words_on(&w.screen()?);
-    if all.contains(&text) { Ok(()) } else { Err(format!("「{text}」 is not on the screen:\n{all}")) }
+    if all.contains(&text) {
+        Ok(())
+    } else {
+        Err(format!("「{text}」 is not on the screen:\n{all}"))
+    }
 }
 
 #[then(regex = r"^画面に「(.+)」と表示されない$")]
 async fn screen_does_not_say(w: &mut QaWorld, text: String) -> Step {
     let all = words_on(&w.screen()?);
-    if all.contains(&text) { Err(format!("「{text}」 is still on the screen:\n{all}")) } else { Ok(()) }
+    if all.contains(&text) {
+        Err(format!("「{text}」 is still on the screen:\n{all}"))
+    } else {
+        Ok(())
+    }
 }
 
 #[then(regex = r"^「(.+)」ボタンが表示される$")]
 async fn button_shown(w: &mut QaWorld, label: String) -> Step {
     let view = w.screen()?;
-    if view.buttons.iter().any(|b| b.label == label) { Ok(()) } else { Err(format!("no 「{label}」 on 「{}」", view.title)) }
+    if view.buttons.iter().any(|b| b.label == label) {
+        Ok(())
+    } else {
+        Err(format!("no 「{label}」 on 「{}」", view.title))
+    }
 }
 
 #[then(regex = r"^「(.+)」ボタンは表示されない$")]
 async fn button_not_shown(w: &mut QaWorld, label: String) -> Step {
     let view = w.screen()?;
-    if view.buttons.iter().any(|b| b.label == label) { Err(format!("「{}」 still shows 「{label}」", view.title)) } else { Ok(()) }
+    if view.buttons.iter().any(|b| b.label == label) {
+        Err(format!("「{}」 still shows 「{label}」", view.title))
+    } else {
+        Ok(())
+    }
 }
 
 #[then(regex = r"^アプリはログインのコードを交換していない$")]
@@ -271,7 +301,11 @@ async fn no_exchange(w: &mut QaWorld) -> Step {
 async fn consent_recorded(w: &mut QaWorld, version: String) -> Step {
     let got = w.sim()?.app_consent(&w.email);
     let expected = (version != "なし").then_some(version);
-    if got == expected { Ok(()) } else { Err(format!("the cloud recorded {got:?}")) }
+    if got == expected {
+        Ok(())
+    } else {
+        Err(format!("the cloud recorded {got:?}"))
+    }
 }
 
 #[then(regex = r"^クラウドに利用規約への同意は記録されていない$")]
@@ -311,7 +345,11 @@ async fn secure_store_wiped(w: &mut QaWorld) -> Step {
 async fn refreshed(w: &mut QaWorld) -> Step {
     let exchanges = w.sim()?.token_exchanges() as usize;
     let token_calls = w.sim()?.requests().iter().filter(|r| r.method == "POST" && r.path.ends_with("/token")).count();
-    if token_calls > exchanges { Ok(()) } else { Err(format!("no refresh: {token_calls} token call(s), {exchanges} code exchange(s)")) }
+    if token_calls > exchanges {
+        Ok(())
+    } else {
+        Err(format!("no refresh: {token_calls} token call(s), {exchanges} code exchange(s)"))
+    }
 }
 
 #[then(regex = r"^失効したリフレッシュトークンはもう使えない$")]
@@ -322,7 +360,11 @@ async fn refresh_tokens_revoked(w: &mut QaWorld) -> Step {
     let client_id = w.config().client_id;
     let form = [("grant_type", "refresh_token"), ("refresh_token", last.as_str()), ("client_id", client_id.as_str())];
     let response = reqwest::Client::new().post(token_url).form(&form).send().await.map_err(|e| e.to_string())?;
-    if response.status() == 400 { Ok(()) } else { Err(format!("the provider still accepts it: {}", response.status())) }
+    if response.status() == 400 {
+        Ok(())
+    } else {
+        Err(format!("the provider still accepts it: {}", response.status()))
+    }
 }
 
 #[cfg(test)]
@@ -353,9 +395,16 @@ mod tests {
     #[test]
     fn every_step_phrase_is_documented() {
         let guide = include_str!("../../../docs/qa.md");
-        let files = [include_str!("steps.rs"), include_str!("steps_start.rs"), include_str!("steps_speaker.rs"), include_str!("steps_c_and_signup.rs")];
+        let files = [
+            include_str!("steps.rs"),
+            include_str!("steps_start.rs"),
+            include_str!("steps_speaker.rs"),
+            include_str!("steps_c_and_signup.rs"),
+        ];
         let mut count = 0;
-        for pattern in files.iter().flat_map(|f| f.lines()).filter_map(|l| l.split("regex = r\"^").nth(1)?.split("$\")").next()) {
+        for pattern in
+            files.iter().flat_map(|f| f.lines()).filter_map(|l| l.split("regex = r\"^").nth(1)?.split("$\")").next())
+        {
             count += 1;
             for part in literal_parts(pattern) {
                 assert!(guide.contains(&part), "docs/qa.md does not list the step part 「{part}」 of `{pattern}`");

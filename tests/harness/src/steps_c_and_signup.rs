@@ -41,7 +41,11 @@ async fn panel_code(w: &mut QaWorld, code: String) -> Step {
 async fn panel_says(w: &mut QaWorld, text: String) -> Step {
     let view = w.sim()?.panel_view(&w.panel_email());
     let all = format!("{} {} {}", view.title, view.message.unwrap_or_default(), view.link.unwrap_or_default());
-    if all.contains(&text) { Ok(()) } else { Err(format!("the panel shows {all}")) }
+    if all.contains(&text) {
+        Ok(())
+    } else {
+        Err(format!("the panel shows {all}"))
+    }
 }
 
 #[when(regex = r"^スマートフォンで2次元コードを読み取る$")]
@@ -101,7 +105,9 @@ async fn signup_tab(w: &mut QaWorld) -> Step {
     arrive(w, next).await
 }
 
-#[when(regex = r"^ブラウザの「新規登録」画面でメールアドレス「(.+)」とパスワード「(.+)」を入力し、利用規約に(同意して|同意せずに)「確定」をタップする$")]
+#[when(
+    regex = r"^ブラウザの「新規登録」画面でメールアドレス「(.+)」とパスワード「(.+)」を入力し、利用規約に(同意して|同意せずに)「確定」をタップする$"
+)]
 async fn sign_up(w: &mut QaWorld, email: String, password: String, agree: String) -> Step {
     // The form the browser shows (reached by the login page's tab), or the page the app opened.
     let opened = match w.page.take() {
@@ -122,7 +128,11 @@ async fn sign_up(w: &mut QaWorld, email: String, password: String, agree: String
 async fn browser_says(w: &mut QaWorld, text: String) -> Step {
     let Visit::LoginPage { html, .. } = page(w)? else { return Err("the browser shows no page".into()) };
     let shown = browser::text_of(html);
-    if shown.contains(&text) { Ok(()) } else { Err(format!("the browser shows: {shown}")) }
+    if shown.contains(&text) {
+        Ok(())
+    } else {
+        Err(format!("the browser shows: {shown}"))
+    }
 }
 
 #[when(regex = r"^届いたメールのURLをブラウザで開く$")]
@@ -134,7 +144,8 @@ async fn open_mail(w: &mut QaWorld) -> Step {
         Ok(visit) => arrive(w, visit).await,
         // An error page (an expired link) is still a page to read.
         Err(error) => {
-            w.page = Some(Visit::LoginPage { url: url::Url::parse(&mail.payload).map_err(|e| e.to_string())?, html: error });
+            w.page =
+                Some(Visit::LoginPage { url: url::Url::parse(&mail.payload).map_err(|e| e.to_string())?, html: error });
             Ok(())
         }
     }
@@ -200,7 +211,9 @@ async fn new_phone(w: &mut QaWorld) -> Step {
 #[given(regex = r"^家族の「(.+)」が自分のスマートフォンで同じCLUB Panasonic IDを使う$")]
 #[when(regex = r"^家族の「(.+)」が自分のスマートフォンで同じCLUB Panasonic IDを使う$")]
 async fn household_member_same_id(w: &mut QaWorld, name: String) -> Step {
-    crate::report::note(&format!("ここから{name}さんのスマートフォン（同じCLUB Panasonic ID、{name}さんのGoogleアカウント）"));
+    crate::report::note(&format!(
+        "ここから{name}さんのスマートフォン（同じCLUB Panasonic ID、{name}さんのGoogleアカウント）"
+    ));
     let (email, password) = (w.email.clone(), w.password.clone());
     w.switch_phone(&email, &password, Some(format!("{name}のGoogleアカウント"))).await
 }

@@ -22,7 +22,11 @@ async fn type_nickname(w: &mut QaWorld, text: String) -> Step {
 #[then(regex = r"^入力欄に「(.*)」が入っている$")]
 async fn nickname_kept(w: &mut QaWorld, text: String) -> Step {
     let input = w.screen()?.input.ok_or("no text field")?;
-    if input.value == text { Ok(()) } else { Err(format!("the field holds 「{}」", input.value)) }
+    if input.value == text {
+        Ok(())
+    } else {
+        Err(format!("the field holds 「{}」", input.value))
+    }
 }
 
 #[then(regex = r"^入力欄に「(.+)」というエラーが表示される$")]
@@ -37,7 +41,12 @@ async fn nickname_error(w: &mut QaWorld, text: String) -> Step {
 #[when(regex = r"^(\d+)つ目の「(.+)」をタップする$")]
 async fn tap_nth(w: &mut QaWorld, n: usize, label: String) -> Step {
     let view = w.screen()?;
-    let button = view.buttons.iter().filter(|b| b.label == label).nth(n.saturating_sub(1)).ok_or(format!("no {n}つ目の「{label}」"))?;
+    let button = view
+        .buttons
+        .iter()
+        .filter(|b| b.label == label)
+        .nth(n.saturating_sub(1))
+        .ok_or(format!("no {n}つ目の「{label}」"))?;
     crate::report::note(&format!("{n}つ目の「{label}」をタップ"));
     w.app()?.tap(button.action.clone()).await;
     w.after_step().await
@@ -48,7 +57,11 @@ async fn checked(w: &mut QaWorld, label: String, state: String) -> Step {
     let view = w.screen()?;
     let button = view.buttons.iter().find(|b| b.label == label).ok_or(format!("no 「{label}」"))?;
     let want = state == "付いている";
-    if button.checked == Some(want) { Ok(()) } else { Err(format!("「{label}」 is checked: {:?}", button.checked)) }
+    if button.checked == Some(want) {
+        Ok(())
+    } else {
+        Err(format!("「{label}」 is checked: {:?}", button.checked))
+    }
 }
 
 #[then(regex = r"^「(.+)」に「(.+)」という注意が表示される$")]
@@ -75,7 +88,11 @@ async fn no_hint(w: &mut QaWorld, label: String) -> Step {
 async fn disabled(w: &mut QaWorld, label: String) -> Step {
     let view = w.screen()?;
     let button = view.buttons.iter().find(|b| b.label == label).ok_or(format!("no 「{label}」"))?;
-    if button.enabled { Err(format!("「{label}」 can be tapped")) } else { Ok(()) }
+    if button.enabled {
+        Err(format!("「{label}」 can be tapped"))
+    } else {
+        Ok(())
+    }
 }
 
 // ── The phone: Google Home app and coming back ─────────────────────────────────────────
@@ -101,7 +118,8 @@ async fn google_home_opened_on_linking(w: &mut QaWorld) -> Step {
     let config: serde_json::Value =
         reqwest::get(&url).await.map_err(|e| e.to_string())?.json().await.map_err(|e| format!("{url}: {e}"))?;
     let agent = config["google_home_agent_id"].as_str().ok_or(format!("{url} names no google_home_agent_id"))?;
-    let deeplink: String = url::form_urlencoded::byte_serialize(format!("setup/ha_linking?agent_id={agent}").as_bytes()).collect();
+    let deeplink: String =
+        url::form_urlencoded::byte_serialize(format!("setup/ha_linking?agent_id={agent}").as_bytes()).collect();
     let url = url::Url::parse(&link).map_err(|e| format!("Google Home was opened with {link}: {e}"))?;
     let opened = url.query_pairs().find(|(k, _)| k == "deeplink").map(|(_, v)| v.into_owned());
     if opened.as_deref() == Some(&*format!("setup/ha_linking?agent_id={agent}")) && link.contains(&deeplink) {
@@ -158,14 +176,23 @@ async fn unlink(w: &mut QaWorld) -> Step {
 #[then(regex = r"^Google Homeに(\d+)台の機器が同期されている$")]
 async fn synced(w: &mut QaWorld, n: usize) -> Step {
     let got = w.sim()?.google_synced_devices(w.google_account()).len();
-    if got == n { Ok(()) } else { Err(format!("Google Home has {got} device(s)")) }
+    if got == n {
+        Ok(())
+    } else {
+        Err(format!("Google Home has {got} device(s)"))
+    }
 }
 
 // ── The smart speaker ───────────────────────────────────────────────────────────────────
 
 async fn say_as(w: &mut QaWorld, google_account: &str, utterance: &str) -> Step {
     let answer = w.sim()?.google_say(google_account, utterance).await;
-    crate::report::note(&format!("🗣 「{utterance}」 → {}", match &answer { Ok(a) | Err(a) => a }));
+    crate::report::note(&format!(
+        "🗣 「{utterance}」 → {}",
+        match &answer {
+            Ok(a) | Err(a) => a,
+        }
+    ));
     w.last_answer = Some(answer);
     Ok(())
 }
@@ -205,10 +232,18 @@ async fn not_operated(w: &mut QaWorld) -> Step {
 #[then(regex = r"^AiSEG2の「(.+)」が「(.+)」になっている$")]
 async fn device_state(w: &mut QaWorld, name: String, expected: String) -> Step {
     let sim = w.sim()?;
-    let device = sim.aiseg_devices(&w.panel_email()).into_iter().find(|d| d.name == name).ok_or(format!("the AiSEG2 has no 「{name}」"))?;
+    let device = sim
+        .aiseg_devices(&w.panel_email())
+        .into_iter()
+        .find(|d| d.name == name)
+        .ok_or(format!("the AiSEG2 has no 「{name}」"))?;
     let state = sim.device_state(&w.panel_email(), &device.id).ok_or("no state")?;
     let described = crate::describe_state(&state);
-    if described.contains(&expected) { Ok(()) } else { Err(format!("「{name}」 is {described}")) }
+    if described.contains(&expected) {
+        Ok(())
+    } else {
+        Err(format!("「{name}」 is {described}"))
+    }
 }
 
 #[given(regex = r"^AiSEG2から「(.+)」が外され、「(.+)」（(.+)）が登録される$")]
@@ -233,7 +268,11 @@ async fn aiseg_changes(w: &mut QaWorld, removed: String, added: String, category
 #[then(regex = r"^クラウドのスマートスピーカー連携サービスの登録は(\d+)件である$")]
 async fn registrations(w: &mut QaWorld, n: u32) -> Step {
     let got = w.sim()?.registrations_made(&w.email);
-    if got == n { Ok(()) } else { Err(format!("{got} registration(s) were made")) }
+    if got == n {
+        Ok(())
+    } else {
+        Err(format!("{got} registration(s) were made"))
+    }
 }
 
 #[then(regex = r"^クラウドはスマートスピーカー連携サービスの登録を(\d+)回受け取り、登録IDは最初のまま変わっていない$")]
@@ -256,7 +295,11 @@ async fn registration_puts(w: &mut QaWorld, n: usize) -> Step {
 #[then(regex = r"^クラウドに登録されたニックネームは「(.+)」、機器は(\d+)台である$")]
 async fn registered_as(w: &mut QaWorld, nickname: String, n: usize) -> Step {
     let r = w.sim()?.speaker_registration(&w.email).ok_or("nothing is registered")?;
-    if r.nickname == nickname && r.device_ids.len() == n { Ok(()) } else { Err(format!("registered {r:?}")) }
+    if r.nickname == nickname && r.device_ids.len() == n {
+        Ok(())
+    } else {
+        Err(format!("registered {r:?}"))
+    }
 }
 
 #[given(regex = r"^スマートスピーカー連携サービスの登録の応答が一度届かない$")]
@@ -309,29 +352,55 @@ async fn room_shown(w: &mut QaWorld, label: String, room: String) -> Step {
 
 #[then(regex = r"^Google Homeに部屋「(.+)」の機器が(\d+)台同期されている$")]
 async fn synced_in_room(w: &mut QaWorld, room: String, n: usize) -> Step {
-    let got = w.sim()?.google_synced_devices(w.google_account()).iter().filter(|d| d.room_hint.as_deref() == Some(room.as_str())).count();
-    if got == n { Ok(()) } else { Err(format!("{got} device(s) with roomHint {room}")) }
+    let got = w
+        .sim()?
+        .google_synced_devices(w.google_account())
+        .iter()
+        .filter(|d| d.room_hint.as_deref() == Some(room.as_str()))
+        .count();
+    if got == n {
+        Ok(())
+    } else {
+        Err(format!("{got} device(s) with roomHint {room}"))
+    }
 }
 
 #[then(regex = r"^AiSEG2の(\d+)つ目の「(.+)」が「(.+)」になっている$")]
 async fn nth_device_state(w: &mut QaWorld, n: usize, name: String, expected: String) -> Step {
     let sim = w.sim()?;
-    let device = sim.aiseg_devices(&w.email).into_iter().filter(|d| d.name == name).nth(n.saturating_sub(1)).ok_or(format!("no {n}つ目の「{name}」"))?;
+    let device = sim
+        .aiseg_devices(&w.email)
+        .into_iter()
+        .filter(|d| d.name == name)
+        .nth(n.saturating_sub(1))
+        .ok_or(format!("no {n}つ目の「{name}」"))?;
     let described = crate::describe_state(&sim.device_state(&w.email, &device.id).ok_or("no state")?);
-    if described.contains(&expected) { Ok(()) } else { Err(format!("{n}つ目の「{name}」 is {described}")) }
+    if described.contains(&expected) {
+        Ok(())
+    } else {
+        Err(format!("{n}つ目の「{name}」 is {described}"))
+    }
 }
 
 #[then(regex = r"^このCLUB Panasonic IDのスマートスピーカー利用者は「(.+)」である$")]
 async fn speaker_users_of_id(w: &mut QaWorld, expected: String) -> Step {
     let registrations = w.sim()?.speaker_registrations(&w.email);
     let got = registrations.iter().map(|r| r.nickname.as_str()).collect::<Vec<_>>().join("」「");
-    if got == expected { Ok(()) } else { Err(format!("the ID's speaker users are 「{got}」")) }
+    if got == expected {
+        Ok(())
+    } else {
+        Err(format!("the ID's speaker users are 「{got}」"))
+    }
 }
 
 #[then(regex = r"^「(.+)」のスマートスピーカー連携サービスのニックネームは「(.+)」である$")]
 async fn someone_registered(w: &mut QaWorld, email: String, nickname: String) -> Step {
     let r = w.sim()?.speaker_registration(&email).ok_or(format!("{email} has no registration"))?;
-    if r.nickname == nickname { Ok(()) } else { Err(format!("{email} is registered as 「{}」", r.nickname)) }
+    if r.nickname == nickname {
+        Ok(())
+    } else {
+        Err(format!("{email} is registered as 「{}」", r.nickname))
+    }
 }
 
 // ── App Flip: Google Home asks this app to approve the link ───────────────────────────────
@@ -381,7 +450,9 @@ async fn begin_linking(w: &mut QaWorld) -> Step {
 async fn app_flip(w: &mut QaWorld) -> Step {
     match start_linking(w).await? {
         smarthems_simcloud::LinkStart::AppFlip(_) => Ok(()),
-        smarthems_simcloud::LinkStart::Browser => Err("Google Home could not open the app and showed its login page instead".into()),
+        smarthems_simcloud::LinkStart::Browser => {
+            Err("Google Home could not open the app and showed its login page instead".into())
+        }
     }
 }
 
@@ -426,13 +497,20 @@ async fn google_takes_answer_and_syncs(w: &mut QaWorld) -> Step {
 async fn google_says_not_linked(w: &mut QaWorld) -> Step {
     match w.google_outcome {
         Some(smarthems_simcloud::LinkOutcome::Cancelled) if !w.sim()?.google_shows_login(w.google_account()) => Ok(()),
-        other => Err(format!("Google Home ended with {other:?} (login page shown: {})", w.sim()?.google_shows_login(w.google_account()))),
+        other => Err(format!(
+            "Google Home ended with {other:?} (login page shown: {})",
+            w.sim()?.google_shows_login(w.google_account())
+        )),
     }
 }
 
 #[then(regex = r"^Google HomeにCLUB Panasonicのログイン画面が表示される$")]
 async fn google_shows_login(w: &mut QaWorld) -> Step {
-    if w.sim()?.google_shows_login(w.google_account()) { Ok(()) } else { Err("Google Home shows no CLUB Panasonic login page".into()) }
+    if w.sim()?.google_shows_login(w.google_account()) {
+        Ok(())
+    } else {
+        Err("Google Home shows no CLUB Panasonic login page".into())
+    }
 }
 
 #[then(regex = r"^Google Homeへの答えは「(承認|拒否|ログインが必要|今は承認できない|受付不可)」である$")]
@@ -441,9 +519,15 @@ async fn google_answer_was(w: &mut QaWorld, kind: String) -> Step {
     let got = match answer {
         smarthems::flow::AppFlipAnswer::Approved { .. } => "承認",
         smarthems::flow::AppFlipAnswer::Declined { .. } => "拒否",
-        smarthems::flow::AppFlipAnswer::Unavailable { redirect } if redirect.contains("error=login_required") => "ログインが必要",
+        smarthems::flow::AppFlipAnswer::Unavailable { redirect } if redirect.contains("error=login_required") => {
+            "ログインが必要"
+        }
         smarthems::flow::AppFlipAnswer::Unavailable { .. } => "今は承認できない",
         smarthems::flow::AppFlipAnswer::Refused => "受付不可",
     };
-    if got == kind { Ok(()) } else { Err(format!("the app answered {got}")) }
+    if got == kind {
+        Ok(())
+    } else {
+        Err(format!("the app answered {got}"))
+    }
 }

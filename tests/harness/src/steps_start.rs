@@ -28,9 +28,17 @@ async fn old_id_gone(w: &mut QaWorld) -> Step {
         return Err("the スマートHEMSクラブ data is still on the phone".into());
     }
     old_session_sent_nowhere(w).await?;
-    let sent: Vec<_> =
-        w.sim()?.requests().into_iter().filter(|r| r.path.starts_with("/api/") && r.path != "/api/v1/app-config").collect();
-    if sent.is_empty() { Ok(()) } else { Err(format!("the app called the API: {sent:?}")) }
+    let sent: Vec<_> = w
+        .sim()?
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.starts_with("/api/") && r.path != "/api/v1/app-config")
+        .collect();
+    if sent.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("the app called the API: {sent:?}"))
+    }
 }
 
 #[then(regex = r"^以前のIDのログイン情報はどこにも送られていない$")]
@@ -42,7 +50,8 @@ async fn old_session_sent_nowhere(w: &mut QaWorld) -> Step {
         return Err(format!("the old session was sent in {carrying:?}"));
     }
     let phone = &w.phone;
-    let opened: Vec<String> = phone.opened.lock().unwrap().iter().chain(phone.google_home_links.lock().unwrap().iter()).cloned().collect();
+    let opened: Vec<String> =
+        phone.opened.lock().unwrap().iter().chain(phone.google_home_links.lock().unwrap().iter()).cloned().collect();
     if opened.iter().any(|u| u.contains(OLD_SESSION)) {
         return Err("the old session is in a URL the app opened".into());
     }

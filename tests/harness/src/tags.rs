@@ -82,7 +82,8 @@ fn propagates_call(body: &str, name: &str) -> bool {
                         if rest.starts_with('?') {
                             return true;
                         }
-                        let handled = [".unwrap_or", ".ok()", ".is_ok()", ".is_err()"].iter().any(|h| rest.starts_with(h));
+                        let handled =
+                            [".unwrap_or", ".ok()", ".is_ok()", ".is_err()"].iter().any(|h| rest.starts_with(h));
                         return !handled && !rest.contains(';');
                     }
                 }
@@ -127,8 +128,10 @@ impl Steps {
     fn load() -> Steps {
         let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
         let names = ["steps.rs", "steps_start.rs", "steps_speaker.rs", "steps_c_and_signup.rs", "world.rs"];
-        let sources: Vec<String> =
-            names.iter().map(|n| std::fs::read_to_string(src.join(n)).expect("the step sources are readable")).collect();
+        let sources: Vec<String> = names
+            .iter()
+            .map(|n| std::fs::read_to_string(src.join(n)).expect("the step sources are readable"))
+            .collect();
         let sim_only = sim_only_functions(&sources.iter().map(String::as_str).collect::<Vec<_>>());
         Steps { collection: QaWorld::collection(), files: BTreeMap::new(), sim_only }
     }
@@ -163,7 +166,13 @@ impl Steps {
             let mut info = ScenarioInfo {
                 file: file.to_owned(),
                 name: scenario.name.clone(),
-                tags: feature.tags.iter().chain(rule.iter().flat_map(|r| &r.tags)).chain(&scenario.tags).cloned().collect(),
+                tags: feature
+                    .tags
+                    .iter()
+                    .chain(rule.iter().flat_map(|r| &r.tags))
+                    .chain(&scenario.tags)
+                    .cloned()
+                    .collect(),
                 sim_steps: Vec::new(),
                 unmatched: Vec::new(),
             };
@@ -222,7 +231,9 @@ pub fn tag_problems(scenarios: &[ScenarioInfo]) -> Vec<String> {
         }
         match (s.tagged_sim(), s.sim_steps.is_empty()) {
             (false, false) => problems.push(format!("{at} needs @sim: it uses {:?}", s.sim_steps)),
-            (true, true) => problems.push(format!("{at} is tagged @sim but uses no step that needs the simulated cloud")),
+            (true, true) => {
+                problems.push(format!("{at} is tagged @sim but uses no step that needs the simulated cloud"))
+            }
             _ => {}
         }
     }
@@ -295,7 +306,15 @@ impl QaWorld {
     #[test]
     fn the_simulated_clouds_steps_are_recognised() {
         let sim_only = Steps::load().sim_only;
-        for name in ["offline", "has_id", "consent_recorded", "nothing_sent_for_link", "link_in_google_home", "panel_tap", "old_id_gone"] {
+        for name in [
+            "offline",
+            "has_id",
+            "consent_recorded",
+            "nothing_sent_for_link",
+            "link_in_google_home",
+            "panel_tap",
+            "old_id_gone",
+        ] {
             assert!(sim_only.contains(name), "{name} is not recognised as needing the simulated cloud");
         }
         for name in ["tap", "log_in", "screen_is", "stray_link", "restart_mode", "first_launch"] {

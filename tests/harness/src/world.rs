@@ -8,7 +8,9 @@
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
-use smarthems::{Action, Config, Language, MemorySecureStore, Platform, ScreenListener, ScreenView, SmartHems, Subscription};
+use smarthems::{
+    Action, Config, Language, MemorySecureStore, Platform, ScreenListener, ScreenView, SmartHems, Subscription,
+};
 use smarthems_simcloud::SimCloud;
 
 use crate::browser::Browser;
@@ -168,11 +170,14 @@ impl QaWorld {
     /// The simulated cloud, for steps that steer it.
     pub fn sim(&self) -> Result<&SimCloud, String> {
         match &self.parties {
-            Parties::Simulated(_) if !self.sim_allowed => {
-                Err("this step needs the simulated cloud: tag the scenario @sim (it cannot run against a real environment)".into())
-            }
+            Parties::Simulated(_) if !self.sim_allowed => Err(
+                "this step needs the simulated cloud: tag the scenario @sim (it cannot run against a real environment)"
+                    .into(),
+            ),
             Parties::Simulated(sim) => Ok(sim),
-            Parties::Real { .. } => Err("this step steers the simulated cloud; it cannot run against a real environment".into()),
+            Parties::Real { .. } => {
+                Err("this step steers the simulated cloud; it cannot run against a real environment".into())
+            }
         }
     }
 
@@ -209,12 +214,22 @@ impl QaWorld {
     /// The person in Google Home's browser, picking `nickname` if the consent page asks whose
     /// speaker the link is for.
     pub fn web_linker<'a>(&'a self, nickname: Option<&'a str>) -> smarthems_simcloud::WebLinker<'a> {
-        smarthems_simcloud::WebLinker { google_account: self.google_account(), email: &self.email, password: &self.password, nickname }
+        smarthems_simcloud::WebLinker {
+            google_account: self.google_account(),
+            email: &self.email,
+            password: &self.password,
+            nickname,
+        }
     }
 
     /// Another person's phone: a fresh app (its own database, keychain and browser) logged in to
     /// nothing yet; `google_account` names their Google account when it is not named after `email`.
-    pub async fn switch_phone(&mut self, email: &str, password: &str, google_account: Option<String>) -> Result<(), String> {
+    pub async fn switch_phone(
+        &mut self,
+        email: &str,
+        password: &str,
+        google_account: Option<String>,
+    ) -> Result<(), String> {
         self.household_email.get_or_insert_with(|| self.email.clone());
         self.subscription = None;
         self.app = None;
@@ -277,12 +292,8 @@ impl QaWorld {
     /// Taps the button with this label on the current screen.
     pub async fn tap(&mut self, label: &str) -> Result<ScreenView, String> {
         let view = self.screen()?;
-        let action: Action = view
-            .buttons
-            .iter()
-            .find(|b| b.label == label)
-            .map(|b| b.action.clone())
-            .ok_or_else(|| {
+        let action: Action =
+            view.buttons.iter().find(|b| b.label == label).map(|b| b.action.clone()).ok_or_else(|| {
                 let shown: Vec<_> = view.buttons.iter().map(|b| format!("「{}」", b.label)).collect();
                 format!("「{}」 has no button 「{label}」; it shows {}", view.title, shown.join(" "))
             })?;
@@ -399,7 +410,12 @@ mod tests {
             |v| v.buttons[0].enabled = false,
             |v| v.buttons[0].hint = Some("注意".into()),
             |v| v.notice = Some("お知らせ".into()),
-            |v| v.input = Some(TextInput { label: "ニックネーム".into(), value: "たろう".into(), max_chars: 20, error: None }),
+            |v| {
+                v.input =
+                    Some(TextInput {
+                        label: "ニックネーム".into(), value: "たろう".into(), max_chars: 20, error: None
+                    })
+            },
             |v| v.busy = true,
         ];
         for (i, change) in changes.iter().enumerate() {
@@ -410,6 +426,9 @@ mod tests {
         }
         let mut after = view();
         after.body[1] = "三".into();
-        assert_eq!(super::view_diff(&view(), &after), vec!["  body paragraph 2: before Some(\"二\"), after Some(\"三\")".to_owned()]);
+        assert_eq!(
+            super::view_diff(&view(), &after),
+            vec!["  body paragraph 2: before Some(\"二\"), after Some(\"三\")".to_owned()]
+        );
     }
 }

@@ -96,7 +96,8 @@ async fn a_whole_login_leaves_no_secret_in_logs_or_database() {
     let sim = SimCloud::start().await;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("app.db");
-    let (opened, secure, browser) = (Arc::new(Opened::default()), Arc::new(MemorySecureStore::default()), Browser::new(SimCloud::REDIRECT_URI));
+    let (opened, secure, browser) =
+        (Arc::new(Opened::default()), Arc::new(MemorySecureStore::default()), Browser::new(SimCloud::REDIRECT_URI));
     let app = SmartHems::new(config(&sim, &db), opened.clone(), secure.clone()).unwrap();
     app.start().await;
     log_in(&app, &opened, &browser).await;
@@ -108,7 +109,8 @@ async fn a_whole_login_leaves_no_secret_in_logs_or_database() {
     assert!(secrets.len() >= 2, "expected an access and a refresh token, got {}", secrets.len());
     let logged = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
     assert!(logged.contains("access token refreshed"), "the log shows what happened");
-    let database = [std::fs::read(&db).unwrap(), std::fs::read(dir.path().join("app.db-wal")).unwrap_or_default()].concat();
+    let database =
+        [std::fs::read(&db).unwrap(), std::fs::read(dir.path().join("app.db-wal")).unwrap_or_default()].concat();
     for secret in secrets.iter().chain([&"Passw0rd!".to_owned(), &"taro@example.jp".to_owned()]) {
         assert!(!logged.contains(secret.as_str()), "a secret reached the log");
         assert!(!database.windows(secret.len()).any(|w| w == secret.as_bytes()), "a secret reached SQLite");
@@ -122,12 +124,17 @@ async fn listeners_get_the_current_screen_first_and_stop_when_dropped() {
     let sim = SimCloud::start().await;
     let dir = tempfile::tempdir().unwrap();
     let opened = Arc::new(Opened::default());
-    let app = SmartHems::new(config(&sim, &dir.path().join("a.db")), opened.clone(), Arc::new(MemorySecureStore::default())).unwrap();
+    let app =
+        SmartHems::new(config(&sim, &dir.path().join("a.db")), opened.clone(), Arc::new(MemorySecureStore::default()))
+            .unwrap();
     let seen = Arc::new(Seen::default());
     let subscription = app.subscribe(seen.clone());
     assert_eq!(*seen.0.lock().unwrap(), ["スマートHEMSサービス"]);
     app.tap(Action::OpenLogin).await;
-    assert_eq!(*seen.0.lock().unwrap(), ["スマートHEMSサービス", "ログイン画面を開いています…", "CLUB Panasonic ログイン"]);
+    assert_eq!(
+        *seen.0.lock().unwrap(),
+        ["スマートHEMSサービス", "ログイン画面を開いています…", "CLUB Panasonic ログイン"]
+    );
     drop(subscription);
     app.tap(Action::CancelLogin).await;
     assert_eq!(seen.0.lock().unwrap().len(), 3, "a dropped subscription hears nothing");
@@ -156,7 +163,9 @@ async fn a_replayed_redirect_is_refused_and_not_exchanged_again() {
     let sim = SimCloud::start().await;
     let dir = tempfile::tempdir().unwrap();
     let (opened, browser) = (Arc::new(Opened::default()), Browser::new(SimCloud::REDIRECT_URI));
-    let app = SmartHems::new(config(&sim, &dir.path().join("a.db")), opened.clone(), Arc::new(MemorySecureStore::default())).unwrap();
+    let app =
+        SmartHems::new(config(&sim, &dir.path().join("a.db")), opened.clone(), Arc::new(MemorySecureStore::default()))
+            .unwrap();
     app.tap(Action::OpenLogin).await;
     let url = opened.0.lock().unwrap().last().cloned().unwrap();
     let page = browser.open(&url).await.unwrap();
@@ -209,7 +218,10 @@ async fn callbacks_may_call_back_into_the_core() {
     let app = SmartHems::new(config(&sim, &dir.path().join("a.db")), browser.clone(), secure.clone()).unwrap();
     browser.0.set(app.clone()).ok();
     let shown = tokio::time::timeout(Duration::from_secs(20), app.tap(Action::OpenLogin)).await.expect("no deadlock");
-    assert_eq!((shown.title.as_str(), app.screen().title.as_str()), ("CLUB Panasonic ログイン", "スマートHEMSサービス"));
+    assert_eq!(
+        (shown.title.as_str(), app.screen().title.as_str()),
+        ("CLUB Panasonic ログイン", "スマートHEMSサービス")
+    );
     drop(app);
 
     // The listener opens help from inside on_screen.
@@ -229,7 +241,13 @@ async fn callbacks_may_call_back_into_the_core() {
     }
     assert_eq!(
         *listener.seen.lock().unwrap(),
-        ["スマートHEMSサービス", "ログイン画面を開いています…", "CLUB Panasonic ログイン", "読み込んでいます…", "ヘルプ・お問い合わせ"]
+        [
+            "スマートHEMSサービス",
+            "ログイン画面を開いています…",
+            "CLUB Panasonic ログイン",
+            "読み込んでいます…",
+            "ヘルプ・お問い合わせ"
+        ]
     );
 }
 
@@ -257,7 +275,11 @@ async fn a_login_whose_id_token_fails_any_check_is_refused_and_keeps_nothing() {
             sim.break_next_id_tokens(fault, 1);
         }
         log_in(&app, &opened, &browser).await;
-        assert_eq!(sim.token_exchanges() as usize, n + 1, "{fault:?}: the code was exchanged, the ID token was looked at");
+        assert_eq!(
+            sim.token_exchanges() as usize,
+            n + 1,
+            "{fault:?}: the code was exchanged, the ID token was looked at"
+        );
         let (title, kept) = (app.screen().title, smarthems_harness::secrets_in(&secure));
         match fault {
             None => {

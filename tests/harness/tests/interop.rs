@@ -54,7 +54,11 @@ async fn logs_in_refreshes_and_revokes_against_oidc_provider() {
     let token_endpoint = format!("{}/token", peer.issuer);
     let answer = reqwest::Client::new()
         .post(token_endpoint)
-        .form(&[("grant_type", "refresh_token"), ("refresh_token", second_refresh.as_str()), ("client_id", OidcPeer::CLIENT_ID)])
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", second_refresh.as_str()),
+            ("client_id", OidcPeer::CLIENT_ID),
+        ])
         .send()
         .await
         .unwrap();

@@ -29,7 +29,15 @@ fn simcloud_binary() -> PathBuf {
     // ordinary one.
     for (key, _) in std::env::vars_os() {
         let key = key.to_string_lossy().into_owned();
-        let per_package = ["CARGO_PKG_", "CARGO_MANIFEST_", "CARGO_BIN_", "CARGO_CRATE_", "CARGO_PRIMARY_PACKAGE", "CARGO_TARGET_TMPDIR", "CARGO_RUSTC_CURRENT_DIR"];
+        let per_package = [
+            "CARGO_PKG_",
+            "CARGO_MANIFEST_",
+            "CARGO_BIN_",
+            "CARGO_CRATE_",
+            "CARGO_PRIMARY_PACKAGE",
+            "CARGO_TARGET_TMPDIR",
+            "CARGO_RUSTC_CURRENT_DIR",
+        ];
         if key == "OUT_DIR" || per_package.iter().any(|p| key.starts_with(p)) {
             cargo.env_remove(key);
         }
@@ -162,8 +170,9 @@ fn the_scenarios_not_tagged_sim_pass_against_a_separate_cloud_configured_only_by
     for scenario in &real {
         let cloud = CloudProcess::start(&binary);
         let file = scenario.file.to_string_lossy().into_owned();
-        let mut child =
-            harness(&cloud, report.path(), &["--tags", "not @sim", "--name", &scenario.name, &file]).spawn().expect("the harness starts");
+        let mut child = harness(&cloud, report.path(), &["--tags", "not @sim", "--name", &scenario.name, &file])
+            .spawn()
+            .expect("the harness starts");
         let out = lines_of(&mut child);
         let (ok, output) = finish(child, out);
         // Exactly this scenario ran, against the process (the app's requests reached it).
@@ -193,7 +202,8 @@ fn a_scenario_tagged_sim_fails_there_and_says_why() {
     assert!(!ok, "a simulated-cloud step passed against a real environment:\n{output}");
     assert!(output.contains("cannot run against a real environment"), "{output}");
     // And `--tags 'not @sim'` leaves it out: nothing runs, which the harness counts as a failure.
-    let mut child = harness(&cloud, report.path(), &["--tags", "not @sim", "--name", "通信できないときは", &file]).spawn().unwrap();
+    let mut child =
+        harness(&cloud, report.path(), &["--tags", "not @sim", "--name", "通信できないときは", &file]).spawn().unwrap();
     let out = lines_of(&mut child);
     let (ok, output) = finish(child, out);
     assert!(!ok && output.contains("features: 0 passed, 0 failed"), "{output}");
@@ -207,11 +217,12 @@ fn the_manual_browser_mode_reads_the_redirect_a_person_pastes() {
     let cloud = CloudProcess::start(&binary);
     let report = tempfile::tempdir().unwrap();
     let file = features().join("a_app_only.feature");
-    let mut child = harness(&cloud, report.path(), &["--name", "どの画面でアプリを終了しても", &file.to_string_lossy()])
-        .env("SMARTHEMS_BROWSER", "manual")
-        .stdin(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child =
+        harness(&cloud, report.path(), &["--name", "どの画面でアプリを終了しても", &file.to_string_lossy()])
+            .env("SMARTHEMS_BROWSER", "manual")
+            .stdin(Stdio::piped())
+            .spawn()
+            .unwrap();
     let lines = lines_of(&mut child);
     let mut stdin = child.stdin.take().unwrap();
     let runtime = tokio::runtime::Runtime::new().unwrap();

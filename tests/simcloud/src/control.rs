@@ -57,9 +57,7 @@ async fn fail(State(cloud): State<Arc<Cloud>>, JsonBody(fail): JsonBody<Fail>) -
     if StatusCode::from_u16(fail.status).is_err() {
         return wire::error(StatusCode::BAD_REQUEST, "invalid_status");
     }
-    cloud
-        .world()
-        .fail_next(&fail.path_prefix, fail.status, fail.times);
+    cloud.world().fail_next(&fail.path_prefix, fail.status, fail.times);
     StatusCode::NO_CONTENT.into_response()
 }
 
@@ -85,13 +83,8 @@ struct Terms {
     title: Option<String>,
 }
 
-async fn publish_app_terms(
-    State(cloud): State<Arc<Cloud>>,
-    JsonBody(terms): JsonBody<Terms>,
-) -> StatusCode {
-    cloud
-        .world()
-        .publish_app_terms(&terms.version, terms.title.as_deref(), &terms.body);
+async fn publish_app_terms(State(cloud): State<Arc<Cloud>>, JsonBody(terms): JsonBody<Terms>) -> StatusCode {
+    cloud.world().publish_app_terms(&terms.version, terms.title.as_deref(), &terms.body);
     StatusCode::NO_CONTENT
 }
 
@@ -101,10 +94,7 @@ async fn app_config(State(cloud): State<Arc<Cloud>>) -> Json<serde_json::Value> 
 
 /// A JSON merge patch (RFC 7396) of the app config; it must be an object, so that the document
 /// stays one.
-async fn patch_app_config(
-    State(cloud): State<Arc<Cloud>>,
-    JsonBody(patch): JsonBody<serde_json::Value>,
-) -> Response {
+async fn patch_app_config(State(cloud): State<Arc<Cloud>>, JsonBody(patch): JsonBody<serde_json::Value>) -> Response {
     if !patch.is_object() {
         return wire::error(StatusCode::BAD_REQUEST, "invalid_request");
     }
@@ -127,10 +117,7 @@ struct Ttl {
     secs: u64,
 }
 
-async fn access_token_ttl(
-    State(cloud): State<Arc<Cloud>>,
-    JsonBody(ttl): JsonBody<Ttl>,
-) -> StatusCode {
+async fn access_token_ttl(State(cloud): State<Arc<Cloud>>, JsonBody(ttl): JsonBody<Ttl>) -> StatusCode {
     cloud.world().access_token_ttl = Duration::from_secs(ttl.secs);
     StatusCode::NO_CONTENT
 }
@@ -148,10 +135,7 @@ fn one() -> u32 {
 
 /// `{"fault":"wrong_audience"|"wrong_issuer"|"expired"|"wrong_nonce"|"foreign_key"|"unsigned"|
 /// "wrong_subject","times":1}`: the next ID tokens are broken that way.
-async fn id_token_fault(
-    State(cloud): State<Arc<Cloud>>,
-    JsonBody(faults): JsonBody<IdTokenFaults>,
-) -> StatusCode {
+async fn id_token_fault(State(cloud): State<Arc<Cloud>>, JsonBody(faults): JsonBody<IdTokenFaults>) -> StatusCode {
     cloud.world().break_id_tokens(faults.fault, faults.times);
     StatusCode::NO_CONTENT
 }
@@ -164,13 +148,8 @@ struct NewUser {
     display_name: String,
 }
 
-async fn add_user(
-    State(cloud): State<Arc<Cloud>>,
-    JsonBody(user): JsonBody<NewUser>,
-) -> StatusCode {
-    cloud
-        .world()
-        .add_user(&user.email, &user.password, &user.display_name);
+async fn add_user(State(cloud): State<Arc<Cloud>>, JsonBody(user): JsonBody<NewUser>) -> StatusCode {
+    cloud.world().add_user(&user.email, &user.password, &user.display_name);
     StatusCode::NO_CONTENT
 }
 
@@ -187,17 +166,12 @@ struct ConsentQuery {
     email: String,
 }
 
-async fn app_consent(
-    State(cloud): State<Arc<Cloud>>,
-    query: Result<Query<ConsentQuery>, QueryRejection>,
-) -> Response {
+async fn app_consent(State(cloud): State<Arc<Cloud>>, query: Result<Query<ConsentQuery>, QueryRejection>) -> Response {
     let Ok(Query(query)) = query else {
         return wire::error(StatusCode::BAD_REQUEST, "invalid_request");
     };
     let world = cloud.world();
-    let accepted = world
-        .user_by_email(&query.email)
-        .and_then(|u| u.app_consent.clone());
+    let accepted = world.user_by_email(&query.email).and_then(|u| u.app_consent.clone());
     Json(json!({ "app_terms": accepted })).into_response()
 }
 
@@ -221,7 +195,12 @@ impl Account {
 }
 
 async fn google_link(State(cloud): State<Arc<Cloud>>, JsonBody(a): JsonBody<Account>) -> Response {
-    let who = crate::google::WebLinker { google_account: a.google_account(), email: &a.email, password: &a.password, nickname: a.nickname.as_deref() };
+    let who = crate::google::WebLinker {
+        google_account: a.google_account(),
+        email: &a.email,
+        password: &a.password,
+        nickname: a.nickname.as_deref(),
+    };
     match crate::google::link(&cloud, &who, true).await {
         Ok(outcome) => Json(json!({ "outcome": format!("{outcome:?}") })).into_response(),
         Err(error) => (StatusCode::CONFLICT, Json(json!({ "error": error }))).into_response(),
@@ -300,7 +279,10 @@ async fn panel_link(State(cloud): State<Arc<Cloud>>, JsonBody(a): JsonBody<ByEma
     Json(json!({ "link": format!("{}/aiseg/speaker-registration?code={code}", cloud.base_url()) }))
 }
 
-async fn speaker_registration(State(cloud): State<Arc<Cloud>>, query: Result<Query<ByEmail>, QueryRejection>) -> Response {
+async fn speaker_registration(
+    State(cloud): State<Arc<Cloud>>,
+    query: Result<Query<ByEmail>, QueryRejection>,
+) -> Response {
     let Ok(Query(q)) = query else { return wire::error(StatusCode::BAD_REQUEST, "email_required") };
     let world = cloud.world();
     Json(json!({

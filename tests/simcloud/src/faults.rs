@@ -15,11 +15,7 @@ use axum::response::Response;
 use crate::server::Cloud;
 use crate::wire;
 
-pub(crate) async fn record_and_inject(
-    State(cloud): State<Arc<Cloud>>,
-    request: Request,
-    next: Next,
-) -> Response {
+pub(crate) async fn record_and_inject(State(cloud): State<Arc<Cloud>>, request: Request, next: Next) -> Response {
     let method = request.method().to_string();
     let path = request.uri().path().to_owned();
     let (parts, body) = request.into_parts();

@@ -107,7 +107,12 @@ async fn continue_in_browser(cloud: &Cloud, google_account: &str) -> Result<(), 
 
 /// Whether Google Home shows CLUB Panasonic's login form to this Google account now.
 pub(crate) fn shows_login(cloud: &Cloud, google_account: &str) -> bool {
-    cloud.world().speaker.web_linking.get(&account(google_account)).is_some_and(|web| web.page.contains("name=\"password\""))
+    cloud
+        .world()
+        .speaker
+        .web_linking
+        .get(&account(google_account))
+        .is_some_and(|web| web.page.contains("name=\"password\""))
 }
 
 /// Step 19: the person starts linking in Google Home, which decides how (App Flip or browser).
@@ -174,7 +179,10 @@ pub(crate) async fn link(cloud: &Arc<Cloud>, who: &WebLinker<'_>, allow: bool) -
     let mut form = vec![("interaction", interaction), ("decision", decision.to_owned())];
     if allow && page.contains("name=\"speaker_user\"") {
         let nickname = nickname.ok_or("Google Home's page asks which nickname this link is for")?;
-        form.push(("speaker_user", choice_for(&page, nickname).ok_or(format!("no nickname 「{nickname}」 on the consent page"))?));
+        form.push((
+            "speaker_user",
+            choice_for(&page, nickname).ok_or(format!("no nickname 「{nickname}」 on the consent page"))?,
+        ));
     }
     let answer = http.post(format!("{issuer}/consent")).form(&form).send().await.map_err(err)?;
     let back = url::Url::parse(&location(&answer).ok_or("no redirect to Google")?).map_err(|e| e.to_string())?;
@@ -246,7 +254,12 @@ pub(crate) fn app_flip_request() -> AppFlipRequest {
 /// (Android's error result, or a request the app would not take) — and acts on it: a code is
 /// exchanged and synced, the link made without the password typed again; the person's no
 /// (`access_denied`) ends the attempt; any other error sends Google Home on to its browser login.
-pub(crate) async fn finish_app_flip(cloud: &Arc<Cloud>, google_account: &str, request: &AppFlipRequest, answer: Option<&str>) -> Result<LinkOutcome, String> {
+pub(crate) async fn finish_app_flip(
+    cloud: &Arc<Cloud>,
+    google_account: &str,
+    request: &AppFlipRequest,
+    answer: Option<&str>,
+) -> Result<LinkOutcome, String> {
     let Some(answer) = answer else {
         tracing::info!("google: no App Flip answer, linking in the browser");
         continue_in_browser(cloud, google_account).await?;
@@ -335,7 +348,8 @@ fn speakable(name: &str) -> bool {
 }
 
 /// Thermostat modes in Google's words and as the Japanese assistant says them.
-const MODES: [(&str, &str); 5] = [("cool", "冷房"), ("heat", "暖房"), ("fan-only", "送風"), ("dry", "除湿"), ("auto", "自動")];
+const MODES: [(&str, &str); 5] =
+    [("cool", "冷房"), ("heat", "暖房"), ("fan-only", "送風"), ("dry", "除湿"), ("auto", "自動")];
 
 /// A thermostat mode (`cool`, `fan-only`, … and `off`) as the Japanese assistant says it.
 pub fn mode_in_japanese(mode: &str) -> Option<&'static str> {
@@ -347,7 +361,8 @@ pub fn mode_in_japanese(mode: &str) -> Option<&'static str> {
 
 /// A spoken command: Google's answer, or why nothing was done.
 pub(crate) async fn say(cloud: &Arc<Cloud>, google_account: &str, utterance: &str) -> Result<String, String> {
-    let token = google_token(cloud, google_account).ok_or("「スマートHEMS」はまだリンクされていません。Google Homeアプリで設定してください。")?;
+    let token = google_token(cloud, google_account)
+        .ok_or("「スマートHEMS」はまだリンクされていません。Google Homeアプリで設定してください。")?;
     let devices: Vec<SyncedDevice> = cloud.world().speaker.synced(google_account);
     let said = normalise(utterance);
     let said = said.trim_start_matches("OKGoogle").trim_start_matches(['、', ',']).to_owned();
@@ -369,9 +384,15 @@ pub(crate) async fn say(cloud: &Arc<Cloud>, google_account: &str, utterance: &st
             }
         }
     }
-    let Some((len, matched)) = best else { return Err("すみません、そのデバイスは見つかりませんでした。".into()) };
+    let Some((len, matched)) = best else {
+        return Err("すみません、そのデバイスは見つかりませんでした。".into());
+    };
     if matched.len() > 1 {
-        return Err(format!("「{}」が{}台あります。どのデバイスか分かりませんでした。", matched[0].name, matched.len()));
+        return Err(format!(
+            "「{}」が{}台あります。どのデバイスか分かりませんでした。",
+            matched[0].name,
+            matched.len()
+        ));
     }
     let device = matched[0];
     let rest = &said[len..];
@@ -379,25 +400,54 @@ pub(crate) async fn say(cloud: &Arc<Cloud>, google_account: &str, utterance: &st
     let digits: String = rest.chars().filter(char::is_ascii_digit).collect();
     // A question first: 「…の設定モードは？」 names no mode to set.
     if has("モードは") {
-        let answer = fulfill(cloud, &token, json!({ "intent": "action.devices.QUERY", "payload": { "devices": [{ "id": device.id }] } })).await?;
-        let mode = answer["payload"]["devices"][&device.id]["thermostatMode"].as_str().and_then(mode_in_japanese).unwrap_or("未設定");
+        let answer = fulfill(
+            cloud,
+            &token,
+            json!({ "intent": "action.devices.QUERY", "payload": { "devices": [{ "id": device.id }] } }),
+        )
+        .await?;
+        let mode = answer["payload"]["devices"][&device.id]["thermostatMode"]
+            .as_str()
+            .and_then(mode_in_japanese)
+            .unwrap_or("未設定");
         return Ok(format!("{}の設定モードは{mode}です", device.name));
     }
     let (execution, reply) = if let Some((mode, word)) = MODES.iter().find(|(_, word)| has(word)) {
-        (json!({ "command": "action.devices.commands.ThermostatSetMode", "params": { "thermostatMode": mode } }), format!("{}を{word}にします", device.name))
+        (
+            json!({ "command": "action.devices.commands.ThermostatSetMode", "params": { "thermostatMode": mode } }),
+            format!("{}を{word}にします", device.name),
+        )
     } else if has("ロックして") || has("施錠して") {
-        (json!({ "command": "action.devices.commands.LockUnlock", "params": { "lock": true } }), format!("{}をロックします", device.name))
+        (
+            json!({ "command": "action.devices.commands.LockUnlock", "params": { "lock": true } }),
+            format!("{}をロックします", device.name),
+        )
     } else if !digits.is_empty() && (has("℃") || has("度")) {
         let t: u32 = digits.parse().map_err(|_| "温度が分かりませんでした。")?;
-        (json!({ "command": "action.devices.commands.ThermostatTemperatureSetpoint", "params": { "thermostatTemperatureSetpoint": t } }), format!("{}を{t}℃に設定します", device.name))
+        (
+            json!({ "command": "action.devices.commands.ThermostatTemperatureSetpoint", "params": { "thermostatTemperatureSetpoint": t } }),
+            format!("{}を{t}℃に設定します", device.name),
+        )
     } else if has("開けて") {
-        (json!({ "command": "action.devices.commands.OpenClose", "params": { "openPercent": 100 } }), format!("{}を開けます", device.name))
+        (
+            json!({ "command": "action.devices.commands.OpenClose", "params": { "openPercent": 100 } }),
+            format!("{}を開けます", device.name),
+        )
     } else if has("閉めて") {
-        (json!({ "command": "action.devices.commands.OpenClose", "params": { "openPercent": 0 } }), format!("{}を閉めます", device.name))
+        (
+            json!({ "command": "action.devices.commands.OpenClose", "params": { "openPercent": 0 } }),
+            format!("{}を閉めます", device.name),
+        )
     } else if has("消して") || has("オフ") || has("止めて") {
-        (json!({ "command": "action.devices.commands.OnOff", "params": { "on": false } }), format!("{}を消します", device.name))
+        (
+            json!({ "command": "action.devices.commands.OnOff", "params": { "on": false } }),
+            format!("{}を消します", device.name),
+        )
     } else if has("つけて") || has("オン") {
-        (json!({ "command": "action.devices.commands.OnOff", "params": { "on": true } }), format!("{}をつけます", device.name))
+        (
+            json!({ "command": "action.devices.commands.OnOff", "params": { "on": true } }),
+            format!("{}をつけます", device.name),
+        )
     } else {
         return Err("すみません、何をすればよいか分かりませんでした。".into());
     };
@@ -415,7 +465,9 @@ mod tests {
 
     #[test]
     fn names_ending_in_a_digit_or_letter_cannot_be_said() {
-        for (name, ok) in [("照明1", false), ("エアコンA", false), ("エアコンＡ", false), ("子供部屋の照明", true), ("照明", true)] {
+        for (name, ok) in
+            [("照明1", false), ("エアコンA", false), ("エアコンＡ", false), ("子供部屋の照明", true), ("照明", true)]
+        {
             assert_eq!(speakable(name), ok, "{name}");
         }
     }

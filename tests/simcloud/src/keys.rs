@@ -16,16 +16,15 @@ use std::sync::OnceLock;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
 use openidconnect::core::{
-    CoreIdToken, CoreIdTokenClaims, CoreJsonWebKeySet, CoreJwsSigningAlgorithm,
-    CoreRsaPrivateSigningKey,
+    CoreIdToken, CoreIdTokenClaims, CoreJsonWebKeySet, CoreJwsSigningAlgorithm, CoreRsaPrivateSigningKey,
 };
 use openidconnect::{
-    Audience, EmptyAdditionalClaims, IssuerUrl, JsonWebKeyId, Nonce, PrivateSigningKey,
-    StandardClaims, SubjectIdentifier,
+    Audience, EmptyAdditionalClaims, IssuerUrl, JsonWebKeyId, Nonce, PrivateSigningKey, StandardClaims,
+    SubjectIdentifier,
 };
 use rsa::pkcs1::{EncodeRsaPrivateKey, LineEnding};
+use serde::{Deserialize, Serialize};
 
 const KEY_ID: &str = "simcloud-rs256-1";
 const ID_TOKEN_TTL: Duration = Duration::hours(1);
@@ -53,11 +52,8 @@ pub enum IdTokenFault {
 }
 
 fn rsa_key(key_id: &str) -> CoreRsaPrivateSigningKey {
-    let private = rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048)
-        .expect("generating the simulation's RSA key");
-    let pem = private
-        .to_pkcs1_pem(LineEnding::LF)
-        .expect("encoding the simulation's RSA key");
+    let private = rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).expect("generating the simulation's RSA key");
+    let pem = private.to_pkcs1_pem(LineEnding::LF).expect("encoding the simulation's RSA key");
     CoreRsaPrivateSigningKey::from_pem(&pem, Some(JsonWebKeyId::new(key_id.into())))
         .expect("openidconnect accepts a PKCS#1 RSA key")
 }
@@ -155,13 +151,7 @@ pub(crate) fn id_token(
         _ if rotated => next_key(),
         _ => signing_key(),
     };
-    let token = CoreIdToken::new(
-        claims,
-        key,
-        CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
-        None,
-        None,
-    )
-    .map_err(|e| e.to_string())?;
+    let token = CoreIdToken::new(claims, key, CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256, None, None)
+        .map_err(|e| e.to_string())?;
     Ok(token.to_string())
 }

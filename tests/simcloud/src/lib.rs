@@ -61,9 +61,7 @@ impl SimCloud {
     /// # Panics
     /// If no loopback port can be bound (a broken test machine, not a test failure).
     pub async fn start() -> SimCloud {
-        Self::start_on_port(0)
-            .await
-            .expect("binding the simulated cloud on 127.0.0.1")
+        Self::start_on_port(0).await.expect("binding the simulated cloud on 127.0.0.1")
     }
 
     /// Starts with the main port fixed (0 = any free port); the control port is always picked
@@ -105,10 +103,7 @@ impl SimCloud {
 
     /// Adds a CLUB Panasonic ID that can log in (or resets an existing one's password and name).
     pub fn add_user(&self, email: &str, password: &str, display_name: &str) {
-        self.inner
-            .cloud
-            .world()
-            .add_user(email, password, display_name);
+        self.inner.cloud.world().add_user(email, password, display_name);
     }
 
     /// The next `times` requests whose path starts with `path_prefix` (any party on the main
@@ -117,14 +112,8 @@ impl SimCloud {
     /// # Panics
     /// If `status` is not a valid HTTP status code (100–999).
     pub fn fail_next(&self, path_prefix: &str, status: u16, times: u32) {
-        assert!(
-            StatusCode::from_u16(status).is_ok(),
-            "fail_next: {status} is not an HTTP status"
-        );
-        self.inner
-            .cloud
-            .world()
-            .fail_next(path_prefix, status, times);
+        assert!(StatusCode::from_u16(status).is_ok(), "fail_next: {status} is not an HTTP status");
+        self.inner.cloud.world().fail_next(path_prefix, status, times);
     }
 
     /// Closes the main port: new connections are refused and kept-alive ones are closed.
@@ -137,18 +126,13 @@ impl SimCloud {
     /// # Panics
     /// If the port was taken by someone else in the meantime.
     pub async fn go_online(&self) {
-        server::go_online(&self.inner.cloud)
-            .await
-            .expect("re-binding the simulated cloud's port");
+        server::go_online(&self.inner.cloud).await.expect("re-binding the simulated cloud's port");
     }
 
     /// Publishes a new version of the スマートHEMSサービス利用規約; earlier consents no longer
     /// match the current version.
     pub fn publish_app_terms(&self, version: &str, body: &str) {
-        self.inner
-            .cloud
-            .world()
-            .publish_app_terms(version, None, body);
+        self.inner.cloud.world().publish_app_terms(version, None, body);
     }
 
     /// What `GET /api/v1/app-config` answers now.
@@ -209,12 +193,7 @@ impl SimCloud {
 
     /// The terms version the account accepted last, if any.
     pub fn app_consent(&self, email: &str) -> Option<String> {
-        self.inner
-            .cloud
-            .world()
-            .user_by_email(email)?
-            .app_consent
-            .clone()
+        self.inner.cloud.world().user_by_email(email)?.app_consent.clone()
     }
 
     // ── New CLUB Panasonic IDs: the outboxes of mail and SMS ──
@@ -363,7 +342,12 @@ impl SimCloud {
 
     /// Google Home receives the app's App Flip answer (the redirect URL, or `None` when the app
     /// sent none it could read) and finishes the link, stops, or goes on in its browser.
-    pub async fn google_finish_app_flip(&self, google_account: &str, request: &AppFlipRequest, answer: Option<&str>) -> Result<LinkOutcome, String> {
+    pub async fn google_finish_app_flip(
+        &self,
+        google_account: &str,
+        request: &AppFlipRequest,
+        answer: Option<&str>,
+    ) -> Result<LinkOutcome, String> {
         google::finish_app_flip(&self.inner.cloud, google_account, request, answer).await
     }
 

@@ -33,7 +33,8 @@ pub(crate) const REDIRECT_URI: &str = "jp.co.panasonic.smarthems:/oauth2redirect
 pub(crate) const GOOGLE_CLIENT_ID: &str = "google-home";
 pub(crate) const GOOGLE_REDIRECT_URI: &str = "https://oauth-redirect-sandbox.googleusercontent.com/r/smarthems-sim";
 /// Google's App Flip redirect for this app (`/a/<bundle id>`).
-pub(crate) const GOOGLE_APP_FLIP_REDIRECT_URI: &str = "https://oauth-redirect-sandbox.googleusercontent.com/a/jp.co.panasonic.smarthems";
+pub(crate) const GOOGLE_APP_FLIP_REDIRECT_URI: &str =
+    "https://oauth-redirect-sandbox.googleusercontent.com/a/jp.co.panasonic.smarthems";
 
 /// Whether `uri` is registered for `client_id`: the app's own redirects, or exactly Google's.
 fn client_redirect_ok(client_id: &str, uri: &str) -> bool {
@@ -110,15 +111,11 @@ fn redirect_uri_registered(uri: &str) -> bool {
 
 /// RFC 7636 §4.1/4.2: 43–128 characters of the unreserved set.
 fn pkce_value_ok(value: &str) -> bool {
-    (43..=128).contains(&value.len())
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+    (43..=128).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
 }
 
 fn pkce_matches(verifier: &str, challenge: &str) -> bool {
-    pkce_value_ok(verifier)
-        && URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())) == challenge
+    pkce_value_ok(verifier) && URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())) == challenge
 }
 
 const BAD_REDIRECT: &str = "リダイレクトURIが正しくありません。";
@@ -147,21 +144,12 @@ impl Reply<'_> {
         let Ok(location) = HeaderValue::from_str(url.as_str()) else {
             return pages::error(StatusCode::BAD_REQUEST, BAD_REDIRECT);
         };
-        (
-            status,
-            [
-                (header::LOCATION, location),
-                (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-            ],
-        )
+        (status, [(header::LOCATION, location), (header::CACHE_CONTROL, HeaderValue::from_static("no-store"))])
             .into_response()
     }
 
     fn error(&self, error: &str, description: &str) -> Response {
-        self.send(
-            StatusCode::FOUND,
-            &[("error", error), ("error_description", description)],
-        )
+        self.send(StatusCode::FOUND, &[("error", error), ("error_description", description)])
     }
 }
 
@@ -176,11 +164,7 @@ fn sso_cookie(headers: &HeaderMap) -> Option<&str> {
         .map(|(_, value)| value)
 }
 
-async fn authorize(
-    State(cloud): State<Arc<Cloud>>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Response {
+async fn authorize(State(cloud): State<Arc<Cloud>>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
     let params = match wire::params(query.unwrap_or_default().as_bytes()) {
         Ok(params) => params,
         Err(_) => return pages::error(StatusCode::BAD_REQUEST, "リクエストが正しくありません。"),
@@ -191,25 +175,17 @@ async fn authorize(
     // URI (RFC 6749 §4.1.2.1): the person sees an error page instead.
     if !known_client(param("client_id")) {
         tracing::info!("authorize refused: unknown client");
-        return pages::error(
-            StatusCode::BAD_REQUEST,
-            "このアプリからはログインできません（不明なクライアント）。",
-        );
+        return pages::error(StatusCode::BAD_REQUEST, "このアプリからはログインできません（不明なクライアント）。");
     }
     let client_id = param("client_id").unwrap_or_default();
-    let Some(redirect_uri) = param("redirect_uri").filter(|uri| client_redirect_ok(client_id, uri))
-    else {
+    let Some(redirect_uri) = param("redirect_uri").filter(|uri| client_redirect_ok(client_id, uri)) else {
         tracing::info!("authorize refused: unregistered redirect_uri");
         return pages::error(
             StatusCode::BAD_REQUEST,
             "このアプリからはログインできません（未登録のリダイレクトURI）。",
         );
     };
-    let reply = Reply {
-        redirect_uri,
-        state: param("state"),
-        issuer: cloud.issuer(),
-    };
+    let reply = Reply { redirect_uri, state: param("state"), issuer: cloud.issuer() };
 
     let request = match check_authorization_request(&params) {
         Ok(request) => request,
@@ -218,14 +194,8 @@ async fn authorize(
             return reply.error(error, description);
         }
     };
-    let prompts: Vec<&str> = param("prompt")
-        .unwrap_or_default()
-        .split_whitespace()
-        .collect();
-    if let Some(unknown) = prompts
-        .iter()
-        .find(|p| !["none", "login", "consent", "create"].contains(p))
-    {
+    let prompts: Vec<&str> = param("prompt").unwrap_or_default().split_whitespace().collect();
+    if let Some(unknown) = prompts.iter().find(|p| !["none", "login", "consent", "create"].contains(p)) {
         tracing::info!(prompt = unknown, "authorize refused: unsupported prompt");
         return reply.error("invalid_request", "unsupported prompt value");
     }
@@ -249,9 +219,7 @@ async fn authorize(
             let code = world.issue_code(request, login);
             reply.send(StatusCode::FOUND, &[("code", &code)])
         }
-        None if prompts.contains(&"none") => {
-            reply.error("login_required", "no CLUB Panasonic session")
-        }
+        None if prompts.contains(&"none") => reply.error("login_required", "no CLUB Panasonic session"),
         _ if prompts.contains(&"create") => {
             let interaction = world.begin_interaction(request);
             pages::register(&interaction, "", None)
@@ -264,25 +232,14 @@ async fn authorize(
 }
 
 /// The checks that are reported back to the app by redirect, as `(error, error_description)`.
-fn check_authorization_request(
-    params: &HashMap<String, String>,
-) -> Result<AuthRequest, (&'static str, &'static str)> {
+fn check_authorization_request(params: &HashMap<String, String>) -> Result<AuthRequest, (&'static str, &'static str)> {
     let param = |name: &str| params.get(name).map(String::as_str);
     match param("response_type") {
         Some("code") => {}
-        Some(_) => {
-            return Err((
-                "unsupported_response_type",
-                "only response_type=code is supported",
-            ))
-        }
+        Some(_) => return Err(("unsupported_response_type", "only response_type=code is supported")),
         None => return Err(("invalid_request", "response_type is required")),
     }
-    if !param("scope")
-        .unwrap_or_default()
-        .split_whitespace()
-        .any(|s| s == "openid")
-    {
+    if !param("scope").unwrap_or_default().split_whitespace().any(|s| s == "openid") {
         return Err(("invalid_scope", "scope must contain openid"));
     }
     let Some(code_challenge) = param("code_challenge") else {
@@ -304,8 +261,7 @@ fn check_authorization_request(
     })
 }
 
-const EXPIRED_PAGE: &str =
-    "ログイン画面の有効期限が切れました。アプリからもう一度ログインしてください。";
+const EXPIRED_PAGE: &str = "ログイン画面の有効期限が切れました。アプリからもう一度ログインしてください。";
 
 /// The 新規登録 page's ログイン tab: the login form again, for the same authorization.
 async fn login_page(State(cloud): State<Arc<Cloud>>, RawQuery(query): RawQuery) -> Response {
@@ -336,10 +292,7 @@ async fn login(State(cloud): State<Arc<Cloud>>, body: Bytes) -> Response {
     let Some(request) = world.take_interaction(interaction) else {
         return pages::error(StatusCode::BAD_REQUEST, EXPIRED_PAGE);
     };
-    let login = Login {
-        subject,
-        auth_time: Utc::now(),
-    };
+    let login = Login { subject, auth_time: Utc::now() };
     let session = world.open_session(login.clone());
     let mut response = if request.client_id == GOOGLE_CLIENT_ID {
         // Logged in for Google: ask for consent next (step 20), with the new session's cookie.
@@ -351,11 +304,8 @@ async fn login(State(cloud): State<Arc<Cloud>>, body: Bytes) -> Response {
         let code = world.issue_code(request.clone(), login);
         drop(world);
         tracing::info!("login succeeded, redirecting back with a code");
-        let reply = Reply {
-            redirect_uri: &request.redirect_uri,
-            state: request.state.as_deref(),
-            issuer: cloud.issuer(),
-        };
+        let reply =
+            Reply { redirect_uri: &request.redirect_uri, state: request.state.as_deref(), issuer: cloud.issuer() };
         reply.send(StatusCode::SEE_OTHER, &[("code", &code)])
     };
     let cookie = format!("{SSO_COOKIE}={session}; Path=/oidc; HttpOnly; SameSite=Lax");
@@ -367,19 +317,12 @@ async fn login(State(cloud): State<Arc<Cloud>>, body: Bytes) -> Response {
 
 async fn cancel(State(cloud): State<Arc<Cloud>>, RawQuery(query): RawQuery) -> Response {
     let params = wire::params(query.unwrap_or_default().as_bytes()).unwrap_or_default();
-    let interaction = params
-        .get("interaction")
-        .map(String::as_str)
-        .unwrap_or_default();
+    let interaction = params.get("interaction").map(String::as_str).unwrap_or_default();
     let Some(request) = cloud.world().take_interaction(interaction) else {
         return pages::error(StatusCode::BAD_REQUEST, EXPIRED_PAGE);
     };
     tracing::info!("login cancelled by the user");
-    let reply = Reply {
-        redirect_uri: &request.redirect_uri,
-        state: request.state.as_deref(),
-        issuer: cloud.issuer(),
-    };
+    let reply = Reply { redirect_uri: &request.redirect_uri, state: request.state.as_deref(), issuer: cloud.issuer() };
     reply.error("access_denied", "The user cancelled the login.")
 }
 
@@ -397,7 +340,12 @@ fn speaker_users(world: &crate::state::World, subject: &str) -> Vec<(String, Str
 }
 
 /// Step 20's consent page for the logged-in account.
-pub(crate) fn consent_page(world: &crate::state::World, interaction: &str, subject: &str, problem: Option<&str>) -> Response {
+pub(crate) fn consent_page(
+    world: &crate::state::World,
+    interaction: &str,
+    subject: &str,
+    problem: Option<&str>,
+) -> Response {
     let choices = speaker_users(world, subject);
     let problem = problem.or(choices.is_empty().then_some(NOTHING_REGISTERED));
     pages::consent(interaction, &choices, problem)
@@ -412,11 +360,7 @@ async fn consent(State(cloud): State<Arc<Cloud>>, headers: HeaderMap, body: Byte
     let Some(request) = world.take_interaction(field("interaction")) else {
         return pages::error(StatusCode::BAD_REQUEST, EXPIRED_PAGE);
     };
-    let reply = Reply {
-        redirect_uri: &request.redirect_uri,
-        state: request.state.as_deref(),
-        issuer: cloud.issuer(),
-    };
+    let reply = Reply { redirect_uri: &request.redirect_uri, state: request.state.as_deref(), issuer: cloud.issuer() };
     match (field("decision"), login) {
         ("allow", Some(login)) => {
             // The link serves one registered speaker user: the only one, or the one chosen (only
@@ -425,7 +369,11 @@ async fn consent(State(cloud): State<Arc<Cloud>>, headers: HeaderMap, body: Byte
             let chosen = match choices.as_slice() {
                 [] => Err(NOTHING_REGISTERED),
                 [(only, _)] => Ok(only.clone()),
-                _ => choices.iter().find(|(id, _)| id == field("speaker_user")).map(|(id, _)| id.clone()).ok_or(CHOOSE_NICKNAME),
+                _ => choices
+                    .iter()
+                    .find(|(id, _)| id == field("speaker_user"))
+                    .map(|(id, _)| id.clone())
+                    .ok_or(CHOOSE_NICKNAME),
             };
             let chosen = match chosen {
                 Ok(chosen) => chosen,
@@ -456,42 +404,24 @@ async fn consent(State(cloud): State<Arc<Cloud>>, headers: HeaderMap, body: Byte
 fn token_error(status: StatusCode, error: &str, reason: &str) -> Response {
     tracing::info!(error, reason, "token request refused");
     let mut response = wire::error(status, error);
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 
 async fn token(State(cloud): State<Arc<Cloud>>, body: Bytes) -> Response {
     let Ok(form) = wire::params(&body) else {
-        return token_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "repeated parameter",
-        );
+        return token_error(StatusCode::BAD_REQUEST, "invalid_request", "repeated parameter");
     };
     let field = |name: &str| form.get(name).map(String::as_str);
     // A public client authenticates by naming itself; anything else is not this client.
     if !known_client(field("client_id")) {
-        return token_error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "missing or unknown client_id",
-        );
+        return token_error(StatusCode::UNAUTHORIZED, "invalid_client", "missing or unknown client_id");
     }
     match field("grant_type") {
         Some("authorization_code") => exchange_code(&cloud, &form),
         Some("refresh_token") => refresh(&cloud, &form),
-        Some(_) => token_error(
-            StatusCode::BAD_REQUEST,
-            "unsupported_grant_type",
-            "grant type",
-        ),
-        None => token_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "grant_type missing",
-        ),
+        Some(_) => token_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "grant type"),
+        None => token_error(StatusCode::BAD_REQUEST, "invalid_request", "grant_type missing"),
     }
 }
 
@@ -509,11 +439,7 @@ fn exchange_code(cloud: &Cloud, form: &HashMap<String, String>) -> Response {
     };
     let mut world = cloud.world();
     let Some((request, login)) = world.take_code(code) else {
-        return token_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_grant",
-            "unknown, used or expired code",
-        );
+        return token_error(StatusCode::BAD_REQUEST, "invalid_grant", "unknown, used or expired code");
     };
     if Some(request.client_id.as_str()) != field("client_id") {
         return token_error(StatusCode::BAD_REQUEST, "invalid_grant", "the code was issued to another client");
@@ -527,11 +453,7 @@ fn exchange_code(cloud: &Cloud, form: &HashMap<String, String>) -> Response {
     }
     let app_flip = request.code_challenge.is_empty() && request.client_id == GOOGLE_CLIENT_ID;
     if !app_flip && !pkce_matches(verifier, &request.code_challenge) {
-        return token_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_grant",
-            "code_verifier does not match the challenge",
-        );
+        return token_error(StatusCode::BAD_REQUEST, "invalid_grant", "code_verifier does not match the challenge");
     }
     world.token_exchanges += 1;
     let (grant, tokens) = world.start_grant(request, login);
@@ -542,19 +464,11 @@ fn exchange_code(cloud: &Cloud, form: &HashMap<String, String>) -> Response {
 
 fn refresh(cloud: &Cloud, form: &HashMap<String, String>) -> Response {
     let Some(refresh_token) = form.get("refresh_token") else {
-        return token_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "refresh_token missing",
-        );
+        return token_error(StatusCode::BAD_REQUEST, "invalid_request", "refresh_token missing");
     };
     let client_id = form.get("client_id").map(String::as_str).unwrap_or_default();
     let Some((grant, tokens)) = cloud.world().rotate_refresh_token(refresh_token, client_id) else {
-        return token_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_grant",
-            "unknown, rotated or revoked refresh token",
-        );
+        return token_error(StatusCode::BAD_REQUEST, "invalid_grant", "unknown, rotated or revoked refresh token");
     };
     tracing::info!("refresh token rotated");
     token_response(cloud, &grant, tokens)
@@ -580,11 +494,7 @@ fn token_response(cloud: &Cloud, grant: &Grant, tokens: Tokens) -> Response {
         Ok(id_token) => id_token,
         Err(reason) => {
             tracing::error!(%reason, "cannot sign an ID token");
-            return token_error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "server_error",
-                "signing failed",
-            );
+            return token_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "signing failed");
         }
     };
     let body = json!({
@@ -594,24 +504,13 @@ fn token_response(cloud: &Cloud, grant: &Grant, tokens: Tokens) -> Response {
         "refresh_token": tokens.refresh_token,
         "id_token": id_token,
     });
-    (
-        [
-            (header::CACHE_CONTROL, "no-store"),
-            (header::PRAGMA, "no-cache"),
-        ],
-        Json(body),
-    )
-        .into_response()
+    ([(header::CACHE_CONTROL, "no-store"), (header::PRAGMA, "no-cache")], Json(body)).into_response()
 }
 
 /// RFC 7009: unknown tokens are not an error (the client's goal, a dead token, is reached).
 async fn revoke(State(cloud): State<Arc<Cloud>>, body: Bytes) -> Response {
     let Ok(form) = wire::params(&body) else {
-        return token_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "repeated parameter",
-        );
+        return token_error(StatusCode::BAD_REQUEST, "invalid_request", "repeated parameter");
     };
     let Some(token) = form.get("token") else {
         return token_error(StatusCode::BAD_REQUEST, "invalid_request", "token missing");
@@ -625,8 +524,7 @@ async fn userinfo(State(cloud): State<Arc<Cloud>>, TokenSubject(subject): TokenS
     let world = cloud.world();
     match world.user(&subject) {
         Some(user) => {
-            Json(json!({ "sub": user.subject, "name": user.display_name, "email": user.email }))
-                .into_response()
+            Json(json!({ "sub": user.subject, "name": user.display_name, "email": user.email })).into_response()
         }
         None => wire::invalid_token(),
     }

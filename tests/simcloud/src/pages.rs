@@ -148,7 +148,11 @@ pub(crate) fn consent(interaction: &str, choices: &[(String, String)], problem: 
         let options: String = choices
             .iter()
             .map(|(id, nickname)| {
-                format!("<label><input type=\"radio\" name=\"speaker_user\" value=\"{}\"> {}</label>\n", escape(id), escape(nickname))
+                format!(
+                    "<label><input type=\"radio\" name=\"speaker_user\" value=\"{}\"> {}</label>\n",
+                    escape(id),
+                    escape(nickname)
+                )
             })
             .collect();
         format!("<fieldset>\n<legend>このGoogleアカウントで使うニックネーム</legend>\n{options}</fieldset>\n")
@@ -202,14 +206,7 @@ pub(crate) fn error(status: StatusCode, message: &str) -> Response {
 }
 
 fn html(status: StatusCode, body: String) -> Response {
-    (
-        status,
-        [
-            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-            (header::CACHE_CONTROL, "no-store"),
-        ],
-        body,
-    )
+    (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], body)
         .into_response()
 }
 

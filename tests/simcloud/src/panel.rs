@@ -23,10 +23,14 @@ pub(crate) enum PanelScreen {
     DeviceCode,
     ServerServiceMenu,
     SpeakerSettings,
-    TwoDCode { link: String, shown_as_text: bool },
+    TwoDCode {
+        link: String,
+        shown_as_text: bool,
+    },
 }
 
-pub(crate) const WRONG_CODE: &str = "機器コードが正しくありません。AiSEG2本体に表示されている機器コードを入力してください。";
+pub(crate) const WRONG_CODE: &str =
+    "機器コードが正しくありません。AiSEG2本体に表示されている機器コードを入力してください。";
 
 impl PanelScreen {
     pub fn view(&self, message: Option<&str>) -> PanelView {

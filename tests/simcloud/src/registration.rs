@@ -10,12 +10,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use axum::body::Bytes;
 use chrono::Utc;
 
 use crate::pages;
@@ -124,15 +124,28 @@ async fn register(State(cloud): State<Arc<Cloud>>, body: Bytes) -> Response {
     let link = format!("{}/register/confirm?token={token}", cloud.issuer());
     world.signups.mail.push(Message {
         to: email.clone(),
-        body: format!("CLUB Panasonic 会員登録のご案内\n1時間以内に次のURLにアクセスして登録を完了してください。\n{link}"),
+        body: format!(
+            "CLUB Panasonic 会員登録のご案内\n1時間以内に次のURLにアクセスして登録を完了してください。\n{link}"
+        ),
         payload: link,
     });
     world.signups.pending.insert(
         token,
-        Signup { email: email.clone(), password: field("password").into(), request, sent: Instant::now(), phone: None, sms_code: None, subject: None },
+        Signup {
+            email: email.clone(),
+            password: field("password").into(),
+            request,
+            sent: Instant::now(),
+            phone: None,
+            sms_code: None,
+            subject: None,
+        },
     );
     tracing::info!(newsletter = field("newsletter"), "signup: confirmation mail sent");
-    pages::notice("メールを送信しました", &format!("{email} 宛にメールを送信しました。1時間以内にメールに記載されているURLをタップしてください。"))
+    pages::notice(
+        "メールを送信しました",
+        &format!("{email} 宛にメールを送信しました。1時間以内にメールに記載されているURLをタップしてください。"),
+    )
 }
 
 /// Step 9–10: the e-mail's link, within the hour.
@@ -146,7 +159,10 @@ async fn confirm(State(cloud): State<Arc<Cloud>>, RawQuery(query): RawQuery) -> 
     };
     if expired || signup.sent.elapsed() > MAIL_LINK_TTL {
         world.signups.pending.remove(&token);
-        return pages::error(StatusCode::GONE, "URLの有効期限（1時間）が切れています。もう一度新規登録からやり直してください。");
+        return pages::error(
+            StatusCode::GONE,
+            "URLの有効期限（1時間）が切れています。もう一度新規登録からやり直してください。",
+        );
     }
     let (email, password) = (signup.email.clone(), signup.password.clone());
     world.add_user(&email, &password, "");
@@ -178,7 +194,10 @@ async fn phone(State(cloud): State<Arc<Cloud>>, body: Bytes) -> Response {
     };
     signup.phone = Some(phone.clone());
     signup.sms_code = Some(code.clone());
-    world.signups.sms.push(Message { to: phone, body: format!("CLUB Panasonic 認証コード：{code}"), payload: code });
+    world
+        .signups
+        .sms
+        .push(Message { to: phone, body: format!("CLUB Panasonic 認証コード：{code}"), payload: code });
     pages::sms_form(&token, None)
 }
 
@@ -188,7 +207,10 @@ async fn sms(State(cloud): State<Arc<Cloud>>, body: Bytes) -> Response {
     let token = form.get("token").cloned().unwrap_or_default();
     let right = cloud.world().signups.pending.get(&token).and_then(|s| s.sms_code.clone());
     if right.is_none() || form.get("code").map(|c| c.trim()) != right.as_deref() {
-        return pages::sms_form(&token, Some("認証コードが正しくありません。SMSに記載された6桁のコードを入力してください。"));
+        return pages::sms_form(
+            &token,
+            Some("認証コードが正しくありません。SMSに記載された6桁のコードを入力してください。"),
+        );
     }
     finish(&cloud, &token)
 }
@@ -231,7 +253,9 @@ fn finish(cloud: &Cloud, token: &str) -> Response {
         }
         response
     };
-    if let Ok(cookie) = HeaderValue::from_str(&format!("{}={session}; Path=/oidc; HttpOnly; SameSite=Lax", crate::oidc::SSO_COOKIE)) {
+    if let Ok(cookie) =
+        HeaderValue::from_str(&format!("{}={session}; Path=/oidc; HttpOnly; SameSite=Lax", crate::oidc::SSO_COOKIE))
+    {
         response.headers_mut().insert(header::SET_COOKIE, cookie);
     }
     response

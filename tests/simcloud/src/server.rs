@@ -77,27 +77,16 @@ pub(crate) async fn start(port: u16) -> io::Result<Started> {
     let cloud = Arc::new(Cloud {
         world: Mutex::new(World::seeded()),
         base_url: format!("http://{main_addr}"),
-        main: tokio::sync::Mutex::new(MainPort {
-            addr: main_addr,
-            serving: None,
-        }),
+        main: tokio::sync::Mutex::new(MainPort { addr: main_addr, serving: None }),
         lifetime,
     });
 
     let serving = serve_main(&cloud, main_listener);
     cloud.main.lock().await.serving = Some(serving);
     // The control port has no stop of its own: it lives exactly as long as the handles.
-    serve(
-        control_listener,
-        control::router(cloud.clone()),
-        ended(cloud.lifetime.clone()),
-    );
+    serve(control_listener, control::router(cloud.clone()), ended(cloud.lifetime.clone()));
     tracing::info!(%main_addr, %control_addr, "simcloud started");
-    Ok(Started {
-        cloud,
-        control_addr,
-        lifetime: lifetime_tx,
-    })
+    Ok(Started { cloud, control_addr, lifetime: lifetime_tx })
 }
 
 fn main_router(cloud: Arc<Cloud>) -> Router {
@@ -105,10 +94,7 @@ fn main_router(cloud: Arc<Cloud>) -> Router {
         .nest("/oidc", oidc::router())
         .nest("/api/v1", api::router())
         .fallback(|| async { wire::error(StatusCode::NOT_FOUND, "not_found") })
-        .layer(axum::middleware::from_fn_with_state(
-            cloud.clone(),
-            faults::record_and_inject,
-        ))
+        .layer(axum::middleware::from_fn_with_state(cloud.clone(), faults::record_and_inject))
         .with_state(cloud)
 }
 
@@ -130,16 +116,9 @@ async fn ended(mut lifetime: watch::Receiver<()>) {
 /// Serves until `shutdown` resolves. axum's graceful shutdown stops accepting, drops the
 /// listener (new connections are refused) and closes idle keep-alive connections, so a client
 /// reusing a pooled connection fails as well.
-fn serve(
-    listener: TcpListener,
-    router: Router,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> JoinHandle<()> {
+fn serve(listener: TcpListener, router: Router, shutdown: impl Future<Output = ()> + Send + 'static) -> JoinHandle<()> {
     tokio::spawn(async move {
-        if let Err(error) = axum::serve(listener, router)
-            .with_graceful_shutdown(shutdown)
-            .await
-        {
+        if let Err(error) = axum::serve(listener, router).with_graceful_shutdown(shutdown).await {
             tracing::error!(%error, "simcloud server failed");
         }
     })
@@ -155,10 +134,7 @@ fn serve_main(cloud: &Arc<Cloud>, listener: TcpListener) -> Serving {
             _ = ended(lifetime) => {}
         }
     };
-    Serving {
-        stop,
-        task: serve(listener, main_router(cloud.clone()), shutdown),
-    }
+    Serving { stop, task: serve(listener, main_router(cloud.clone()), shutdown) }
 }
 
 /// Stops the main port; returns once the listener is gone and open connections have closed.

@@ -335,7 +335,12 @@ impl SpeakerWorld {
 
     /// Every speaker user's registration under the account, by nickname.
     pub fn registrations(&self, email: &str) -> Vec<Registration> {
-        let mut all: Vec<Registration> = self.registrations.iter().filter(|((account, _), _)| *account == key(email)).map(|(_, r)| r.clone()).collect();
+        let mut all: Vec<Registration> = self
+            .registrations
+            .iter()
+            .filter(|((account, _), _)| *account == key(email))
+            .map(|(_, r)| r.clone())
+            .collect();
         all.sort_by(|a, b| a.nickname.cmp(&b.nickname));
         all
     }
@@ -346,7 +351,10 @@ impl SpeakerWorld {
 
     /// The registration id each PUT left in place, oldest first (`None` when refused).
     pub fn registration_puts(&self, email: &str) -> Vec<Option<String>> {
-        self.registration_puts.get(&key(email)).map(|puts| puts.iter().map(|(_, id)| id.clone()).collect()).unwrap_or_default()
+        self.registration_puts
+            .get(&key(email))
+            .map(|puts| puts.iter().map(|(_, id)| id.clone()).collect())
+            .unwrap_or_default()
     }
 
     /// Whether a Google account's link serves this speaker user (and it is still registered).
@@ -463,8 +471,16 @@ fn agent_user_id(seed: &str) -> String {
 
 pub(crate) fn router() -> Router<Arc<Cloud>> {
     Router::new()
-        .route("/terms/privacy", get(|State(cloud): State<Arc<Cloud>>| async move { terms_json(&cloud.world().speaker.privacy, "privacy") }))
-        .route("/terms/speaker", get(|State(cloud): State<Arc<Cloud>>| async move { terms_json(&cloud.world().speaker.speaker_terms, "speaker") }))
+        .route(
+            "/terms/privacy",
+            get(|State(cloud): State<Arc<Cloud>>| async move { terms_json(&cloud.world().speaker.privacy, "privacy") }),
+        )
+        .route(
+            "/terms/speaker",
+            get(|State(cloud): State<Arc<Cloud>>| async move {
+                terms_json(&cloud.world().speaker.speaker_terms, "speaker")
+            }),
+        )
         .route("/me/aiseg", get(aiseg))
         .route("/me/aiseg/devices", get(aiseg_devices))
         .route("/me/aiseg/claim", post(claim))
@@ -486,7 +502,9 @@ async fn aiseg(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject) -> Re
     let Some(email) = email_of(&cloud, &subject) else { return wire::invalid_token() };
     let world = cloud.world();
     match world.speaker.home_of(&email) {
-        Some(home) => Json(json!({ "aiseg_id": home.aiseg_id, "firmware_version": home.firmware_version })).into_response(),
+        Some(home) => {
+            Json(json!({ "aiseg_id": home.aiseg_id, "firmware_version": home.firmware_version })).into_response()
+        }
         None => wire::error(StatusCode::NOT_FOUND, "no_aiseg"),
     }
 }
@@ -508,7 +526,11 @@ struct Claim {
 }
 
 /// Flow C: the code binds the AiSEG2 that showed it to this account; it works once.
-async fn claim(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject, JsonBody(claim): JsonBody<Claim>) -> Response {
+async fn claim(
+    State(cloud): State<Arc<Cloud>>,
+    Subject(subject): Subject,
+    JsonBody(claim): JsonBody<Claim>,
+) -> Response {
     let Some(email) = email_of(&cloud, &subject) else { return wire::invalid_token() };
     let mut world = cloud.world();
     let speaker = &mut world.speaker;
@@ -609,7 +631,8 @@ impl SpeakerWorld {
         if body.provider != "google_home" {
             return Err((StatusCode::UNPROCESSABLE_ENTITY, "unknown_provider"));
         }
-        let known: HashSet<&String> = self.home_of(email).map(|h| h.devices.iter().map(|d| &d.id).collect()).unwrap_or_default();
+        let known: HashSet<&String> =
+            self.home_of(email).map(|h| h.devices.iter().map(|d| &d.id).collect()).unwrap_or_default();
         if body.device_ids.is_empty() || body.device_ids.iter().any(|id| !known.contains(id)) {
             return Err((StatusCode::UNPROCESSABLE_ENTITY, "unknown_device"));
         }
@@ -673,7 +696,11 @@ impl SpeakerWorld {
     }
 }
 
-async fn unregister(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject, Path(speaker_user): Path<String>) -> Response {
+async fn unregister(
+    State(cloud): State<Arc<Cloud>>,
+    Subject(subject): Subject,
+    Path(speaker_user): Path<String>,
+) -> Response {
     let Some(email) = email_of(&cloud, &subject) else { return wire::invalid_token() };
     let mut world = cloud.world();
     let who: SpeakerUser = (key(&email), speaker_user);
@@ -682,7 +709,11 @@ async fn unregister(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject, 
     StatusCode::NO_CONTENT.into_response()
 }
 
-async fn speaker_link(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject, Path(speaker_user): Path<String>) -> Response {
+async fn speaker_link(
+    State(cloud): State<Arc<Cloud>>,
+    Subject(subject): Subject,
+    Path(speaker_user): Path<String>,
+) -> Response {
     let Some(email) = email_of(&cloud, &subject) else { return wire::invalid_token() };
     let world = cloud.world();
     let link = world.speaker.linked(&(key(&email), speaker_user));
@@ -696,7 +727,11 @@ async fn speaker_link(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject
 
 /// Google's smart-home intents, called with the token Google got by account linking (only such
 /// a token: see `GoogleLinkToken`), for the one speaker user the link serves.
-async fn fulfillment(State(cloud): State<Arc<Cloud>>, link: GoogleLinkToken, Json(request): Json<serde_json::Value>) -> Response {
+async fn fulfillment(
+    State(cloud): State<Arc<Cloud>>,
+    link: GoogleLinkToken,
+    Json(request): Json<serde_json::Value>,
+) -> Response {
     let GoogleLinkToken { subject, speaker_user, token } = link;
     let speaker_user = speaker_user.as_deref();
     let Some(email) = email_of(&cloud, &subject) else { return wire::invalid_token() };
@@ -705,7 +740,8 @@ async fn fulfillment(State(cloud): State<Arc<Cloud>>, link: GoogleLinkToken, Jso
     let mut world = cloud.world();
     let speaker = &mut world.speaker;
     let payload = match input["intent"].as_str() {
-        Some("action.devices.SYNC") => json!({ "agentUserId": speaker.agent_user_id(&email, &subject, speaker_user), "devices": speaker.sync(&email, speaker_user).iter().map(|d| {
+        Some("action.devices.SYNC") => {
+            json!({ "agentUserId": speaker.agent_user_id(&email, &subject, speaker_user), "devices": speaker.sync(&email, speaker_user).iter().map(|d| {
             let mut device = json!({
                 "id": d.id, "type": d.device_type, "traits": d.traits,
                 "name": { "name": d.name, "nicknames": d.nicknames, "defaultNames": [] },
@@ -719,7 +755,8 @@ async fn fulfillment(State(cloud): State<Arc<Cloud>>, link: GoogleLinkToken, Jso
                 device["attributes"] = d.attributes.clone();
             }
             device
-        }).collect::<Vec<_>>() }),
+        }).collect::<Vec<_>>() })
+        }
         Some("action.devices.QUERY") => {
             let synced = speaker.sync(&email, speaker_user);
             let home = speaker.home(&email);
@@ -745,7 +782,8 @@ async fn fulfillment(State(cloud): State<Arc<Cloud>>, link: GoogleLinkToken, Jso
                     let id = d["id"].as_str().unwrap_or_default().to_owned();
                     let supported = synced.iter().find(|s| s.id == id).is_some_and(|device| {
                         command["execution"].as_array().into_iter().flatten().all(|exec| {
-                            command_trait(exec["command"].as_str().unwrap_or_default()).is_some_and(|t| device.traits.iter().any(|have| have == t))
+                            command_trait(exec["command"].as_str().unwrap_or_default())
+                                .is_some_and(|t| device.traits.iter().any(|have| have == t))
                         })
                     });
                     let status = match home.states.get_mut(&id).filter(|_| supported) {
@@ -753,17 +791,24 @@ async fn fulfillment(State(cloud): State<Arc<Cloud>>, link: GoogleLinkToken, Jso
                             for exec in command["execution"].as_array().into_iter().flatten() {
                                 let params = &exec["params"];
                                 match exec["command"].as_str() {
-                                    Some("action.devices.commands.OnOff") => state.on = params["on"].as_bool().unwrap_or(state.on),
+                                    Some("action.devices.commands.OnOff") => {
+                                        state.on = params["on"].as_bool().unwrap_or(state.on)
+                                    }
                                     Some("action.devices.commands.ThermostatSetMode") => {
                                         state.on = true;
                                         state.mode = params["thermostatMode"].as_str().map(str::to_owned);
                                     }
                                     Some("action.devices.commands.ThermostatTemperatureSetpoint") => {
                                         state.on = true;
-                                        state.setpoint = params["thermostatTemperatureSetpoint"].as_u64().map(|t| t as u32);
+                                        state.setpoint =
+                                            params["thermostatTemperatureSetpoint"].as_u64().map(|t| t as u32);
                                     }
-                                    Some("action.devices.commands.OpenClose") => state.open = Some(params["openPercent"].as_u64().unwrap_or(0) > 0),
-                                    Some("action.devices.commands.LockUnlock") => state.locked = params["lock"].as_bool(),
+                                    Some("action.devices.commands.OpenClose") => {
+                                        state.open = Some(params["openPercent"].as_u64().unwrap_or(0) > 0)
+                                    }
+                                    Some("action.devices.commands.LockUnlock") => {
+                                        state.locked = params["lock"].as_bool()
+                                    }
                                     _ => {}
                                 }
                             }
@@ -793,7 +838,13 @@ impl SpeakerWorld {
 
     /// Parses SYNC's answer into Google's memory of the Google account's link; `serves` is what
     /// the token's grant says it is for.
-    pub fn remember_link(&mut self, google_account: &str, access_token: String, serves: Option<SpeakerUser>, sync: &serde_json::Value) {
+    pub fn remember_link(
+        &mut self,
+        google_account: &str,
+        access_token: String,
+        serves: Option<SpeakerUser>,
+        sync: &serde_json::Value,
+    ) {
         let devices = sync["payload"]["devices"]
             .as_array()
             .into_iter()
@@ -801,9 +852,19 @@ impl SpeakerWorld {
             .map(|d| SyncedDevice {
                 id: d["id"].as_str().unwrap_or_default().into(),
                 device_type: d["type"].as_str().unwrap_or_default().into(),
-                traits: d["traits"].as_array().into_iter().flatten().filter_map(|t| t.as_str().map(str::to_owned)).collect(),
+                traits: d["traits"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|t| t.as_str().map(str::to_owned))
+                    .collect(),
                 name: d["name"]["name"].as_str().unwrap_or_default().into(),
-                nicknames: d["name"]["nicknames"].as_array().into_iter().flatten().filter_map(|t| t.as_str().map(str::to_owned)).collect(),
+                nicknames: d["name"]["nicknames"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|t| t.as_str().map(str::to_owned))
+                    .collect(),
                 room_hint: d["roomHint"].as_str().map(str::to_owned),
                 attributes: d.get("attributes").cloned().unwrap_or_else(|| json!({})),
             })
@@ -824,7 +885,11 @@ struct AppFlipBody {
 
 /// App Flip: the app, where the user is logged in, asks for an authorization code for Google's
 /// client on the user's behalf; Google exchanges it at the token endpoint like any other code.
-async fn app_flip(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject, JsonBody(body): JsonBody<AppFlipBody>) -> Response {
+async fn app_flip(
+    State(cloud): State<Arc<Cloud>>,
+    Subject(subject): Subject,
+    JsonBody(body): JsonBody<AppFlipBody>,
+) -> Response {
     use crate::oidc::{GOOGLE_APP_FLIP_REDIRECT_URI, GOOGLE_CLIENT_ID};
     if body.client_id != GOOGLE_CLIENT_ID
         || body.redirect_uri != GOOGLE_APP_FLIP_REDIRECT_URI

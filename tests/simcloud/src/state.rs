@@ -197,10 +197,7 @@ impl World {
 
     /// The subject for matching credentials. E-mail addresses compare case-insensitively.
     pub fn check_password(&self, email: &str, password: &str) -> Option<String> {
-        self.users
-            .get(&email.trim().to_lowercase())
-            .filter(|u| u.password == password)
-            .map(|u| u.subject.clone())
+        self.users.get(&email.trim().to_lowercase()).filter(|u| u.password == password).map(|u| u.subject.clone())
     }
 
     pub fn user_by_email(&self, email: &str) -> Option<&User> {
@@ -226,32 +223,19 @@ impl World {
     // ----- login page, codes and SSO -----
 
     pub fn begin_interaction(&mut self, request: AuthRequest) -> String {
-        self.interactions
-            .retain(|_, p| p.since.elapsed() < INTERACTION_TTL);
+        self.interactions.retain(|_, p| p.since.elapsed() < INTERACTION_TTL);
         let id = random_token();
-        self.interactions.insert(
-            id.clone(),
-            Pending {
-                value: request,
-                since: Instant::now(),
-            },
-        );
+        self.interactions.insert(id.clone(), Pending { value: request, since: Instant::now() });
         id
     }
 
     pub fn interaction(&self, id: &str) -> Option<&AuthRequest> {
-        self.interactions
-            .get(id)
-            .filter(|p| p.since.elapsed() < INTERACTION_TTL)
-            .map(|p| &p.value)
+        self.interactions.get(id).filter(|p| p.since.elapsed() < INTERACTION_TTL).map(|p| &p.value)
     }
 
     /// A login page can be finished (or cancelled) once only.
     pub fn take_interaction(&mut self, id: &str) -> Option<AuthRequest> {
-        self.interactions
-            .remove(id)
-            .filter(|p| p.since.elapsed() < INTERACTION_TTL)
-            .map(|p| p.value)
+        self.interactions.remove(id).filter(|p| p.since.elapsed() < INTERACTION_TTL).map(|p| p.value)
     }
 
     pub fn open_session(&mut self, login: Login) -> String {
@@ -262,33 +246,21 @@ impl World {
 
     /// The login behind an SSO cookie, as long as the account still exists.
     pub fn session(&self, id: &str) -> Option<Login> {
-        self.sessions
-            .get(id)
-            .filter(|l| self.user(&l.subject).is_some())
-            .cloned()
+        self.sessions.get(id).filter(|l| self.user(&l.subject).is_some()).cloned()
     }
 
     pub fn issue_code(&mut self, request: AuthRequest, login: Login) -> String {
         self.codes.retain(|_, p| p.since.elapsed() < CODE_TTL);
         let code = random_token();
         let grant = CodeGrant { request, login };
-        self.codes.insert(
-            code.clone(),
-            Pending {
-                value: grant,
-                since: Instant::now(),
-            },
-        );
+        self.codes.insert(code.clone(), Pending { value: grant, since: Instant::now() });
         code
     }
 
     /// Removes the code whatever happens next: a code is spent by its first presentation, even a
     /// failed one, so a wrong verifier cannot be retried against it.
     pub fn take_code(&mut self, code: &str) -> Option<(AuthRequest, Login)> {
-        self.codes
-            .remove(code)
-            .filter(|p| p.since.elapsed() < CODE_TTL)
-            .map(|p| (p.value.request, p.value.login))
+        self.codes.remove(code).filter(|p| p.since.elapsed() < CODE_TTL).map(|p| (p.value.request, p.value.login))
     }
 
     // ----- tokens -----
@@ -308,11 +280,7 @@ impl World {
     }
 
     /// Exchanges a refresh token for a new pair; the presented one stops working (rotation).
-    pub fn rotate_refresh_token(
-        &mut self,
-        refresh_token: &str,
-        client_id: &str,
-    ) -> Option<(Grant, Tokens)> {
+    pub fn rotate_refresh_token(&mut self, refresh_token: &str, client_id: &str) -> Option<(Grant, Tokens)> {
         let grant = self.refresh_tokens.get(refresh_token)?;
         if grant.client_id != client_id || self.user(&grant.login.subject).is_none() {
             return None;
@@ -336,13 +304,8 @@ impl World {
                 expires_at: Instant::now() + ttl,
             },
         );
-        self.refresh_tokens
-            .insert(refresh_token.clone(), grant.clone());
-        Tokens {
-            access_token,
-            refresh_token,
-            expires_in: ttl.as_secs(),
-        }
+        self.refresh_tokens.insert(refresh_token.clone(), grant.clone());
+        Tokens { access_token, refresh_token, expires_in: ttl.as_secs() }
     }
 
     /// RFC 7009: a refresh token takes its grant's access tokens with it; an access token goes
@@ -357,10 +320,7 @@ impl World {
 
     /// The subject of a live access token.
     pub fn access_token_subject(&self, token: &str) -> Option<&str> {
-        self.access_tokens
-            .get(token)
-            .filter(|at| Instant::now() < at.expires_at)
-            .map(|at| at.subject.as_str())
+        self.access_tokens.get(token).filter(|at| Instant::now() < at.expires_at).map(|at| at.subject.as_str())
     }
 
     /// The subject of a live access token issued to this client, and the speaker user its grant
@@ -379,10 +339,18 @@ impl World {
         let serves = |s: &str, su: &Option<String>, who: &str| s == subject && su.as_deref() == Some(who);
         self.access_tokens.retain(|_, at| !serves(&at.subject, &at.speaker_user, to));
         self.refresh_tokens.retain(|_, g| !serves(&g.login.subject, &g.speaker_user, to));
-        for at in self.access_tokens.values_mut().filter(|at| at.subject == subject && at.speaker_user.as_deref() == Some(from)) {
+        for at in self
+            .access_tokens
+            .values_mut()
+            .filter(|at| at.subject == subject && at.speaker_user.as_deref() == Some(from))
+        {
             at.speaker_user = Some(to.to_owned());
         }
-        for grant in self.refresh_tokens.values_mut().filter(|g| g.login.subject == subject && g.speaker_user.as_deref() == Some(from)) {
+        for grant in self
+            .refresh_tokens
+            .values_mut()
+            .filter(|g| g.login.subject == subject && g.speaker_user.as_deref() == Some(from))
+        {
             grant.speaker_user = Some(to.to_owned());
         }
     }
@@ -401,10 +369,7 @@ impl World {
     // ----- test steering -----
 
     pub fn record_request(&mut self, method: &str, path: &str) {
-        self.requests.push(RequestRecord {
-            method: method.into(),
-            path: path.into(),
-        });
+        self.requests.push(RequestRecord { method: method.into(), path: path.into() });
     }
 
     pub fn requests(&self) -> Vec<RequestRecord> {
@@ -429,18 +394,13 @@ impl World {
 
     pub fn fail_next(&mut self, path_prefix: &str, status: u16, times: u32) {
         if times > 0 {
-            self.failures.push(Failure {
-                path_prefix: path_prefix.into(),
-                status,
-                remaining: times,
-            });
+            self.failures.push(Failure { path_prefix: path_prefix.into(), status, remaining: times });
         }
     }
 
     /// The next `times` ID tokens (from either grant, for any client) are broken this way.
     pub fn break_id_tokens(&mut self, fault: crate::keys::IdTokenFault, times: u32) {
-        self.id_token_faults
-            .extend(std::iter::repeat_n(fault, times as usize));
+        self.id_token_faults.extend(std::iter::repeat_n(fault, times as usize));
     }
 
     /// The fault for the ID token being minted now, if one is scheduled; consumes it.
@@ -451,10 +411,7 @@ impl World {
     /// The status to fake for this request, if a scheduled fault matches; consumes one use.
     /// Faults are matched in the order they were scheduled.
     pub fn take_failure(&mut self, path: &str) -> Option<u16> {
-        let index = self
-            .failures
-            .iter()
-            .position(|f| path.starts_with(&f.path_prefix))?;
+        let index = self.failures.iter().position(|f| path.starts_with(&f.path_prefix))?;
         let failure = &mut self.failures[index];
         let status = failure.status;
         failure.remaining -= 1;
@@ -479,36 +436,21 @@ mod tests {
         world.fail_next("/api", 503, 2);
         world.fail_next("/api/v1/terms", 500, 1);
         world.fail_next("/never", 418, 0);
-        let seen: Vec<_> = [
-            "/oidc/token",
-            "/api/v1/terms/app",
-            "/api/v1/terms/app",
-            "/api/v1/terms/app",
-            "/api/v1/terms/app",
-        ]
-        .iter()
-        .map(|path| world.take_failure(path))
-        .collect();
+        let seen: Vec<_> =
+            ["/oidc/token", "/api/v1/terms/app", "/api/v1/terms/app", "/api/v1/terms/app", "/api/v1/terms/app"]
+                .iter()
+                .map(|path| world.take_failure(path))
+                .collect();
         assert_eq!(seen, [None, Some(503), Some(503), Some(500), None]);
     }
 
     #[test]
     fn subjects_are_stable_per_email() {
         let mut world = World::seeded();
-        let before = world
-            .user_by_email(seed::USER_EMAIL)
-            .unwrap()
-            .subject
-            .clone();
+        let before = world.user_by_email(seed::USER_EMAIL).unwrap().subject.clone();
         world.add_user("TARO@example.jp", "new", "太郎");
-        assert_eq!(
-            world.user_by_email(seed::USER_EMAIL).unwrap().subject,
-            before
-        );
+        assert_eq!(world.user_by_email(seed::USER_EMAIL).unwrap().subject, before);
         assert_eq!(world.check_password(seed::USER_EMAIL, "new"), Some(before));
-        assert_eq!(
-            world.check_password(seed::USER_EMAIL, seed::USER_PASSWORD),
-            None
-        );
+        assert_eq!(world.check_password(seed::USER_EMAIL, seed::USER_PASSWORD), None);
     }
 }

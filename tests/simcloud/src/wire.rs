@@ -34,10 +34,9 @@ pub(crate) fn error(status: StatusCode, code: &str) -> Response {
 /// RFC 6750 §3: a protected resource names the failed scheme in `WWW-Authenticate` too.
 pub(crate) fn invalid_token() -> Response {
     let mut response = error(StatusCode::UNAUTHORIZED, "invalid_token");
-    response.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        header::HeaderValue::from_static("Bearer error=\"invalid_token\""),
-    );
+    response
+        .headers_mut()
+        .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer error=\"invalid_token\""));
     response
 }
 
@@ -49,12 +48,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = Response;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Response> {
-        let bytes = Bytes::from_request(request, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
-        serde_json::from_slice(&bytes)
-            .map(JsonBody)
-            .map_err(|_| error(StatusCode::BAD_REQUEST, "invalid_request"))
+        let bytes = Bytes::from_request(request, state).await.map_err(IntoResponse::into_response)?;
+        serde_json::from_slice(&bytes).map(JsonBody).map_err(|_| error(StatusCode::BAD_REQUEST, "invalid_request"))
     }
 }
 
@@ -80,12 +75,7 @@ mod tests {
 
     #[test]
     fn bearer_scheme_is_case_insensitive() {
-        let cases = [
-            ("Bearer abc", Some("abc")),
-            ("bearer abc", Some("abc")),
-            ("Basic abc", None),
-            ("Bearer ", None),
-        ];
+        let cases = [("Bearer abc", Some("abc")), ("bearer abc", Some("abc")), ("Basic abc", None), ("Bearer ", None)];
         for (value, expected) in cases {
             let mut headers = axum::http::HeaderMap::new();
             headers.insert(header::AUTHORIZATION, value.parse().unwrap());

@@ -15,7 +15,8 @@ const GOOGLE_REDIRECT: &str = "https://oauth-redirect-sandbox.googleusercontent.
 async fn register(cloud: &SimCloud, device_ids: &[&str], rooms: Value) {
     let token = str_of(&signed_in(cloud).await, "access_token").to_owned();
     let version = |kind: &'static str| async move {
-        let terms: Value = app().get(format!("{}/terms/{kind}", cloud.api_base())).send().await.unwrap().json().await.unwrap();
+        let terms: Value =
+            app().get(format!("{}/terms/{kind}", cloud.api_base())).send().await.unwrap().json().await.unwrap();
         str_of(&terms, "version").to_owned()
     };
     let body = json!({
@@ -26,15 +27,21 @@ async fn register(cloud: &SimCloud, device_ids: &[&str], rooms: Value) {
         "speaker_terms_version": version("speaker").await,
         "provider": "google_home",
     });
-    let response =
-        app().put(format!("{}/me/speaker-registrations/phone-1", cloud.api_base())).bearer_auth(token).json(&body).send().await.unwrap();
+    let response = app()
+        .put(format!("{}/me/speaker-registrations/phone-1", cloud.api_base()))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
 }
 
 /// Account linking as Google does it (its own client, the consent page's 「許可」): Google's token.
 async fn google_access_token(cloud: &SimCloud) -> String {
     let (pkce, browser) = (Pkce::new(), browser());
-    let url = authorize_url(cloud, &pkce, &[("client_id", GOOGLE_CLIENT), ("redirect_uri", GOOGLE_REDIRECT), ("nonce", "")]);
+    let url =
+        authorize_url(cloud, &pkce, &[("client_id", GOOGLE_CLIENT), ("redirect_uri", GOOGLE_REDIRECT), ("nonce", "")]);
     let login = browser.get(url).send().await.unwrap().text().await.unwrap();
     let consent = submit_login(cloud, &browser, &interaction_of(&login), EMAIL, PASSWORD).await.text().await.unwrap();
     assert!(consent.contains("許可"), "{consent}");
@@ -59,8 +66,13 @@ async fn google_access_token(cloud: &SimCloud) -> String {
 
 async fn fulfill(cloud: &SimCloud, token: &str, input: Value) -> Value {
     let request = json!({ "requestId": "req-7", "inputs": [input] });
-    let response =
-        app().post(format!("{}/google/fulfillment", cloud.api_base())).bearer_auth(token).json(&request).send().await.unwrap();
+    let response = app()
+        .post(format!("{}/google/fulfillment", cloud.api_base()))
+        .bearer_auth(token)
+        .json(&request)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let answer: Value = response.json().await.unwrap();
     assert_eq!(answer["requestId"], "req-7");
@@ -122,7 +134,8 @@ async fn sync_describes_the_seed_devices_as_google_expects() {
     }
 
     // QUERY answers the traits' states; a device Google never got is not found.
-    let query = json!({ "intent": "action.devices.QUERY", "payload": { "devices": [{ "id": "sh-1" }, { "id": "nope" }] } });
+    let query =
+        json!({ "intent": "action.devices.QUERY", "payload": { "devices": [{ "id": "sh-1" }, { "id": "nope" }] } });
     let states = &fulfill(&cloud, &token, query).await["payload"]["devices"];
     assert_eq!(states["sh-1"], json!({ "online": true, "status": "SUCCESS", "openPercent": 0 }));
     assert_eq!(states["nope"], json!({ "status": "ERROR", "errorCode": "deviceNotFound" }));
@@ -163,7 +176,8 @@ async fn fulfillment_accepts_only_tokens_issued_to_google() {
     assert_eq!(cloud.device_state(EMAIL, "ac-1").unwrap().mode.as_deref(), Some("cool"));
 
     // And the other way round: Google's token is no key to the app's API.
-    let foreign = app().get(format!("{}/me/profile", cloud.api_base())).bearer_auth(&google_token).send().await.unwrap();
+    let foreign =
+        app().get(format!("{}/me/profile", cloud.api_base())).bearer_auth(&google_token).send().await.unwrap();
     assert_eq!(foreign.status(), StatusCode::UNAUTHORIZED, "Google's token opened the app's API");
 }
 
@@ -174,7 +188,8 @@ async fn the_assistant_sets_and_tells_modes_in_japanese() {
     register(&cloud, &["ac-1"], json!({})).await;
     cloud.google_link(&WebLinker::own_id(EMAIL, PASSWORD)).await.unwrap();
     let question = "OK Google、リビングのエアコンの設定モードは？";
-    for (word, mode) in [("冷房", "cool"), ("暖房", "heat"), ("送風", "fan-only"), ("除湿", "dry"), ("自動", "auto")] {
+    for (word, mode) in [("冷房", "cool"), ("暖房", "heat"), ("送風", "fan-only"), ("除湿", "dry"), ("自動", "auto")]
+    {
         let set = cloud.google_say(EMAIL, &format!("OK Google、リビングのエアコンを{word}にして")).await;
         assert_eq!(set, Ok(format!("リビングのエアコンを{word}にします")));
         assert_eq!(cloud.device_state(EMAIL, "ac-1").unwrap().mode.as_deref(), Some(mode));
@@ -191,23 +206,37 @@ async fn the_assistant_sets_and_tells_modes_in_japanese() {
 async fn locks_and_devices_of_unknown_kinds() {
     let cloud = SimCloud::start().await;
     let mut devices = cloud.aiseg_devices(EMAIL);
-    for (id, name, category) in [("lk-1", "玄関の電気錠", "electric_lock"), ("fh-1", "リビングの床暖房", "floor_heater")] {
-        devices.push(AisegDevice { id: id.into(), name: name.into(), category: category.into(), echonet_class: String::new() });
+    for (id, name, category) in
+        [("lk-1", "玄関の電気錠", "electric_lock"), ("fh-1", "リビングの床暖房", "floor_heater")]
+    {
+        devices.push(AisegDevice {
+            id: id.into(),
+            name: name.into(),
+            category: category.into(),
+            echonet_class: String::new(),
+        });
     }
     cloud.set_aiseg_devices(EMAIL, devices);
     register(&cloud, &["lk-1", "fh-1"], json!({})).await;
     cloud.google_link(&WebLinker::own_id(EMAIL, PASSWORD)).await.unwrap();
 
     let synced = cloud.google_synced_devices(EMAIL);
-    let kind = |id: &str| synced.iter().find(|d| d.id == id).map(|d| (d.device_type.clone(), d.traits.clone())).unwrap();
+    let kind =
+        |id: &str| synced.iter().find(|d| d.id == id).map(|d| (d.device_type.clone(), d.traits.clone())).unwrap();
     assert_eq!(kind("lk-1"), ("action.devices.types.LOCK".into(), vec!["action.devices.traits.LockUnlock".to_owned()]));
     assert_eq!(kind("fh-1"), ("action.devices.types.SWITCH".into(), vec!["action.devices.traits.OnOff".to_owned()]));
 
-    assert_eq!(cloud.google_say(EMAIL, "OK Google、玄関の電気錠をロックして").await, Ok("玄関の電気錠をロックします".to_owned()));
+    assert_eq!(
+        cloud.google_say(EMAIL, "OK Google、玄関の電気錠をロックして").await,
+        Ok("玄関の電気錠をロックします".to_owned())
+    );
     assert_eq!(cloud.device_state(EMAIL, "lk-1").unwrap().locked, Some(true));
     assert!(cloud.google_say(EMAIL, "OK Google、玄関の電気錠をつけて").await.is_err(), "a lock has no OnOff");
     assert!(!cloud.device_state(EMAIL, "lk-1").unwrap().on);
 
-    assert_eq!(cloud.google_say(EMAIL, "OK Google、リビングの床暖房をつけて").await, Ok("リビングの床暖房をつけます".to_owned()));
+    assert_eq!(
+        cloud.google_say(EMAIL, "OK Google、リビングの床暖房をつけて").await,
+        Ok("リビングの床暖房をつけます".to_owned())
+    );
     assert!(cloud.device_state(EMAIL, "fh-1").unwrap().on);
 }

@@ -16,12 +16,22 @@ fn answer(request: &AppFlipRequest, pairs: &[(&str, &str)]) -> String {
 
 /// The app on phone `speaker_user` registers `nickname` with one device (`move_here`: taking the
 /// nickname over from another phone).
-async fn register(cloud: &SimCloud, token: &str, speaker_user: &str, nickname: &str, device: &str, move_here: bool) -> StatusCode {
+async fn register(
+    cloud: &SimCloud,
+    token: &str,
+    speaker_user: &str,
+    nickname: &str,
+    device: &str,
+    move_here: bool,
+) -> StatusCode {
     let body = serde_json::json!({
         "nickname": nickname, "device_ids": [device], "privacy_version": "2023-06-21",
         "speaker_terms_version": "2023-06-21", "provider": "google_home", "move_here": move_here,
     });
-    let put = app().put(format!("{}/me/speaker-registrations/{speaker_user}", cloud.api_base())).bearer_auth(token).json(&body);
+    let put = app()
+        .put(format!("{}/me/speaker-registrations/{speaker_user}", cloud.api_base()))
+        .bearer_auth(token)
+        .json(&body);
     put.send().await.unwrap().status()
 }
 
@@ -111,7 +121,8 @@ async fn the_apps_answer_decides_what_google_does_next() {
     let request = app_flip(&cloud).await;
     let other = app_flip(&cloud).await;
     assert!(cloud.google_finish_app_flip(EMAIL, &request, Some(&answer(&other, &[("code", "x")]))).await.is_err());
-    let elsewhere = answer(&request, &[("code", "x")]).replace("oauth-redirect-sandbox.googleusercontent.com", "evil.example");
+    let elsewhere =
+        answer(&request, &[("code", "x")]).replace("oauth-redirect-sandbox.googleusercontent.com", "evil.example");
     assert!(cloud.google_finish_app_flip(EMAIL, &request, Some(&elsewhere)).await.is_err());
 }
 
@@ -144,10 +155,21 @@ async fn one_id_shared_by_a_household_keeps_each_link_to_its_own_speaker_user() 
 
     // The consent page asks whose speaker; 「許可」 without a choice gets the page again.
     let (pkce, browser) = (Pkce::new(), browser());
-    let url = authorize_url(&cloud, &pkce, &[("client_id", "google-home"), ("redirect_uri", "https://oauth-redirect-sandbox.googleusercontent.com/r/smarthems-sim"), ("nonce", "")]);
+    let url = authorize_url(
+        &cloud,
+        &pkce,
+        &[
+            ("client_id", "google-home"),
+            ("redirect_uri", "https://oauth-redirect-sandbox.googleusercontent.com/r/smarthems-sim"),
+            ("nonce", ""),
+        ],
+    );
     let login = browser.get(url).send().await.unwrap().text().await.unwrap();
     let consent = submit_login(&cloud, &browser, &interaction_of(&login), EMAIL, PASSWORD).await.text().await.unwrap();
-    assert!(consent.contains("value=\"phone-taro\"> たろう") && consent.contains("value=\"phone-hanako\"> はなこ"), "{consent}");
+    assert!(
+        consent.contains("value=\"phone-taro\"> たろう") && consent.contains("value=\"phone-hanako\"> はなこ"),
+        "{consent}"
+    );
     let again = browser
         .post(format!("{}/consent", cloud.issuer()))
         .form(&[("interaction", interaction_of(&consent).as_str()), ("decision", "allow")])
@@ -160,7 +182,11 @@ async fn one_id_shared_by_a_household_keeps_each_link_to_its_own_speaker_user() 
     // A speaker user that is not one of this account's choices is no choice either.
     let forged = browser
         .post(format!("{}/consent", cloud.issuer()))
-        .form(&[("interaction", interaction_of(&again).as_str()), ("decision", "allow"), ("speaker_user", "someone-elses-phone")])
+        .form(&[
+            ("interaction", interaction_of(&again).as_str()),
+            ("decision", "allow"),
+            ("speaker_user", "someone-elses-phone"),
+        ])
         .send()
         .await
         .unwrap();
@@ -168,7 +194,8 @@ async fn one_id_shared_by_a_household_keeps_each_link_to_its_own_speaker_user() 
     assert!(forged.text().await.unwrap().contains("連携するニックネームを選んでください。"));
 
     // Hanako links in the browser choosing her nickname; Taro through App Flip from his phone.
-    let hanako = WebLinker { google_account: "hanako-google", email: EMAIL, password: PASSWORD, nickname: Some("はなこ") };
+    let hanako =
+        WebLinker { google_account: "hanako-google", email: EMAIL, password: PASSWORD, nickname: Some("はなこ") };
     cloud.set_app_on_phone("hanako-google", false);
     let unchosen = WebLinker { nickname: None, ..hanako };
     assert!(cloud.google_link(&unchosen).await.unwrap_err().contains("which nickname"));
@@ -191,7 +218,9 @@ async fn one_id_shared_by_a_household_keeps_each_link_to_its_own_speaker_user() 
     // Taro's new phone: his nickname is refused until he says it is his; then the registration
     // moves there with its Google link, whose token now serves the new phone.
     assert_eq!(register(&cloud, &token, "phone-new", "たろう", "ac-1", false).await, StatusCode::UNPROCESSABLE_ENTITY);
-    let agent = |cloud: &SimCloud| cloud.speaker_registrations(EMAIL).into_iter().find(|r| r.nickname == "たろう").unwrap().agent_user_id;
+    let agent = |cloud: &SimCloud| {
+        cloud.speaker_registrations(EMAIL).into_iter().find(|r| r.nickname == "たろう").unwrap().agent_user_id
+    };
     let before = agent(&cloud);
     // The answer to the move is lost; the retry finds it done and changes nothing.
     cloud.lose_next_response("/api/v1/me/speaker-registrations/phone-new");
@@ -216,7 +245,8 @@ async fn one_id_shared_by_a_household_keeps_each_link_to_its_own_speaker_user() 
     assert_eq!(nicknames, ["たろう", "はなこ"], "moved, not copied");
 
     // Hanako's registration is deleted: Taro's link stays.
-    let deleted = app().delete(format!("{}/me/speaker-registrations/phone-hanako", cloud.api_base())).bearer_auth(&token).send();
+    let deleted =
+        app().delete(format!("{}/me/speaker-registrations/phone-hanako", cloud.api_base())).bearer_auth(&token).send();
     assert_eq!(deleted.await.unwrap().status(), StatusCode::NO_CONTENT);
     assert!(linked(&cloud, &token, "phone-new").await);
 }

@@ -33,25 +33,14 @@ async fn logs_never_carry_secrets() {
     // Global, and alone in this test binary: a thread-local subscriber races with callsite
     // caching in other tests' threads and misses lines.
     tracing_subscriber::registry()
-        .with(
-            fmt::layer()
-                .with_ansi(false)
-                .with_writer(move || writer.clone()),
-        )
+        .with(fmt::layer().with_ansi(false).with_writer(move || writer.clone()))
         .with(Targets::new().with_target("smarthems_simcloud", Level::TRACE))
         .init();
 
     let cloud = SimCloud::start().await;
     let pkce = Pkce::new();
     let browser = browser();
-    let page = browser
-        .get(authorize_url(&cloud, &pkce, &[]))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = browser.get(authorize_url(&cloud, &pkce, &[])).send().await.unwrap().text().await.unwrap();
     let interaction = interaction_of(&page);
     submit_login(&cloud, &browser, &interaction, EMAIL, "wrong-password").await;
     let location = location(&submit_login(&cloud, &browser, &interaction, EMAIL, PASSWORD).await);

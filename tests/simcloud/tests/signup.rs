@@ -30,14 +30,25 @@ async fn get(browser: &Client, cloud: &SimCloud, path: &str) -> (StatusCode, Str
 
 /// Fills in 新規登録, opens the mail's link, taps 続ける and スキップ: the final response.
 async fn register_and_skip(cloud: &SimCloud, browser: &Client, interaction: &str, email: &str) -> reqwest::Response {
-    let form = [("interaction", interaction), ("email", email), ("password", "Hanako2026"), ("terms", "agree"), ("newsletter", "no")];
+    let form = [
+        ("interaction", interaction),
+        ("email", email),
+        ("password", "Hanako2026"),
+        ("terms", "agree"),
+        ("newsletter", "no"),
+    ];
     let sent = browser.post(format!("{}/register", cloud.issuer())).form(&form).send().await.unwrap();
     assert!(sent.text().await.unwrap().contains("1時間以内に"));
     let mail = cloud.mail_outbox().into_iter().rfind(|m| m.to == email).expect("a confirmation mail");
     let done = browser.get(&mail.payload).send().await.unwrap().text().await.unwrap();
     assert!(done.contains("CLUB Panasonicへの登録が完了しました"), "{done}");
     let token = hidden(&done, "token");
-    let offer = browser.post(format!("{}/register/continue", cloud.issuer())).form(&[("token", token.as_str())]).send().await.unwrap();
+    let offer = browser
+        .post(format!("{}/register/continue", cloud.issuer()))
+        .form(&[("token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
     assert!(offer.text().await.unwrap().contains("2段階認証"));
     browser.get(format!("{}/register/skip?token={token}", cloud.issuer())).send().await.unwrap()
 }
@@ -89,7 +100,8 @@ async fn registering_on_google_homes_login_page_still_asks_the_consent() {
         ("redirect_uri", "https://oauth-redirect-sandbox.googleusercontent.com/r/smarthems-sim"),
         ("scope", "openid"),
     ];
-    let login_page = browser.get(authorize_url(&cloud, &Pkce::new(), &google)).send().await.unwrap().text().await.unwrap();
+    let login_page =
+        browser.get(authorize_url(&cloud, &Pkce::new(), &google)).send().await.unwrap().text().await.unwrap();
     let (_, register_page) = get(&browser, &cloud, &href_of(&login_page, "新規登録").unwrap()).await;
     let response = register_and_skip(&cloud, &browser, &interaction_of(&register_page), "jiro@example.jp").await;
     assert_eq!(response.status(), StatusCode::OK, "no code for Google before 「許可」");

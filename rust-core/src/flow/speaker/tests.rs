@@ -109,7 +109,11 @@ fn typed_text_and_choices_survive_and_refresh_keeps_what_still_exists() {
     let (refreshing, _) = update(&chosen, Event::Tap(Action::RefreshDevices));
     let (refreshed, _) = update(
         &refreshing,
-        Event::DevicesLoaded(vec![Device { id: "ac-1".into(), name: "リビングのエアコン".into(), category: Category::AirConditioner }]),
+        Event::DevicesLoaded(vec![Device {
+            id: "ac-1".into(),
+            name: "リビングのエアコン".into(),
+            category: Category::AirConditioner,
+        }]),
     );
     let selection = &refreshed.speaker.unwrap().selection;
     assert_eq!(selection.chosen.iter().collect::<Vec<_>>(), ["ac-1"]);
@@ -136,14 +140,17 @@ fn device_screen_lists_categories_toggles_and_voice_warnings() {
 #[test]
 fn every_speaker_path_gets_back_home() {
     let graph = explored();
-    for screen in [Screen::Nickname, Screen::DeviceSelection, Screen::Utterances, Screen::Troubleshooting, Screen::SpeakerDone] {
+    for screen in
+        [Screen::Nickname, Screen::DeviceSelection, Screen::Utterances, Screen::Troubleshooting, Screen::SpeakerDone]
+    {
         assert!(graph.states.iter().any(|s| s.screen == screen), "{screen:?} is reachable");
     }
 }
 
 #[test]
 fn rooms_are_suggested_from_names_editable_and_registered() {
-    let state = speaking(busy(Activity::LoadingDevices), SpeakerDraft { nickname: "たろう".into(), ..SpeakerDraft::default() });
+    let state =
+        speaking(busy(Activity::LoadingDevices), SpeakerDraft { nickname: "たろう".into(), ..SpeakerDraft::default() });
     let devices = vec![
         Device { id: "li-3".into(), name: "子供部屋の照明".into(), category: Category::Light },
         Device { id: "li-1".into(), name: "照明".into(), category: Category::Light },
@@ -183,7 +190,10 @@ fn a_nickname_held_by_another_phone_can_be_moved_here_or_changed() {
     let move_here = "このスマートフォンに移す".to_owned();
     let (taken, _) = update(&speaking(busy(Activity::Registering), complete()), Event::Failed(Failure::NicknameTaken));
     assert!(labels(&taken).contains(&move_here));
-    assert!(view(&taken, Language::Japanese).input.and_then(|i| i.error).is_some_and(|e| e.contains("別のスマートフォンから登録されています")));
+    assert!(view(&taken, Language::Japanese)
+        .input
+        .and_then(|i| i.error)
+        .is_some_and(|e| e.contains("別のスマートフォンから登録されています")));
     // 「登録する」 with the same nickname stays here: it would only be refused again three screens on.
     let (again, effects) = update(&taken, Event::Tap(Action::SubmitNickname));
     assert_eq!((again.screen.clone(), effects), (Screen::Nickname, vec![]));

@@ -30,7 +30,10 @@ pub fn prompt_page(state: &State, lang: Language) -> Page {
             "Note: if you used a smart speaker with your old Panasonic ID, you must register again: tap 'Yes'.",
         )),
     ];
-    Page::new(t("スマートスピーカー連携サービス登録", "Smart speaker service registration"), body.into_iter().flatten().collect())
+    Page::new(
+        t("スマートスピーカー連携サービス登録", "Smart speaker service registration"),
+        body.into_iter().flatten().collect(),
+    )
 }
 
 pub fn nickname_offers(state: &State) -> Vec<Offer> {
@@ -70,7 +73,10 @@ pub fn speaker_terms_offers() -> Vec<Offer> {
 pub fn terms_page(terms: &Terms, lang: Language) -> Page {
     Page::new(
         terms.title.clone(),
-        vec![lang.pick("内容をご確認のうえ「同意する」をタップしてください。", "Please read and tap 'Agree'."), terms.body.clone()],
+        vec![
+            lang.pick("内容をご確認のうえ「同意する」をタップしてください。", "Please read and tap 'Agree'."),
+            terms.body.clone(),
+        ],
     )
 }
 
@@ -159,7 +165,10 @@ pub fn account_link_page(lang: Language) -> Page {
     let t = |ja: &str, en: &str| lang.pick(ja, en);
     Page::new(
         t("アカウントリンク", "Account linking"),
-        vec![t("スマートスピーカーとCLUB Panasonic IDを連携します。", "Link your smart speaker with your CLUB Panasonic ID.")],
+        vec![t(
+            "スマートスピーカーとCLUB Panasonic IDを連携します。",
+            "Link your smart speaker with your CLUB Panasonic ID.",
+        )],
     )
 }
 

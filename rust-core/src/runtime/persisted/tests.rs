@@ -17,10 +17,7 @@ use crate::runtime::store::Store;
 // ── The states the fixtures were saved from, written out by hand ──
 
 fn taro() -> Account {
-    Account {
-        subject: "0f3c6a1e-taro".into(),
-        display_name: "松下 太郎".into(),
-    }
+    Account { subject: "0f3c6a1e-taro".into(), display_name: "松下 太郎".into() }
 }
 
 fn home() -> Screen {
@@ -33,21 +30,9 @@ fn home() -> Screen {
 
 fn devices() -> Vec<Device> {
     vec![
-        Device {
-            id: "ac-1".into(),
-            name: "リビングのエアコン".into(),
-            category: Category::AirConditioner,
-        },
-        Device {
-            id: "li-1".into(),
-            name: "子供部屋の照明".into(),
-            category: Category::Light,
-        },
-        Device {
-            id: "sh-1".into(),
-            name: "シャッター".into(),
-            category: Category::Shutter,
-        },
+        Device { id: "ac-1".into(), name: "リビングのエアコン".into(), category: Category::AirConditioner },
+        Device { id: "li-1".into(), name: "子供部屋の照明".into(), category: Category::Light },
+        Device { id: "sh-1".into(), name: "シャッター".into(), category: Category::Shutter },
     ]
 }
 
@@ -64,10 +49,7 @@ fn draft_at_devices() -> SpeakerDraft {
         nickname: "たろう".into(),
         nickname_error: None,
         privacy_version: Some("p-2023-06".into()),
-        selection: Selection {
-            devices: devices(),
-            chosen: ["ac-1".to_owned(), "li-1".to_owned()].into(),
-        },
+        selection: Selection { devices: devices(), chosen: ["ac-1".to_owned(), "li-1".to_owned()].into() },
         provider: None,
         speaker_terms_version: None,
         rooms: rooms(),
@@ -85,19 +67,11 @@ fn draft_complete() -> SpeakerDraft {
 }
 
 fn logged_in(screen: Screen) -> State {
-    State {
-        screen,
-        account: Some(taro()),
-        speaker_prompt_answered: true,
-        ..State::default()
-    }
+    State { screen, account: Some(taro()), speaker_prompt_answered: true, ..State::default() }
 }
 
 fn registering(screen: Screen) -> State {
-    State {
-        speaker: Some(draft_complete()),
-        ..logged_in(screen)
-    }
+    State { speaker: Some(draft_complete()), ..logged_in(screen) }
 }
 
 /// Registered and linked, on `screen` (home, or something over it).
@@ -112,10 +86,7 @@ fn registered(screen: Screen) -> State {
 
 fn speaker_only() -> State {
     State {
-        speaker: Some(SpeakerDraft {
-            nickname: "はなこ".into(),
-            ..SpeakerDraft::default()
-        }),
+        speaker: Some(SpeakerDraft { nickname: "はなこ".into(), ..SpeakerDraft::default() }),
         speaker_only: true,
         ..logged_in(Screen::Nickname)
     }
@@ -133,13 +104,7 @@ fn help() -> Screen {
         valid_from: Some("2023-11-01".into()),
         valid_until: None,
     };
-    Screen::Help {
-        support: Support {
-            lines: vec![line],
-            holidays: vec![],
-        },
-        now: 1_767_225_600,
-    }
+    Screen::Help { support: Support { lines: vec![line], holidays: vec![] }, now: 1_767_225_600 }
 }
 
 fn google_request() -> AppFlipRequest {
@@ -179,42 +144,28 @@ macro_rules! shapes {
             fixture!(
                 concat!($prefix, "speaker-prompt.json"),
                 $format,
-                State {
-                    speaker_prompt_answered: false,
-                    ..logged_in(Screen::SpeakerPrompt)
-                }
+                State { speaker_prompt_answered: false, ..logged_in(Screen::SpeakerPrompt) }
             ),
             fixture!(
                 concat!($prefix, "device-selection.json"),
                 $format,
-                State {
-                    speaker: Some(draft_at_devices()),
-                    ..logged_in(Screen::DeviceSelection)
-                }
+                State { speaker: Some(draft_at_devices()), ..logged_in(Screen::DeviceSelection) }
             ),
             fixture!(
                 concat!($prefix, "busy-registering.json"),
                 $format,
-                registering(Screen::Busy {
-                    activity: Activity::Registering
-                })
+                registering(Screen::Busy { activity: Activity::Registering })
             ),
             fixture!(concat!($prefix, "home-registered.json"), $format, registered(home())),
             fixture!(
                 concat!($prefix, "home-notice.json"),
                 $format,
-                State {
-                    notice: Some(Notice::RefreshFailed),
-                    ..registered(home())
-                }
+                State { notice: Some(Notice::RefreshFailed), ..registered(home()) }
             ),
             fixture!(
                 concat!($prefix, "help-over-home.json"),
                 $format,
-                State {
-                    return_to: vec![home()],
-                    ..registered(help())
-                }
+                State { return_to: vec![home()], ..registered(help()) }
             ),
             fixture!(
                 concat!($prefix, "app-flip-consent.json"),
@@ -222,9 +173,7 @@ macro_rules! shapes {
                 State {
                     app_flip: Some(google_request()),
                     return_to: vec![home()],
-                    ..registered(Screen::AppFlipConsent {
-                        scope: "openid smarthome".into()
-                    })
+                    ..registered(Screen::AppFlipConsent { scope: "openid smarthome".into() })
                 }
             ),
             fixture!(
@@ -246,9 +195,7 @@ macro_rules! shapes {
                 $format,
                 State {
                     retry: Some(Activity::Registering),
-                    ..registering(Screen::Problem {
-                        problem: Problem::Offline
-                    })
+                    ..registering(Screen::Problem { problem: Problem::Offline })
                 }
             ),
             fixture!(
@@ -256,9 +203,7 @@ macro_rules! shapes {
                 $format,
                 State {
                     after_login: Some(Activity::Registering),
-                    ..registering(Screen::Problem {
-                        problem: Problem::SessionExpired
-                    })
+                    ..registering(Screen::Problem { problem: Problem::SessionExpired })
                 }
             ),
             fixture!(
@@ -285,10 +230,7 @@ fn format_1_before_later_fields() -> Vec<Fixture> {
         fixture!(
             "v1-before-speaker-only-device-selection.json",
             1,
-            State {
-                speaker: Some(draft_at_devices()),
-                ..logged_in(Screen::DeviceSelection)
-            }
+            State { speaker: Some(draft_at_devices()), ..logged_in(Screen::DeviceSelection) }
         ),
         fixture!("v1-before-move-here-speaker-only.json", 1, speaker_only()),
     ]
@@ -322,17 +264,11 @@ fn assert_state(file: &str, got: &State, want: &State) {
     } = want;
     assert_eq!(&got.screen, screen, "{file}: screen");
     assert_eq!(&got.account, account, "{file}: account");
-    assert_eq!(
-        &got.speaker_prompt_answered, speaker_prompt_answered,
-        "{file}: speaker_prompt_answered"
-    );
+    assert_eq!(&got.speaker_prompt_answered, speaker_prompt_answered, "{file}: speaker_prompt_answered");
     assert_eq!(&got.retry, retry, "{file}: retry");
     assert_eq!(&got.after_login, after_login, "{file}: after_login");
     assert_eq!(&got.notice, notice, "{file}: notice");
-    assert_eq!(
-        &got.legacy_speaker_user, legacy_speaker_user,
-        "{file}: legacy_speaker_user"
-    );
+    assert_eq!(&got.legacy_speaker_user, legacy_speaker_user, "{file}: legacy_speaker_user");
     assert_eq!(&got.speaker, speaker, "{file}: speaker (the draft)");
     assert_eq!(&got.speaker_nickname, speaker_nickname, "{file}: speaker_nickname");
     assert_eq!(&got.speaker_linked, speaker_linked, "{file}: speaker_linked");
@@ -343,11 +279,7 @@ fn assert_state(file: &str, got: &State, want: &State) {
 }
 
 fn fixture_body(file: &str) -> &'static str {
-    all_fixtures()
-        .into_iter()
-        .find(|f| f.file == file)
-        .unwrap_or_else(|| panic!("no fixture {file}"))
-        .body
+    all_fixtures().into_iter().find(|f| f.file == file).unwrap_or_else(|| panic!("no fixture {file}")).body
 }
 
 fn json_of(body: &str) -> Value {
@@ -363,12 +295,7 @@ fn every_fixture_is_read_whole_and_upgraded_to_the_state_it_was_saved_from() {
             Read::Whole(state) => assert_state(fixture.file, &state, &fixture.state),
             other => panic!("{}: {other:?}", fixture.file),
         }
-        assert_eq!(
-            decode(fixture.format, fixture.body).as_ref(),
-            Some(&fixture.state),
-            "{}",
-            fixture.file
-        );
+        assert_eq!(decode(fixture.format, fixture.body).as_ref(), Some(&fixture.state), "{}", fixture.file);
     }
 }
 
@@ -383,10 +310,7 @@ fn every_fixture_file_is_checked() {
     on_disk.sort();
     let mut checked: Vec<String> = all_fixtures().iter().map(|f| f.file.to_owned()).collect();
     checked.sort();
-    assert_eq!(
-        on_disk, checked,
-        "a fixture without expectations, or expectations without a fixture"
-    );
+    assert_eq!(on_disk, checked, "a fixture without expectations, or expectations without a fixture");
     for fixture in all_fixtures() {
         assert!(
             fixture.file.starts_with(&format!("v{}-", fixture.format)),
@@ -401,12 +325,7 @@ fn every_fixture_file_is_checked() {
 fn format_1_types_are_exactly_what_the_builds_before_them_wrote() {
     for fixture in shapes!("v1-", 1) {
         let v1: StateV1 = serde_json::from_str(fixture.body).unwrap();
-        assert_eq!(
-            serde_json::to_value(&v1).unwrap(),
-            json_of(fixture.body),
-            "{}",
-            fixture.file
-        );
+        assert_eq!(serde_json::to_value(&v1).unwrap(), json_of(fixture.body), "{}", fixture.file);
     }
     for fixture in format_1_before_later_fields() {
         assert!(!fixture.body.contains("\"move_here\""), "{}", fixture.file);
@@ -421,12 +340,7 @@ fn format_1_types_are_exactly_what_the_builds_before_them_wrote() {
         if !fixture.body.contains("\"speaker_only\"") {
             assert_eq!(written.remove("speaker_only"), Some(json!(false)));
         }
-        assert_eq!(
-            Value::Object(written.clone()),
-            json_of(fixture.body),
-            "{}",
-            fixture.file
-        );
+        assert_eq!(Value::Object(written.clone()), json_of(fixture.body), "{}", fixture.file);
     }
 }
 
@@ -472,11 +386,7 @@ fn every_explored_state_survives_save_and_load() {
 
 /// Format 1 as the builds before this module wrote a state (for states no fixture holds).
 fn format_1_of(state: &State) -> StateV1 {
-    let StateV2 {
-        account,
-        speaker,
-        progress,
-    } = state.into();
+    let StateV2 { account, speaker, progress } = state.into();
     StateV1 {
         screen: progress.screen,
         account,
@@ -522,18 +432,12 @@ fn kept(format: i64, body: &Value) -> State {
 
 /// What is kept of a registered user: who they are and what they registered, on home.
 fn registered_user_kept() -> State {
-    State {
-        speaker: None,
-        ..registered(home())
-    }
+    State { speaker: None, ..registered(home()) }
 }
 
 #[test]
 fn a_screen_only_a_newer_build_knows_keeps_the_account_and_registration_and_lands_on_home() {
-    for file in [
-        "v1-app-flip-consent.json",
-        "v1-before-speaker-only-home-registered.json",
-    ] {
+    for file in ["v1-app-flip-consent.json", "v1-before-speaker-only-home-registered.json"] {
         let mut body = json_of(fixture_body(file));
         body["screen"] = json!({ "EnergyReport": { "month": "2026-11" } });
         assert_state(file, &kept(1, &body), &registered_user_kept());
@@ -565,34 +469,16 @@ fn any_unknown_part_of_the_progress_drops_the_progress_only() {
 fn an_unreadable_registration_drops_only_itself() {
     let mut body = json_of(fixture_body("v1-home-registered.json"));
     body["registered"]["selection"]["devices"][0]["category"] = json!("Sauna");
-    assert_state(
-        "v1",
-        &kept(1, &body),
-        &State {
-            registered: None,
-            ..registered_user_kept()
-        },
-    );
+    assert_state("v1", &kept(1, &body), &State { registered: None, ..registered_user_kept() });
     let mut body = json_of(fixture_body("v2-home-registered.json"));
     body["speaker"]["registered"]["selection"]["devices"][0]["category"] = json!("Sauna");
-    assert_state(
-        "v2",
-        &kept(2, &body),
-        &State {
-            registered: None,
-            ..registered_user_kept()
-        },
-    );
+    assert_state("v2", &kept(2, &body), &State { registered: None, ..registered_user_kept() });
 }
 
 #[test]
 fn before_the_speaker_question_an_unknown_part_lands_where_a_fresh_login_goes() {
-    let checking_terms = State {
-        speaker_prompt_answered: false,
-        ..logged_in(Screen::Busy {
-            activity: Activity::LoadingTerms,
-        })
-    };
+    let checking_terms =
+        State { speaker_prompt_answered: false, ..logged_in(Screen::Busy { activity: Activity::LoadingTerms }) };
     let mut body = json_of(fixture_body("v1-speaker-prompt.json"));
     body["screen"] = json!("EnergyReport");
     assert_state("v1", &kept(1, &body), &checking_terms);
@@ -608,11 +494,7 @@ fn before_the_speaker_question_an_unknown_part_lands_where_a_fresh_login_goes() 
 #[test]
 fn a_speaker_only_user_kept_in_part_lands_on_home_and_stays_speaker_only() {
     let home_of_speaker_only = State {
-        screen: Screen::Home {
-            display_name: "松下 太郎".into(),
-            speaker_nickname: None,
-            speaker_linked: None,
-        },
+        screen: Screen::Home { display_name: "松下 太郎".into(), speaker_nickname: None, speaker_linked: None },
         speaker_only: true,
         ..logged_in(Screen::Welcome)
     };
@@ -634,11 +516,7 @@ fn without_a_readable_account_nothing_is_kept() {
     let mut v2 = json_of(fixture_body("v2-home-registered.json"));
     v2["account"] = json!({ "subject": "0f3c6a1e-taro" });
     for (format, body) in [(1, welcome), (1, no_account), (2, v2)] {
-        assert_eq!(
-            read(format, &body.to_string()),
-            Read::Fresh(Trouble::NothingToKeep),
-            "{body}"
-        );
+        assert_eq!(read(format, &body.to_string()), Read::Fresh(Trouble::NothingToKeep), "{body}");
         assert_eq!(decode(format, &body.to_string()), None);
     }
 }

@@ -17,15 +17,9 @@ fn port_from_args() -> Result<u16, String> {
         match arg.as_str() {
             "--port" => {
                 let value = args.next().ok_or("--port needs a number")?;
-                port = value
-                    .parse()
-                    .map_err(|_| format!("--port: not a port number: {value}"))?;
+                port = value.parse().map_err(|_| format!("--port: not a port number: {value}"))?;
             }
-            other => {
-                return Err(format!(
-                    "unknown argument {other}; usage: simcloud [--port N]"
-                ))
-            }
+            other => return Err(format!("unknown argument {other}; usage: simcloud [--port N]")),
         }
     }
     Ok(port)
@@ -33,9 +27,7 @@ fn port_from_args() -> Result<u16, String> {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .init();
+    tracing_subscriber::fmt().with_writer(std::io::stderr).init();
     let port = match port_from_args() {
         Ok(port) => port,
         Err(message) => {
@@ -57,10 +49,7 @@ async fn main() -> std::process::ExitCode {
         "control_url": cloud.control_url(),
     });
     let mut stdout = std::io::stdout().lock();
-    if writeln!(stdout, "{line}")
-        .and_then(|()| stdout.flush())
-        .is_err()
-    {
+    if writeln!(stdout, "{line}").and_then(|()| stdout.flush()).is_err() {
         return std::process::ExitCode::FAILURE;
     }
     drop(stdout);

@@ -15,19 +15,12 @@ pub const PASSWORD: &str = "Passw0rd!";
 
 /// The in-app browser: keeps cookies, stops at every redirect so tests can look at it.
 pub fn browser() -> Client {
-    Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("reqwest client")
+    Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("reqwest client")
 }
 
 /// The app's own HTTP client.
 pub fn app() -> Client {
-    Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("reqwest client")
+    Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("reqwest client")
 }
 
 pub struct Pkce {
@@ -39,10 +32,7 @@ impl Pkce {
     pub fn new() -> Pkce {
         let verifier = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
         let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
-        Pkce {
-            verifier,
-            challenge,
-        }
+        Pkce { verifier, challenge }
     }
 }
 
@@ -71,22 +61,12 @@ pub fn authorize_url(cloud: &SimCloud, pkce: &Pkce, overrides: &[(&str, &str)]) 
 }
 
 pub fn location(response: &Response) -> String {
-    response
-        .headers()
-        .get("location")
-        .expect("a Location header")
-        .to_str()
-        .unwrap()
-        .to_owned()
+    response.headers().get("location").expect("a Location header").to_str().unwrap().to_owned()
 }
 
 /// The query parameters of a redirect back to the app.
 pub fn query_of(location: &str) -> std::collections::HashMap<String, String> {
-    Url::parse(location)
-        .unwrap()
-        .query_pairs()
-        .into_owned()
-        .collect()
+    Url::parse(location).unwrap().query_pairs().into_owned().collect()
 }
 
 /// The hidden `interaction` field of a login page.
@@ -106,29 +86,15 @@ pub async fn submit_login(
 ) -> Response {
     browser
         .post(format!("{}/login", cloud.issuer()))
-        .form(&[
-            ("email", email),
-            ("password", password),
-            ("interaction", interaction),
-        ])
+        .form(&[("email", email), ("password", password), ("interaction", interaction)])
         .send()
         .await
         .unwrap()
 }
 
 /// Opens the login page, logs in and returns the redirect back to the app.
-pub async fn login(
-    cloud: &SimCloud,
-    browser: &Client,
-    pkce: &Pkce,
-    email: &str,
-    password: &str,
-) -> String {
-    let page = browser
-        .get(authorize_url(cloud, pkce, &[]))
-        .send()
-        .await
-        .unwrap();
+pub async fn login(cloud: &SimCloud, browser: &Client, pkce: &Pkce, email: &str, password: &str) -> String {
+    let page = browser.get(authorize_url(cloud, pkce, &[])).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     let interaction = interaction_of(&page.text().await.unwrap());
     let response = submit_login(cloud, browser, &interaction, email, password).await;
@@ -139,12 +105,7 @@ pub async fn login(
 }
 
 pub async fn token_request(cloud: &SimCloud, form: &[(&str, &str)]) -> (StatusCode, Value) {
-    let response = app()
-        .post(format!("{}/token", cloud.issuer()))
-        .form(form)
-        .send()
-        .await
-        .unwrap();
+    let response = app().post(format!("{}/token", cloud.issuer())).form(form).send().await.unwrap();
     let status = response.status();
     (status, response.json().await.unwrap())
 }
@@ -166,11 +127,7 @@ pub async fn exchange(cloud: &SimCloud, code: &str, verifier: &str) -> (StatusCo
 pub async fn refresh(cloud: &SimCloud, refresh_token: &str) -> (StatusCode, Value) {
     token_request(
         cloud,
-        &[
-            ("grant_type", "refresh_token"),
-            ("client_id", SimCloud::CLIENT_ID),
-            ("refresh_token", refresh_token),
-        ],
+        &[("grant_type", "refresh_token"), ("client_id", SimCloud::CLIENT_ID), ("refresh_token", refresh_token)],
     )
     .await
 }
@@ -186,7 +143,5 @@ pub async fn signed_in(cloud: &SimCloud) -> Value {
 }
 
 pub fn str_of<'a>(json: &'a Value, field: &str) -> &'a str {
-    json[field]
-        .as_str()
-        .unwrap_or_else(|| panic!("{field} in {json}"))
+    json[field].as_str().unwrap_or_else(|| panic!("{field} in {json}"))
 }

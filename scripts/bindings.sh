@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 need_rust
 
-cargo build --locked -p smarthems -p smarthems-simcloud -p uniffi-bindgen
+# The whole workspace, so the features match every other cargo step (nothing is built twice).
+cargo build --locked --workspace
 # Cargo's output directory: target/ unless CARGO_TARGET_DIR moves it (Maven is then told the same
 # with -Dsmarthems.lib.dir, as scripts/test.sh does).
 debug="${CARGO_TARGET_DIR:-target}/debug"

@@ -47,3 +47,15 @@ need_java() {
   command -v javac >/dev/null || apt_install openjdk-17-jdk-headless
   command -v mvn >/dev/null || apt_install maven
 }
+
+# rustfmt and clippy: a minimal rustup profile leaves them out.
+need_rust_tools() {
+  if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
+    if command -v rustup >/dev/null; then
+      echo "== installing rustfmt and clippy (rustup)"
+      rustup component add rustfmt clippy >/dev/null
+    else
+      apt_install rustfmt rust-clippy
+    fi
+  fi
+}

@@ -129,14 +129,14 @@ fn transition(state: &State, event: Event) -> (State, Vec<Effect>) {
 /// after all (Google Home finished it in its browser after App Flip could not).
 fn settle_notice(event: &Event, next: &mut State) {
     let acted = matches!(event, Event::Tap(_) | Event::Incoming(_) | Event::StrayLink);
-    let untrue = match (event, next.notice) {
-        (Event::TermsChecked { .. } | Event::LinkChecked { .. }, Some(Notice::RefreshFailed)) => true,
-        (
-            Event::LinkChecked { linked: true },
-            Some(Notice::LinkNotAnswered | Notice::LogInFirst | Notice::RegisterBeforeLinking),
-        ) => true,
-        _ => false,
-    };
+    let untrue = matches!(
+        (event, next.notice),
+        (Event::TermsChecked { .. } | Event::LinkChecked { .. }, Some(Notice::RefreshFailed))
+            | (
+                Event::LinkChecked { linked: true },
+                Some(Notice::LinkNotAnswered | Notice::LogInFirst | Notice::RegisterBeforeLinking)
+            )
+    );
     if acted || untrue {
         next.notice = None;
     }

@@ -30,4 +30,7 @@ dependencyResolutionManagement {
 }
 
 rootProject.name = "smarthems"
-include(":app")
+// app: activities, platform, Keystore store, App Flip. ui: the composables (Compose only, plus the
+// core's Kotlin API from :core; also built for the desktop by ui/pom.xml for the screenshot test).
+// core: the generated bindings and their Flow helper, with JNA.
+include(":app", ":ui", ":core")

@@ -9,6 +9,7 @@ import android.os.Bundle
 import androidx.activity.ComponentActivity
 import androidx.activity.addCallback
 import androidx.activity.compose.setContent
+import androidx.activity.enableEdgeToEdge
 import androidx.lifecycle.lifecycleScope
 import java.security.MessageDigest
 import jp.co.panasonic.smarthems.core.Action
@@ -42,6 +43,7 @@ class AppFlipActivity : ComponentActivity() {
     private val app get() = application as SmartHemsApplication
 
     override fun onCreate(savedInstanceState: Bundle?) {
+        enableEdgeToEdge()
         super.onCreate(savedInstanceState)
         app.phone.appFlipReceiver = { answer -> runOnUiThread { finishWith(answer) } }
         val request = AppFlipRequest(
@@ -55,13 +57,13 @@ class AppFlipActivity : ComponentActivity() {
         // Back on the consent screen is the same as 「キャンセル」: the core answers Declined.
         onBackPressedDispatcher.addCallback(this) {
             if (app.core.screen().screen is Screen.AppFlipConsent) {
-                lifecycleScope.launch { app.core.tap(Action.DeclineLink) }
+                app.send(Action.DeclineLink)
             } else {
                 setResult(Activity.RESULT_CANCELED)
                 finish()
             }
         }
-        setContent { SmartHemsScreen(app.core) }
+        setContent { SmartHemsContent(app) }
     }
 
     override fun onDestroy() {

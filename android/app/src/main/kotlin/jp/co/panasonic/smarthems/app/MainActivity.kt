@@ -4,6 +4,7 @@ import android.content.Intent
 import android.os.Bundle
 import androidx.activity.ComponentActivity
 import androidx.activity.compose.setContent
+import androidx.activity.enableEdgeToEdge
 import androidx.lifecycle.lifecycleScope
 import kotlinx.coroutines.launch
 
@@ -12,9 +13,10 @@ class MainActivity : ComponentActivity() {
     private val app get() = application as SmartHemsApplication
 
     override fun onCreate(savedInstanceState: Bundle?) {
+        enableEdgeToEdge()
         super.onCreate(savedInstanceState)
         handleLink(intent)
-        setContent { SmartHemsScreen(app.core) }
+        setContent { SmartHemsContent(app) }
     }
 
     override fun onNewIntent(intent: Intent) {

@@ -4,12 +4,14 @@ import android.app.Application
 import androidx.lifecycle.DefaultLifecycleObserver
 import androidx.lifecycle.LifecycleOwner
 import androidx.lifecycle.ProcessLifecycleOwner
+import jp.co.panasonic.smarthems.core.Action
 import jp.co.panasonic.smarthems.core.AndroidPlatformInit
 import jp.co.panasonic.smarthems.core.Config
 import jp.co.panasonic.smarthems.core.Language
 import jp.co.panasonic.smarthems.core.SmartHems
 import jp.co.panasonic.smarthems.core.initLogging
 import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.CoroutineStart
 import kotlinx.coroutines.MainScope
 import kotlinx.coroutines.launch
 import java.util.Locale
@@ -20,6 +22,15 @@ class SmartHemsApplication : Application() {
         private set
     val phone = AndroidPhone(this)
     val scope: CoroutineScope = MainScope()
+
+    /**
+     * A tap, handed to the core in the order of taps: the call starts on the caller's thread
+     * (UNDISPATCHED), so a room typed on the device screen reaches the core before the 「次へ」
+     * sent right after it. It runs in the application's scope, so closing a screen does not cancel it.
+     */
+    fun send(action: Action) {
+        scope.launch(start = CoroutineStart.UNDISPATCHED) { core.tap(action) }
+    }
 
     override fun onCreate() {
         super.onCreate()

@@ -50,7 +50,7 @@ fn main() {
         black_box(view(&next, Language::Japanese));
         views.push(t.elapsed());
         let t = Instant::now();
-        black_box(serde_json::to_string(&next).unwrap());
+        black_box(smarthems::runtime::persisted::encode(&next));
         saves.push(t.elapsed());
         state = next;
     }

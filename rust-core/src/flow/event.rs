@@ -4,10 +4,9 @@ use super::devices::Device;
 use super::model::{Account, AppFlipAnswer, AppFlipRequest, IncomingUrl, Registration, RegistrationCode};
 use super::screen::{Action, Terms, TermsKind};
 use super::support::{Support, UpdateNeed};
-use serde::{Deserialize, Serialize};
 
 /// Why an effect failed, in terms of what the user can do next.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, uniffi::Enum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, uniffi::Enum)]
 pub enum Failure {
     /// No connection to the cloud: try again when online.
     Offline,

@@ -1,14 +1,12 @@
 //! What the flow remembers: the state saved after every transition, and the data it carries
 //! (who is logged in, the speaker registration being filled in, Google's App Flip request).
 
-use serde::{Deserialize, Serialize};
-
 use super::devices::Selection;
 use super::nickname::NicknameError;
 use super::screen::{Activity, Screen, SpeakerProvider};
 
 /// Who is logged in. Never a secret: tokens live behind the secure store only.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, uniffi::Record)]
 pub struct Account {
     /// The provider's stable subject identifier.
     pub subject: String,
@@ -18,7 +16,7 @@ pub struct Account {
 
 /// The speaker registration being filled in (flow B): survives the app being killed, and is
 /// dropped when the registration is finished or abandoned.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct SpeakerDraft {
     /// As typed, so nothing the user entered is lost, even when it is not valid yet.
     pub nickname: String,
@@ -31,7 +29,6 @@ pub struct SpeakerDraft {
     pub rooms: std::collections::BTreeMap<String, String>,
     /// The user said the nickname registered on another phone under this ID is theirs: register
     /// it here, moving it (and its Google link) from that phone (a new phone, a reinstall).
-    #[serde(default)]
     pub move_here: bool,
 }
 
@@ -52,7 +49,7 @@ pub struct Registration {
 /// Google Home asking this app to approve an account link (App Flip), as the platform hands it
 /// over (Android: intent extras, with the caller's package and signature checked by the shell;
 /// iOS: a universal link).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, uniffi::Record)]
 pub struct AppFlipRequest {
     pub client_id: String,
     pub scope: String,
@@ -63,7 +60,7 @@ pub struct AppFlipRequest {
 }
 
 /// The app's answer to Google Home's App Flip request.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, uniffi::Enum)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, uniffi::Enum)]
 pub enum AppFlipAnswer {
     /// Approved: open (iOS) or return (Android) this redirect, which carries the code and state.
     Approved { redirect: String, code: String },
@@ -80,7 +77,7 @@ pub enum AppFlipAnswer {
 }
 
 /// Everything the app remembers between launches. Saved after every transition.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct State {
     pub screen: Screen,
     pub account: Option<Account>,
@@ -108,7 +105,6 @@ pub struct State {
     pub return_to: Vec<Screen>,
     /// The user came in through the AiSEG2's 2D code (flow C) without having accepted the app's
     /// terms: they use the speaker service only, so the app's terms are never asked of them.
-    #[serde(default)]
     pub speaker_only: bool,
 }
 
@@ -134,7 +130,7 @@ impl Default for State {
 }
 
 /// A message over the current screen that does not move the user anywhere.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, uniffi::Enum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, uniffi::Enum)]
 pub enum Notice {
     /// A link of this app arrived at a point where it does not act on it.
     LinkIgnored,

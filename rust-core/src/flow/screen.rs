@@ -2,13 +2,11 @@
 //! activities the app is busy with. Every sub-flow speaks in these names; so do the shells, the
 //! Gherkin steps and the flow picture.
 
-use serde::{Deserialize, Serialize};
-
 use super::devices::Category;
 use super::support::{Support, UpdateNeed};
 
 /// The screens of the app. Step numbers refer to the seed guide.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, uniffi::Enum)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, uniffi::Enum)]
 pub enum Screen {
     /// Step 2: 「CLUB Panasonic ログイン画面へ」.
     Welcome,
@@ -59,7 +57,7 @@ pub enum Screen {
 }
 
 /// What went wrong, named by what the user can do about it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, uniffi::Enum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, uniffi::Enum)]
 pub enum Problem {
     /// No connection: retry.
     Offline,
@@ -78,7 +76,7 @@ pub enum Problem {
 }
 
 /// Everything a user can do on a screen.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, uniffi::Enum)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, uniffi::Enum)]
 pub enum Action {
     OpenLogin,
     CreateId,
@@ -132,7 +130,7 @@ pub enum Action {
 }
 
 /// A versioned terms text as the cloud serves it.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Deserialize, uniffi::Record)]
 pub struct Terms {
     pub version: String,
     pub title: String,
@@ -140,7 +138,7 @@ pub struct Terms {
 }
 
 /// Which terms text: the app's (step 4), the privacy policy (13) or the speaker service's (16).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, uniffi::Enum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, uniffi::Enum)]
 pub enum TermsKind {
     App,
     Privacy,
@@ -148,14 +146,14 @@ pub enum TermsKind {
 }
 
 /// Smart speakers the service links with; Google Home first, others can join.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, uniffi::Enum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, uniffi::Enum)]
 pub enum SpeakerProvider {
     GoogleHome,
 }
 
 /// What the app is busy with; kept in the saved state so work in flight when the app was killed
 /// is started again on the next launch.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, uniffi::Enum)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, uniffi::Enum)]
 pub enum Activity {
     OpeningLogin,
     SigningIn,

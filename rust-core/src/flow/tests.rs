@@ -238,3 +238,12 @@ fn every_view_shows_exactly_what_its_screen_offers() {
         assert_eq!(shown, offered, "{:?}", state.screen);
     }
 }
+
+/// The figures the README gives for the explored graph are the explorer's own.
+#[test]
+fn the_readme_counts_the_graph_as_explored() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let graph = explored();
+    let figures = format!("{} states and {} steps", graph.states.len(), graph.edges.len());
+    assert!(readme.contains(&figures), "README.md should say \"{figures}\" (the explored graph changed)");
+}

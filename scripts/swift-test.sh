@@ -4,7 +4,7 @@
 #
 # Debian trixie's `swiftlang` (6.0.3, with Foundation, Dispatch and XCTest) runs in a trixie root
 # made once with debootstrap and reused (../shared/TOOLCHAIN.md, "Swift on this Linux machine"):
-#   ${SMARTHEMS_SWIFT_ROOT:-$HOME/.cache/smarthems/swift-trixie}   about 3.2 GB; a marker file says
+#   ${SMARTHEMS_SWIFT_ROOT:-$HOME/.cache/smarthems/swift-trixie}   about 2.7 GB; a marker file says
 #   it is complete, so a root left half-made by an interrupted run is made again.
 # Needs root (debootstrap, chroot, mount). Prints swift test's summary, then `N passed, N failed`;
 # exits non-zero on any failure.
@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 repo=$PWD
-root=${SMARTHEMS_SWIFT_ROOT:-$HOME/.cache/smarthems/swift-trixie}
+root=$(realpath -m "${SMARTHEMS_SWIFT_ROOT:-$HOME/.cache/smarthems/swift-trixie}")
 mirror=${SMARTHEMS_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 marker=$root/.smarthems-swift-root-complete
 # Paths inside the root: the repository and cargo's output directory, bind-mounted read-only.
@@ -24,7 +24,14 @@ inner_target=/smarthems-target
 # SwiftPM's build directory stays inside the root (kept between runs, so warm runs are incremental).
 inner_build=/var/tmp/smarthems-swift-build
 
-[ "$(id -u)" = 0 ] || { echo "swift-test: needs root (debootstrap, chroot, mount)" >&2; exit 1; }
+# A run that cannot get as far as the tests still ends with the line CI reads.
+fail() {
+  echo "swift-test: $*" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+}
+
+[ "$(id -u)" = 0 ] || fail "needs root (debootstrap, chroot, mount)"
 started=$SECONDS
 
 # What is mounted at or below $1 (deepest first), from the kernel's own table.
@@ -44,6 +51,8 @@ mkdir -p "$(dirname "$root")"
 exec 9>"$root.lock"
 flock 9
 trap unmount_all EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 unmount_all # left by a run that was killed before its trap ran
 
 # --- 1. The trixie root with swiftlang, made once ----------------------------------------------
@@ -51,18 +60,16 @@ if [ ! -f "$marker" ]; then
   phase=$SECONDS
   echo "== making the Swift root (Debian trixie + swiftlang) in $root; once, a few minutes"
   if [ -n "$(mounts_under "$root")" ]; then
-    echo "swift-test: something is still mounted under $root; not removing it" >&2
-    exit 1
+    fail "something is still mounted under $root; not removing it"
   fi
   rm -rf --one-file-system "$root"
-  command -v debootstrap >/dev/null || apt_install debootstrap
+  command -v debootstrap >/dev/null || apt_install debootstrap || fail "could not install debootstrap"
   # Old debootstraps lack the trixie script; trixie is built like sid.
   script=/usr/share/debootstrap/scripts/trixie
   [ -e "$script" ] || script=/usr/share/debootstrap/scripts/sid
   debootstrap --variant=minbase trixie "$root" "$mirror" "$script" >"$root.debootstrap.log" 2>&1 || {
     tail -n 30 "$root.debootstrap.log" >&2
-    echo "swift-test: debootstrap failed (log: $root.debootstrap.log)" >&2
-    exit 1
+    fail "debootstrap failed (log: $root.debootstrap.log)"
   }
   mount -t proc proc "$root/proc"
   # libc6-dev: the C library headers swiftc needs (only recommended by gcc). ca-certificates: the
@@ -71,8 +78,7 @@ if [ ! -f "$marker" ]; then
     sh -c 'apt-get update -qq && apt-get install -y -qq --no-install-recommends swiftlang libc6-dev ca-certificates' \
     >"$root.apt.log" 2>&1 || {
     tail -n 30 "$root.apt.log" >&2
-    echo "swift-test: installing swiftlang in the root failed (log: $root.apt.log)" >&2
-    exit 1
+    fail "installing swiftlang in the root failed (log: $root.apt.log)"
   }
   chroot "$root" apt-get clean
   umount "$root/proc"
@@ -83,14 +89,14 @@ fi
 # --- 2. The core, the simulated cloud and the generated bindings -------------------------------
 if [ "${SMARTHEMS_SWIFT_SKIP_BINDINGS:-0}" != 1 ]; then
   phase=$SECONDS
-  bash scripts/bindings.sh
+  bash scripts/bindings.sh || fail "scripts/bindings.sh failed"
   echo "== core and bindings ready ($((SECONDS - phase)) s)"
 fi
 target=$(cd "${CARGO_TARGET_DIR:-target}" && pwd)
 generated=bindings/generated/swift
 for file in "$target/debug/libsmarthems.so" "$target/debug/simcloud" "$generated/SmartHemsCore.swift" \
   "$generated/SmartHemsCoreFFI.h" "$generated/SmartHemsCoreFFI.modulemap"; do
-  [ -e "$file" ] || { echo "swift-test: missing $file (run scripts/bindings.sh)" >&2; exit 1; }
+  [ -e "$file" ] || fail "missing $file (run scripts/bindings.sh)"
 done
 
 # The package takes the generated code as it is (git-ignored, never edited): the Swift file beside
@@ -124,11 +130,7 @@ swift_flags=(--package-path "$inner_repo/ios" --scratch-path "$inner_build"
 
 phase=$SECONDS
 echo "== swift build (ios/, against $target/debug/libsmarthems.so)"
-if ! in_root swift build --build-tests "${swift_flags[@]}"; then
-  echo "swift build failed"
-  echo "0 passed, 1 failed"
-  exit 1
-fi
+in_root swift build --build-tests "${swift_flags[@]}" || fail "swift build failed"
 echo "== swift build done ($((SECONDS - phase)) s)"
 
 phase=$SECONDS

@@ -3,6 +3,7 @@
 // both directions, the AsyncStream of screens, and calls back into the core from its callbacks.
 // The same checks as the Kotlin binding tests (bindings/kotlin/src/test/kotlin/.../BindingsTest.kt);
 // run on Linux by scripts/swift-test.sh.
+#if os(Linux) || os(macOS)
 import Foundation
 import XCTest
 @testable import SmartHemsCore
@@ -317,3 +318,4 @@ final class BindingsTests: XCTestCase {
         withExtendedLifetime(subscription) {}
     }
 }
+#endif

@@ -1,6 +1,8 @@
 // What the binding tests stand on: the simulated cloud as a process, the phone and the keychain
 // implemented in Swift, the user in the system browser, and a hang guard. Mirrors the Kotlin
 // binding tests (bindings/kotlin/src/test/kotlin/.../BindingsTest.kt).
+// The simulated cloud runs as a process: not on iOS, where these tests are not built.
+#if os(Linux) || os(macOS)
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -261,3 +263,4 @@ func logInInBrowser(_ authorizeUrl: String) async throws -> String {
     XCTAssertTrue(location.hasPrefix(redirect), "login answered \(answer.response.statusCode) → \(location)")
     return location
 }
+#endif

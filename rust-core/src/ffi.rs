@@ -16,7 +16,7 @@ use crate::runtime::api::Api;
 pub use crate::runtime::event_loop::ScreenListener;
 use crate::runtime::event_loop::{EventLoop, Listeners};
 use crate::runtime::login::{Login, LoginConfig};
-pub use crate::runtime::platform::Platform;
+pub use crate::runtime::platform::{Platform, PlatformError};
 use crate::runtime::retry::RetryPolicy;
 use crate::runtime::secure::SecureStore;
 use crate::runtime::store::Store;

@@ -12,6 +12,6 @@ pub mod flow;
 pub mod runtime;
 pub mod setup;
 
-pub use ffi::{Config, Language, Platform, ScreenListener, SetupError, SmartHems, Subscription, Tuning};
+pub use ffi::{Config, Language, Platform, PlatformError, ScreenListener, SetupError, SmartHems, Subscription, Tuning};
 pub use flow::{Action, Button, Problem, Screen, ScreenView};
 pub use runtime::secure::{MemorySecureStore, SecureStore, SecureStoreError};

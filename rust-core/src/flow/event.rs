@@ -90,6 +90,17 @@ pub enum Event {
         now: i64,
     },
     Failed(Failure),
+    /// The phone could not do what the app asked of it (its callback failed).
+    PhoneFailed(PhoneTask),
+}
+
+/// What the app asks of the phone that the phone may fail to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PhoneTask {
+    OpenBrowser,
+    OpenGoogleHome,
+    OpenStore,
+    AnswerGoogle,
 }
 
 /// Requests to the runtime. Each is answered by exactly one event, except `ForgetLogin`.
@@ -165,6 +176,7 @@ impl Event {
             Event::VersionsChecked { .. } => "VersionsChecked",
             Event::HelpLoaded { .. } => "HelpLoaded",
             Event::Failed(_) => "Failed",
+            Event::PhoneFailed(_) => "PhoneFailed",
         }
     }
 }

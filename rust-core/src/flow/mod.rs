@@ -51,7 +51,7 @@ pub mod voice;
 
 pub use app_flip::with_params;
 pub use devices::{Category, Device, Selection};
-pub use event::{Effect, Event, Failure};
+pub use event::{Effect, Event, Failure, PhoneTask};
 pub use model::{
     Account, AppFlipAnswer, AppFlipRequest, IncomingUrl, Notice, Registration, RegistrationCode, SpeakerDraft, State,
 };
@@ -120,6 +120,16 @@ fn transition(state: &State, event: Event) -> (State, Vec<Effect>) {
         Event::AppFlipAnswered => app_flip::answered(next),
         Event::HelpLoaded { support, now } => help::loaded(next, support, now),
         Event::Failed(failure) => problem::failed(state, next, failure),
+        // ── The phone could not do what it was asked: say so where the user is ──
+        Event::PhoneFailed(task) => {
+            next.notice = Some(match task {
+                PhoneTask::OpenBrowser => Notice::BrowserNotOpened,
+                PhoneTask::OpenGoogleHome => Notice::GoogleHomeNotOpened,
+                PhoneTask::OpenStore => Notice::StoreNotOpened,
+                PhoneTask::AnswerGoogle => Notice::LinkNotAnswered,
+            });
+            (next, vec![])
+        }
     }
 }
 
@@ -286,7 +296,42 @@ pub fn view(state: &State, lang: Language) -> ScreenView {
         Screen::DeviceSelection => speaker::device_buttons(state, offers, lang),
         _ => offers.into_iter().map(|offer| view::button(offer, lang, state)).collect(),
     };
-    view::assemble(state, lang, page(state, lang), buttons)
+    view::assemble(state, lang, page(state, lang), buttons, back(state))
+}
+
+/// The action the system back button (or the back swipe) sends on the current screen: a way out
+/// the screen already offers that loses nothing, or none. Screens in the middle of a registration
+/// or a consent have none: back must not throw away what was typed, chosen or asked.
+pub fn back(state: &State) -> Option<Action> {
+    let action = match &state.screen {
+        Screen::Login => Action::CancelLogin,
+        Screen::Help { .. } => Action::CloseHelp,
+        // Google Home waits for an answer: back is the user's no.
+        Screen::AppFlipConsent { .. } => Action::DeclineLink,
+        Screen::SpeakerDone | Screen::Troubleshooting | Screen::SpeakerCancelled => Action::GoHome,
+        Screen::Problem { problem: Problem::CodeExpired } => Action::GoHome,
+        Screen::Problem { problem: Problem::LoginCancelled | Problem::LoginRejected | Problem::LoginInterrupted } => {
+            Action::CancelLogin
+        }
+        Screen::Problem { problem: Problem::Offline | Problem::ServiceTrouble | Problem::SessionExpired }
+        | Screen::Welcome
+        | Screen::Busy { .. }
+        | Screen::AppTerms { .. }
+        | Screen::TermsDeclined
+        | Screen::SpeakerPrompt
+        | Screen::Nickname
+        | Screen::PrivacyPolicy { .. }
+        | Screen::DeviceSelection
+        | Screen::AccountLink
+        | Screen::SpeakerTerms { .. }
+        | Screen::Utterances
+        | Screen::HandOff
+        | Screen::WaitingForGoogleHome
+        | Screen::Home { .. }
+        | Screen::Migration
+        | Screen::UpdateRequired { .. } => return None,
+    };
+    Some(action)
 }
 
 #[cfg(test)]

@@ -150,6 +150,12 @@ pub enum Notice {
     LinkNotAnswered,
     /// App Flip on a phone with nothing registered: register in the app first.
     RegisterBeforeLinking,
+    /// The phone could not open the browser for the login page.
+    BrowserNotOpened,
+    /// The phone could open neither Google Home nor its store page.
+    GoogleHomeNotOpened,
+    /// The phone could not open the app store.
+    StoreNotOpened,
 }
 
 /// A URL handed to the app from outside (browser redirect). Its query carries a one-time code,

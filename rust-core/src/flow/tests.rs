@@ -247,3 +247,43 @@ fn the_readme_counts_the_graph_as_explored() {
     let figures = format!("{} states and {} steps", graph.states.len(), graph.edges.len());
     assert!(readme.contains(&figures), "README.md should say \"{figures}\" (the explored graph changed)");
 }
+
+/// Back (Android's button, iOS's swipe) is always one of the screen's own enabled buttons, and
+/// never where it would throw away typing, choices or a consent in progress.
+#[test]
+fn back_is_a_button_of_the_screen_and_loses_nothing() {
+    for state in &explored().states {
+        if let Some(action) = back(state) {
+            assert!(
+                offered(state).iter().any(|o| o.action == action && o.enabled),
+                "{:?}: back {action:?} is not offered",
+                state.screen
+            );
+        }
+        assert_eq!(view(state, Language::Japanese).back, back(state));
+    }
+    let keeps_work = [Screen::Nickname, Screen::DeviceSelection, Screen::Utterances, Screen::AccountLink];
+    for screen in keeps_work {
+        assert_eq!(back(&on(screen.clone())), None, "{screen:?}");
+    }
+    let login = State { screen: Screen::Login, ..State::default() };
+    let (after, effects) = update(&login, Event::Tap(back(&login).unwrap()));
+    assert_eq!((after.screen, effects), (Screen::Welcome, vec![Effect::ForgetLogin]));
+}
+
+/// What the phone could not do is said on the screen the user is on, which stays.
+#[test]
+fn a_phone_that_cannot_do_it_leaves_a_notice() {
+    use PhoneTask::*;
+    for (task, notice) in [
+        (OpenBrowser, Notice::BrowserNotOpened),
+        (OpenGoogleHome, Notice::GoogleHomeNotOpened),
+        (OpenStore, Notice::StoreNotOpened),
+        (AnswerGoogle, Notice::LinkNotAnswered),
+    ] {
+        let login = State { screen: Screen::Login, ..State::default() };
+        let (after, effects) = update(&login, Event::PhoneFailed(task));
+        assert_eq!((after.screen, after.notice, effects), (Screen::Login, Some(notice), vec![]), "{task:?}");
+        assert!(view(&State { notice: Some(notice), ..login }, Language::English).notice.is_some());
+    }
+}

@@ -10,7 +10,7 @@ use super::outbox::Callout;
 use super::platform::Platform;
 use super::store::Store;
 use super::Runtime;
-use crate::flow::{self, Event, Language, ScreenView, State};
+use crate::flow::{self, Event, Language, PhoneTask, ScreenView, State};
 
 /// Told of every screen change, starting with the current screen.
 #[uniffi::export(foreign)]
@@ -145,13 +145,19 @@ impl EventLoop {
         tokio_runtime().spawn_blocking(move || this.runtime.outbox.drain(&|callout| this.call_out(callout)));
     }
 
-    fn call_out(&self, callout: Callout) {
-        match callout {
-            Callout::Screen(view) => self.listeners.notify(&view),
-            Callout::OpenLoginPage(url) => self.platform.open_login_page(url),
-            Callout::OpenGoogleHome(link) => self.platform.open_google_home(link),
-            Callout::OpenStore => self.platform.open_store(),
-            Callout::AnswerGoogle(answer) => self.platform.answer_google(answer),
+    fn call_out(self: &Arc<Self>, callout: Callout) {
+        let (asked, done) = match callout {
+            Callout::Screen(view) => return self.listeners.notify(&view),
+            Callout::OpenLoginPage(url) => (PhoneTask::OpenBrowser, self.platform.open_login_page(url)),
+            Callout::OpenGoogleHome(link) => (PhoneTask::OpenGoogleHome, self.platform.open_google_home(link)),
+            Callout::OpenStore => (PhoneTask::OpenStore, self.platform.open_store()),
+            Callout::AnswerGoogle(answer) => (PhoneTask::AnswerGoogle, self.platform.answer_google(answer)),
+        };
+        if let Err(error) = done {
+            // The user is told on the screen they are on; the event goes in line like any other.
+            tracing::warn!(task = ?asked, %error, "the phone could not do it");
+            let this = self.clone();
+            tokio_runtime().spawn(async move { this.send(Event::PhoneFailed(asked)).await });
         }
     }
 

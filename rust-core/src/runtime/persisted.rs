@@ -282,6 +282,11 @@ pub enum NoticeV1 {
     LogInFirst,
     LinkNotAnswered,
     RegisterBeforeLinking,
+    // Added in format 2's time (a new variant serde reads unaided; an older build meeting one
+    // keeps the account and the registration, as the module's doc says).
+    BrowserNotOpened,
+    GoogleHomeNotOpened,
+    StoreNotOpened,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -756,6 +761,9 @@ same_variants!(
         LogInFirst,
         LinkNotAnswered,
         RegisterBeforeLinking,
+        BrowserNotOpened,
+        GoogleHomeNotOpened,
+        StoreNotOpened,
     ]
 );
 same_variants!(UpdateTargetV1, UpdateTarget, [App, Firmware]);

@@ -37,18 +37,22 @@ pub struct Phone {
 }
 
 impl Platform for Phone {
-    fn open_login_page(&self, url: String) {
+    fn open_login_page(&self, url: String) -> Result<(), smarthems::PlatformError> {
         self.opened.lock().unwrap().push(url);
+        Ok(())
     }
-    fn answer_google(&self, answer: smarthems::flow::AppFlipAnswer) {
+    fn answer_google(&self, answer: smarthems::flow::AppFlipAnswer) -> Result<(), smarthems::PlatformError> {
         self.app_flip_answers.lock().unwrap().push(answer);
+        Ok(())
     }
-    fn open_google_home(&self, link: String) {
+    fn open_google_home(&self, link: String) -> Result<(), smarthems::PlatformError> {
         self.google_home_links.lock().unwrap().push(link);
         self.google_home_opened.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(())
     }
-    fn open_store(&self) {
+    fn open_store(&self) -> Result<(), smarthems::PlatformError> {
         self.store_opened.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(())
     }
 }
 
@@ -367,6 +371,7 @@ pub fn view_diff(before: &ScreenView, after: &ScreenView) -> Vec<String> {
     line(&mut out, "input", &before.input, &after.input);
     line(&mut out, "notice", &before.notice, &after.notice);
     line(&mut out, "busy", &before.busy, &after.busy);
+    line(&mut out, "back", &before.back, &after.back);
     out
 }
 
@@ -393,6 +398,7 @@ mod tests {
             input: None,
             notice: None,
             busy: false,
+            back: None,
         }
     }
 
@@ -404,7 +410,7 @@ mod tests {
     /// Each part the user reads is compared, not only which screen it is.
     #[test]
     fn every_part_of_the_view_is_compared() {
-        let changes: [fn(&mut ScreenView); 7] = [
+        let changes: [fn(&mut ScreenView); 8] = [
             |v| v.title.push('！'),
             |v| v.body.pop().map(drop).unwrap_or_default(),
             |v| v.buttons[0].enabled = false,
@@ -417,6 +423,7 @@ mod tests {
                     })
             },
             |v| v.busy = true,
+            |v| v.back = Some(Action::GoHome),
         ];
         for (i, change) in changes.iter().enumerate() {
             let mut after = view();

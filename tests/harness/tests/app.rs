@@ -12,12 +12,19 @@ use smarthems_simcloud::{IdTokenFault, SimCloud};
 #[derive(Default)]
 struct Opened(Mutex<Vec<String>>);
 impl Platform for Opened {
-    fn open_login_page(&self, url: String) {
+    fn open_login_page(&self, url: String) -> Result<(), smarthems::PlatformError> {
         self.0.lock().unwrap().push(url);
+        Ok(())
     }
-    fn open_google_home(&self, _link: String) {}
-    fn open_store(&self) {}
-    fn answer_google(&self, _answer: smarthems::flow::AppFlipAnswer) {}
+    fn open_google_home(&self, _link: String) -> Result<(), smarthems::PlatformError> {
+        Ok(())
+    }
+    fn open_store(&self) -> Result<(), smarthems::PlatformError> {
+        Ok(())
+    }
+    fn answer_google(&self, _answer: smarthems::flow::AppFlipAnswer) -> Result<(), smarthems::PlatformError> {
+        Ok(())
+    }
 }
 
 #[derive(Default)]
@@ -200,13 +207,20 @@ async fn callbacks_may_call_back_into_the_core() {
     }
     struct CancellingBrowser(OnceLock<Arc<SmartHems>>);
     impl Platform for CancellingBrowser {
-        fn open_login_page(&self, _url: String) {
+        fn open_login_page(&self, _url: String) -> Result<(), smarthems::PlatformError> {
             let app = self.0.get().unwrap().clone();
             futures::executor::block_on(app.tap(Action::CancelLogin));
+            Ok(())
         }
-        fn open_google_home(&self, _link: String) {}
-        fn open_store(&self) {}
-        fn answer_google(&self, _answer: smarthems::flow::AppFlipAnswer) {}
+        fn open_google_home(&self, _link: String) -> Result<(), smarthems::PlatformError> {
+            Ok(())
+        }
+        fn open_store(&self) -> Result<(), smarthems::PlatformError> {
+            Ok(())
+        }
+        fn answer_google(&self, _answer: smarthems::flow::AppFlipAnswer) -> Result<(), smarthems::PlatformError> {
+            Ok(())
+        }
     }
 
     let sim = SimCloud::start().await;
@@ -372,4 +386,50 @@ async fn a_rotated_signing_key_is_fetched_again_not_taken_for_a_forgery() {
     assert_eq!(view.title, "スマートスピーカー連携サービス登録", "the refresh under the new key ended the session");
     assert!(jwks_fetched() > fetched, "the keys were not fetched again");
     assert!(!smarthems_harness::secrets_in(&secure).is_empty());
+}
+
+/// A phone whose browser, Google Home and store all fail to open, and whose Google answer
+/// cannot be delivered: each callback throws, as a shell's would.
+struct Broken;
+impl Platform for Broken {
+    fn open_login_page(&self, _url: String) -> Result<(), smarthems::PlatformError> {
+        Err(smarthems::PlatformError::Failed { reason: "no browser".into() })
+    }
+    fn open_google_home(&self, _link: String) -> Result<(), smarthems::PlatformError> {
+        Err(smarthems::PlatformError::Failed { reason: "no Google Home, no store".into() })
+    }
+    fn open_store(&self) -> Result<(), smarthems::PlatformError> {
+        Err(smarthems::PlatformError::Unexpected { reason: "ActivityNotFoundException".into() })
+    }
+    fn answer_google(&self, _answer: smarthems::flow::AppFlipAnswer) -> Result<(), smarthems::PlatformError> {
+        Err(smarthems::PlatformError::Failed { reason: "the activity is gone".into() })
+    }
+}
+
+/// A callback the phone cannot carry out is a notice on the screen the user is on — never a crash
+/// (the release library aborts on a panic) — and the screen still offers the way to try again.
+#[tokio::test]
+async fn a_platform_callback_that_fails_is_told_to_the_user_not_a_crash() {
+    let sim = SimCloud::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = SmartHems::new(
+        config(&sim, &dir.path().join("a.db")),
+        Arc::new(Broken),
+        Arc::new(MemorySecureStore::default()),
+    )
+    .unwrap();
+    app.start().await;
+    app.tap(Action::OpenLogin).await;
+    // The failure arrives as an event of its own, after the login screen was shown.
+    let mut view = app.screen();
+    for _ in 0..300 {
+        if view.notice.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        view = app.screen();
+    }
+    assert_eq!(view.title, "CLUB Panasonic ログイン");
+    assert!(view.notice.as_deref().is_some_and(|n| n.contains("ブラウザを開けませんでした")), "{:?}", view.notice);
+    assert!(view.buttons.iter().any(|b| b.action == Action::OpenLogin), "「ブラウザをもう一度開く」 is still there");
 }

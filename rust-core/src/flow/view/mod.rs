@@ -62,6 +62,10 @@ pub struct ScreenView {
     pub notice: Option<String>,
     /// Work is in progress: show a spinner, take no taps.
     pub busy: bool,
+    /// What the system back button (Android) or the back swipe (iOS) sends: one of the screen's
+    /// buttons, or none — the app then goes to the background as usual and comes back to exactly
+    /// this screen, with nothing typed or chosen lost.
+    pub back: Option<Action>,
 }
 
 /// What a button will say, without building the text: fixed words, or a name the view looks up.
@@ -144,8 +148,9 @@ pub fn help_offer() -> Offer {
 }
 
 /// Puts a screen together: its page, its buttons and the notice every screen may carry.
-pub fn assemble(state: &State, lang: Language, page: Page, buttons: Vec<Button>) -> ScreenView {
+pub fn assemble(state: &State, lang: Language, page: Page, buttons: Vec<Button>, back: Option<Action>) -> ScreenView {
     ScreenView {
+        back,
         busy: matches!(state.screen, Screen::Busy { .. }),
         screen: state.screen.clone(),
         title: page.title,

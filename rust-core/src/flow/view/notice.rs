@@ -38,7 +38,19 @@ pub(super) fn text(notice: Notice, lang: Language) -> String {
         "Google Homeとのリンクは、このアプリにログインしてから行えます。Google Homeの画面でログインを続けてください。",
         "Log in to this app first to link Google Home; continue logging in on Google Home's page.",
     ),
-    Notice::DevicesChanged => t(
+    Notice::BrowserNotOpened => t(
+            "ブラウザを開けませんでした。ブラウザアプリが使える状態か確認して、「ブラウザをもう一度開く」をタップしてください。",
+            "The browser could not be opened. Check that a browser app is available and tap 'Open the browser again'.",
+        ),
+        Notice::GoogleHomeNotOpened => t(
+            "Google Homeアプリを開けませんでした。Google Homeアプリをインストールしてから、もう一度お試しください。",
+            "The Google Home app could not be opened. Install Google Home, then try again.",
+        ),
+        Notice::StoreNotOpened => t(
+            "ストアを開けませんでした。App Store または Google Play で「スマートHEMSサービス」をアップデートしてください。",
+            "The store could not be opened. Update 'Smart HEMS Service' in the App Store or Google Play.",
+        ),
+        Notice::DevicesChanged => t(
         "AiSEG2に登録されている機器が変わったため、一覧を読み込み直しました。選び直してください。",
         "The AiSEG2's devices have changed, so the list was read again. Please check your choice.",
     ),

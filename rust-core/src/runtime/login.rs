@@ -25,7 +25,7 @@ use subtle::ConstantTimeEq;
 use url::Url;
 
 use super::net;
-use super::secure::SecureStore;
+use super::secure::{SecureStore, SecureStoreError};
 use crate::flow::{Account, Failure};
 
 const PENDING_KEY: &str = "login.pending";
@@ -125,6 +125,8 @@ pub enum LoginError {
     SessionEnded,
     #[error("secure store: {0}")]
     SecureStore(String),
+    #[error("the stored login can no longer be read: {0}")]
+    SecretsLost(String),
 }
 
 impl From<&LoginError> for Failure {
@@ -133,7 +135,8 @@ impl From<&LoginError> for Failure {
             LoginError::Unreachable(_) => Failure::Offline,
             LoginError::Provider(_) | LoginError::Policy(_) | LoginError::SecureStore(_) => Failure::ServiceTrouble,
             LoginError::Cancelled => Failure::LoginCancelled,
-            LoginError::SessionEnded => Failure::SessionExpired,
+            // A login the phone can no longer read is a login to make again, not a network problem.
+            LoginError::SessionEnded | LoginError::SecretsLost(_) => Failure::SessionExpired,
             LoginError::ForeignRedirect
             | LoginError::NoPendingLogin
             | LoginError::StateMismatch
@@ -168,8 +171,11 @@ fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
-fn store_error(e: impl std::fmt::Display) -> LoginError {
-    LoginError::SecureStore(e.to_string())
+fn store_error(e: SecureStoreError) -> LoginError {
+    match e {
+        SecureStoreError::Lost { .. } => LoginError::SecretsLost(e.to_string()),
+        SecureStoreError::Unavailable { .. } => LoginError::SecureStore(e.to_string()),
+    }
 }
 
 /// Maps a token-endpoint failure: the provider saying no is `refused`, the rest is the network's
@@ -440,7 +446,15 @@ impl Login {
         if !force_refresh && tokens.expires_at > now() + REFRESH_MARGIN.as_secs() {
             return Ok(tokens.access_token);
         }
-        let refresh = tokens.refresh_token.clone().ok_or(LoginError::SessionEnded)?;
+        let Some(refresh) = tokens.refresh_token.clone() else {
+            // No refresh token (a provider may grant none): the access token is used until it
+            // really expires — the margin is for refreshing early, not for ending early — and
+            // then the user logs in again.
+            return match !force_refresh && tokens.expires_at > now() {
+                true => Ok(tokens.access_token),
+                false => Err(LoginError::SessionEnded),
+            };
+        };
         let provider = self.provider().await?;
         let response = provider
             .client
@@ -491,5 +505,60 @@ impl Login {
             Ok(response) => tracing::warn!(status = %response.status(), "revocation refused"),
             Err(error) => tracing::warn!(error = %error.without_url(), "revocation failed"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::secure::MemorySecureStore;
+
+    fn login() -> Login {
+        let config = LoginConfig {
+            issuer: "https://id.example.jp".into(),
+            client_id: "app".into(),
+            redirect_uri: "jp.co.panasonic.smarthems:/oauth2redirect".into(),
+        };
+        Login::new(config, reqwest::Client::new()).unwrap()
+    }
+
+    fn kept(store: &MemorySecureStore, refresh_token: Option<&str>, expires_in: i64) {
+        let tokens = Tokens {
+            access_token: "at".into(),
+            refresh_token: refresh_token.map(Into::into),
+            expires_at: (now() as i64 + expires_in) as u64,
+            subject: Some("taro".into()),
+            nonce: None,
+        };
+        store.save(TOKENS_KEY.into(), serde_json::to_string(&tokens).unwrap()).unwrap();
+    }
+
+    /// Without a refresh token, an access token inside the refresh margin (or one of 60 s or less
+    /// from the start) is still used; only a token that has really expired ends the session.
+    #[tokio::test]
+    async fn an_access_token_without_a_refresh_token_is_used_until_it_expires() {
+        let login = login();
+        // (seconds left, asked to refresh after a 401, expected)
+        for (left, forced, usable) in
+            [(30, false, true), (59, false, true), (3600, false, true), (-1, false, false), (30, true, false)]
+        {
+            let store = MemorySecureStore::default();
+            kept(&store, None, left);
+            let result = login.access_token(&store, forced).await;
+            assert_eq!(result.is_ok(), usable, "{left} s left, forced {forced}: {result:?}");
+            if !usable {
+                assert!(matches!(result, Err(LoginError::SessionEnded)), "{result:?}");
+            }
+        }
+    }
+
+    /// A login the phone can no longer read (its key is gone) means logging in again, not
+    /// "check your connection".
+    #[test]
+    fn a_lost_key_asks_for_a_new_login() {
+        let lost = store_error(SecureStoreError::Lost { reason: "KeyPermanentlyInvalidatedException".into() });
+        assert_eq!(Failure::from(&lost), Failure::SessionExpired);
+        let unavailable = store_error(SecureStoreError::Unavailable { reason: "locked".into() });
+        assert_eq!(Failure::from(&unavailable), Failure::ServiceTrouble);
     }
 }

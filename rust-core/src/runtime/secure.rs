@@ -13,6 +13,10 @@ use std::sync::Mutex;
 pub enum SecureStoreError {
     #[error("secure storage is unavailable: {reason}")]
     Unavailable { reason: String },
+    /// What was stored can no longer be read: the key that sealed it is gone (Android Keystore
+    /// after a lock-screen change or a restore to another phone). The user logs in again.
+    #[error("the stored secret can no longer be read: {reason}")]
+    Lost { reason: String },
 }
 
 /// A shell's store that throws something other than `SecureStoreError` (an unchecked Kotlin

@@ -7,18 +7,22 @@ import android.net.Uri
 import androidx.browser.customtabs.CustomTabsIntent
 import jp.co.panasonic.smarthems.core.AppFlipAnswer
 import jp.co.panasonic.smarthems.core.Platform
+import jp.co.panasonic.smarthems.core.PlatformException
 
-/** What only the phone can do: open the login page in Custom Tabs, the Google Home app, and store pages. */
+/**
+ * What only the phone can do: open the login page in Custom Tabs, the Google Home app, and store
+ * pages. When nothing on the phone can open it, a callback throws [PlatformException.Failed]: the
+ * core shows a notice where the user is (「ブラウザを開けませんでした」 and so on). Any other
+ * exception reaches the core as `PlatformError::Unexpected`, never as an abort.
+ */
 class AndroidPhone(private val context: Context) : Platform {
     override fun openLoginPage(url: String) {
         val tab = CustomTabsIntent.Builder().setShowTitle(true).build()
         tab.intent.addFlags(Intent.FLAG_ACTIVITY_NEW_TASK)
-        // An exception thrown out of a callback becomes a panic in the core (an abort in release):
-        // a phone with no browser at all just stays on the login screen, whose キャンセル works.
         try {
             tab.launchUrl(context, Uri.parse(url))
         } catch (noBrowser: ActivityNotFoundException) {
-            android.util.Log.w("SmartHems", "no browser for the login page", noBrowser)
+            throw PlatformException.Failed("no browser for the login page: $noBrowser")
         }
     }
 
@@ -54,7 +58,7 @@ class AndroidPhone(private val context: Context) : Platform {
             try {
                 context.startActivity(web.addFlags(Intent.FLAG_ACTIVITY_NEW_TASK))
             } catch (nothing: ActivityNotFoundException) {
-                android.util.Log.w("SmartHems", "nothing can open the store page of $pkg", nothing)
+                throw PlatformException.Failed("nothing can open the store page of $pkg: $nothing")
             }
         }
     }

@@ -12,10 +12,8 @@ import androidx.activity.compose.setContent
 import androidx.activity.enableEdgeToEdge
 import androidx.lifecycle.lifecycleScope
 import java.security.MessageDigest
-import jp.co.panasonic.smarthems.core.Action
 import jp.co.panasonic.smarthems.core.AppFlipAnswer
 import jp.co.panasonic.smarthems.core.AppFlipRequest
-import jp.co.panasonic.smarthems.core.Screen
 import kotlinx.coroutines.launch
 
 /**
@@ -54,14 +52,12 @@ class AppFlipActivity : ComponentActivity() {
             callerVerified = callerIsGoogle(),
         )
         lifecycleScope.launch { app.core.appFlip(request) }
-        // Back on the consent screen is the same as 「キャンセル」: the core answers Declined.
+        // Back: the screen's back action when it has one (SmartHemsContent's BackHandler, which
+        // comes first; on the consent screen it is 「キャンセル」, and the core answers Declined);
+        // otherwise Google Home gets RESULT_CANCELED.
         onBackPressedDispatcher.addCallback(this) {
-            if (app.core.screen().screen is Screen.AppFlipConsent) {
-                app.send(Action.DeclineLink)
-            } else {
-                setResult(Activity.RESULT_CANCELED)
-                finish()
-            }
+            setResult(Activity.RESULT_CANCELED)
+            finish()
         }
         setContent { SmartHemsContent(app) }
     }

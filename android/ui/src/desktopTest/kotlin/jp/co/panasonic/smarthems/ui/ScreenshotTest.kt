@@ -150,7 +150,10 @@ class ScreenshotTest {
         }
     }
 
-    /** The other kinds: old ID, update, help, a problem, terms declined, registration stopped (privacy policy declined). */
+    /**
+     * The other kinds: old ID, update, a notice (no browser), help, a problem, terms declined,
+     * registration stopped (privacy policy declined).
+     */
     @Test
     @Order(4)
     fun `other screens - migration, update, help, declined, cancelled, problem`() = onPhone("other") { sim ->
@@ -170,6 +173,15 @@ class ScreenshotTest {
             show(phone.newApp())
             runBlocking { core.start() }
             await<Screen.Welcome>()
+            // No browser on the phone: the platform's failure comes back as a notice on the screen.
+            phone.phone.noBrowser = true
+            tap<Action.OpenLogin>()
+            await("a screen with the could-not-open notice") { view.notice != null }; snap()
+            phone.phone.noBrowser = false
+            if (view.screen !is Screen.Welcome) {
+                tap<Action.CancelLogin>()
+                await<Screen.Welcome>()
+            }
             tap<Action.OpenHelp>()
             await<Screen.Help>(); snap()
             tap<Action.CloseHelp>()

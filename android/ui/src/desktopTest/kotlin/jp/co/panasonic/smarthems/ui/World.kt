@@ -18,6 +18,7 @@ import jp.co.panasonic.smarthems.core.AppFlipAnswer
 import jp.co.panasonic.smarthems.core.Config
 import jp.co.panasonic.smarthems.core.Language
 import jp.co.panasonic.smarthems.core.Platform
+import jp.co.panasonic.smarthems.core.PlatformException
 import jp.co.panasonic.smarthems.core.SecureStore
 import jp.co.panasonic.smarthems.core.SecureStoreException
 import jp.co.panasonic.smarthems.core.SmartHems
@@ -64,11 +65,14 @@ class SimCloud : AutoCloseable {
 
 /** The phone around the app: what it was asked to open, and App Flip answers. */
 class Phone : Platform {
+    /** A phone with no browser: opening the login page fails, as AndroidPhone reports it. */
+    @Volatile var noBrowser = false
     val loginPages = CopyOnWriteArrayList<String>()
     val googleHomeLinks = CopyOnWriteArrayList<String>()
     val answers = CopyOnWriteArrayList<AppFlipAnswer>()
     val storeOpened = CopyOnWriteArrayList<Unit>()
     override fun openLoginPage(url: String) {
+        if (noBrowser) throw PlatformException.Failed("no browser (test)")
         loginPages += url
     }
     override fun openGoogleHome(link: String) {

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use crate::flow::links::{self, Link};
 pub use crate::flow::Language;
-use crate::flow::{Action, AppFlipRequest, Event, IncomingUrl, RegistrationCode, ScreenView};
+use crate::flow::{Action, AppFlipRequest, Event, IncomingUrl, Notice, RegistrationCode, ScreenView};
 use crate::runtime::api::Api;
 pub use crate::runtime::event_loop::ScreenListener;
 use crate::runtime::event_loop::{EventLoop, Listeners};
@@ -61,7 +61,8 @@ pub enum SetupError {
     /// A URL in the config is not https (or loopback) or not a URL at all.
     #[error("config field {field} is not an allowed URL")]
     InsecureUrl { field: String },
-    /// The database file could not be opened or migrated.
+    /// Kept for shells built against it: an unusable database no longer stops the app (it is
+    /// set aside and the app starts over with a notice), so this is not raised any more.
     #[error("the app's database could not be opened: {reason}")]
     Database { reason: String },
 }
@@ -182,10 +183,12 @@ impl SmartHems {
         .map_err(insecure)?;
         let api = Api::new(&config.cloud_base_url, http, login, secure_store, retry)
             .ok_or_else(|| insecure("cloud_base_url"))?;
-        let store = Store::open(&PathBuf::from(&config.database_path))
-            .map_err(|e| SetupError::Database { reason: e.to_string() })?;
-        let state = store.load().map_err(|e| SetupError::Database { reason: e.to_string() })?.unwrap_or_default();
-        let speaker_user = store.speaker_user().map_err(|e| SetupError::Database { reason: e.to_string() })?;
+        let opened = Store::open_or_start_over(&PathBuf::from(&config.database_path));
+        let mut state = opened.state.unwrap_or_default();
+        if opened.started_over {
+            state.notice = Some(Notice::StartedOver);
+        }
+        let (store, speaker_user) = (opened.store, opened.speaker_user);
         let runtime = Runtime {
             api,
             outbox: Arc::default(),

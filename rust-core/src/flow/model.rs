@@ -156,6 +156,11 @@ pub enum Notice {
     GoogleHomeNotOpened,
     /// The phone could not open the app store.
     StoreNotOpened,
+    /// The app's saved data could not be read, so it started over (the login is kept).
+    StartedOver,
+    /// What the user did could not be saved on the phone (full or failing storage): it is kept
+    /// while the app runs, and lost if the app is closed.
+    NotSaved,
 }
 
 /// A URL handed to the app from outside (browser redirect). Its query carries a one-time code,

@@ -161,25 +161,93 @@ impl EventLoop {
         }
     }
 
-    /// One transition: update, save, and queue the new screen for the listeners.
+    /// One transition: update, save, and queue the new screen for the listeners. The save runs
+    /// outside the state's lock (under the turn, so saves keep their order): drawing the screen
+    /// never waits for the disk.
     fn apply(&self, event: Event) -> Vec<flow::Effect> {
-        let (view, effects) = {
-            let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-            // By kind only: events carry names, codes and URLs that never belong in a log.
-            tracing::debug!(event = event.kind(), "event");
+        // By kind only: events carry names, codes and URLs that never belong in a log.
+        tracing::debug!(event = event.kind(), "event");
+        let (next, effects) = {
+            let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
             let (next, effects) = flow::update(&state, event);
             if next == *state {
                 return effects;
             }
-            if let Err(error) = self.store.save(&next) {
-                tracing::error!(%error, "could not save the app state");
-            }
-            *state = next;
-            (flow::view(&state, self.language), effects)
+            (next, effects)
         };
+        let mut next = next;
+        if let Err(error) = self.store.save(&next) {
+            // Nothing is lost while the app runs; the user is told it would be on closing it.
+            tracing::error!(%error, "could not save the app state");
+            next.notice = Some(flow::Notice::NotSaved);
+        }
+        let view = flow::view(&next, self.language);
+        *self.state.lock().unwrap_or_else(|e| e.into_inner()) = next;
         tracing::info!(screen = %flow::graph::node_name(&view.screen), "screen");
         // Under the turn, so listeners hear the screens in the order they were shown.
         self.runtime.outbox.post(Callout::Screen(Box::new(view)));
         effects
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flow::{Action, Notice, Screen, SpeakerDraft};
+    use crate::runtime::api::Api;
+    use crate::runtime::login::{Login, LoginConfig};
+    use crate::runtime::platform::PlatformError;
+
+    struct Nothing;
+    impl Platform for Nothing {
+        fn open_login_page(&self, _: String) -> Result<(), PlatformError> {
+            Ok(())
+        }
+        fn open_google_home(&self, _: String) -> Result<(), PlatformError> {
+            Ok(())
+        }
+        fn open_store(&self) -> Result<(), PlatformError> {
+            Ok(())
+        }
+        fn answer_google(&self, _: flow::AppFlipAnswer) -> Result<(), PlatformError> {
+            Ok(())
+        }
+    }
+
+    fn event_loop(store: Store, state: State) -> EventLoop {
+        let http = reqwest::Client::new();
+        let config = LoginConfig {
+            issuer: "https://id.example.jp".into(),
+            client_id: "app".into(),
+            redirect_uri: "jp.co.panasonic.smarthems:/oauth2redirect".into(),
+        };
+        let login = Login::new(config, http.clone()).unwrap();
+        let secure = Arc::new(crate::runtime::secure::MemorySecureStore::default());
+        let api = Api::new("https://api.example.jp/v1", http, login, secure, Default::default()).unwrap();
+        let runtime = Runtime {
+            api,
+            outbox: Arc::default(),
+            fixed_time: None,
+            app_version: "1.0".into(),
+            speaker_user: "phone".into(),
+            old_id_paths: vec![],
+        };
+        EventLoop::new(state, store, runtime, Language::Japanese, Arc::new(Nothing))
+    }
+
+    /// A full disk: what the user typed stays on the screen while the app runs, and they are told
+    /// it could not be saved — not left to find it gone on the next launch.
+    #[test]
+    fn a_save_that_fails_is_told_and_what_was_typed_stays() {
+        let store = Store::open(std::path::Path::new(":memory:")).unwrap();
+        let nickname = State { screen: Screen::Nickname, speaker: Some(SpeakerDraft::default()), ..State::default() };
+        store.save(&nickname).unwrap();
+        store.fill_up();
+        let app = event_loop(store, nickname);
+        app.apply(Event::Tap(Action::EditNickname { text: "たろう".repeat(2000) }));
+        let view = app.view();
+        assert_eq!(view.input.map(|i| i.value), Some("たろう".repeat(2000)));
+        assert_eq!(app.state.lock().unwrap().notice, Some(Notice::NotSaved));
+        assert!(view.notice.is_some_and(|n| n.contains("保存できませんでした")));
     }
 }

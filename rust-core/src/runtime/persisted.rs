@@ -287,6 +287,8 @@ pub enum NoticeV1 {
     BrowserNotOpened,
     GoogleHomeNotOpened,
     StoreNotOpened,
+    StartedOver,
+    NotSaved,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -764,6 +766,8 @@ same_variants!(
         BrowserNotOpened,
         GoogleHomeNotOpened,
         StoreNotOpened,
+        StartedOver,
+        NotSaved,
     ]
 );
 same_variants!(UpdateTargetV1, UpdateTarget, [App, Firmware]);

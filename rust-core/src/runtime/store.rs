@@ -49,10 +49,57 @@ pub struct Store {
     conn: Mutex<Connection>,
 }
 
+/// How long a database another process holds locked is waited for, at opening and at each save,
+/// before the app goes on without it (a tap must never hang on the disk).
+const BUSY_WAIT: std::time::Duration = std::time::Duration::from_millis(1500);
+
+/// What opening the app's database came to.
+pub struct Opened {
+    pub store: Store,
+    /// The saved state, if one was read.
+    pub state: Option<State>,
+    /// This installation's speaker-user id.
+    pub speaker_user: String,
+    /// The file could not be used and the app starts over (the notice says so).
+    pub started_over: bool,
+}
+
 impl Store {
+    /// Opens the database and reads what it holds. A file the app cannot use — damaged, from a
+    /// newer schema (a downgrade), missing a table, a folder in its place, held locked past
+    /// `BUSY_WAIT` — does not stop the app for good: it is set aside as `<file>.unreadable` (the
+    /// last one only, for support; the next one replaces it) and the app starts over with a
+    /// fresh file. Where no file can be made at all (an unwritable folder), the app runs on an
+    /// in-memory database and says so each launch. Secrets are not here, so the login the secure
+    /// store holds is untouched.
+    pub fn open_or_start_over(path: &Path) -> Opened {
+        match Self::open_and_read(path) {
+            Ok((store, state, speaker_user)) => Opened { store, state, speaker_user, started_over: false },
+            Err(error) => {
+                tracing::error!(%error, "the app's database cannot be used; starting over");
+                set_aside(path);
+                let (store, _, speaker_user) = Self::open_and_read(path)
+                    .or_else(|error| {
+                        tracing::error!(%error, "no database file can be made; running in memory");
+                        Self::open_and_read(Path::new(":memory:"))
+                    })
+                    .expect("an in-memory database opens");
+                Opened { store, state: None, speaker_user, started_over: true }
+            }
+        }
+    }
+
+    fn open_and_read(path: &Path) -> Result<(Store, Option<State>, String), StoreError> {
+        let store = Store::open(path)?;
+        let state = store.load()?;
+        let speaker_user = store.speaker_user()?;
+        Ok((store, state, speaker_user))
+    }
+
     /// Opens (or creates) the database file and brings its schema up to date.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         let mut conn = Connection::open(path)?;
+        conn.busy_timeout(BUSY_WAIT)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         migrations().to_latest(&mut conn)?;
@@ -96,6 +143,33 @@ impl Store {
             (format, body),
         )?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+impl Store {
+    /// The disk is full from now on: the file cannot grow by a single page.
+    pub fn fill_up(&self) {
+        let conn = self.conn.lock().unwrap();
+        let pages: i64 = conn.pragma_query_value(None, "page_count", |r| r.get(0)).unwrap();
+        conn.pragma_update(None, "max_page_count", pages).unwrap();
+    }
+}
+
+/// Moves an unusable database (and its WAL files) out of the way, replacing the one set aside
+/// before; a folder in its place is moved the same way.
+fn set_aside(path: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let from = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+        let to = std::path::PathBuf::from(format!("{}.unreadable{suffix}", path.display()));
+        if std::fs::symlink_metadata(&from).is_err() {
+            continue;
+        }
+        let _ = std::fs::remove_dir_all(&to).or_else(|_| std::fs::remove_file(&to));
+        if let Err(error) = std::fs::rename(&from, &to) {
+            tracing::error!(%error, "could not set the unusable database aside");
+            let _ = std::fs::remove_file(&from);
+        }
     }
 }
 
@@ -184,5 +258,69 @@ mod tests {
         assert_eq!(Store::open(&path).unwrap().speaker_user().unwrap(), first, "kept across restarts");
         let other = Store::open(&dir.path().join("other.db")).unwrap().speaker_user().unwrap();
         assert_ne!(other, first, "another phone is another speaker user");
+    }
+
+    /// Every way a database file can be unusable starts the app over instead of stopping it on
+    /// every launch; the file is kept aside for support, and a second start over replaces it.
+    #[test]
+    fn an_unusable_database_is_set_aside_and_the_app_starts_over() {
+        fn truncated(p: &Path) {
+            let bytes = std::fs::read(p).unwrap();
+            std::fs::write(p, &bytes[..bytes.len() / 3]).unwrap();
+        }
+        fn random_bytes(p: &Path) {
+            std::fs::write(p, (0..8192u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect::<Vec<_>>())
+                .unwrap();
+        }
+        fn newer_schema(p: &Path) {
+            Connection::open(p).unwrap().pragma_update(None, "user_version", 99).unwrap();
+        }
+        fn dropped_table(p: &Path) {
+            Connection::open(p).unwrap().execute_batch("DROP TABLE installation;").unwrap();
+        }
+        fn folder_in_place(p: &Path) {
+            std::fs::remove_file(p).unwrap();
+            std::fs::create_dir(p).unwrap();
+        }
+        let damages: [(&str, fn(&Path)); 5] = [
+            ("truncated", truncated),
+            ("random bytes", random_bytes),
+            ("a newer schema", newer_schema),
+            ("a dropped table", dropped_table),
+            ("a folder in its place", folder_in_place),
+        ];
+        for (what, damage) in damages {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("app.db");
+            {
+                let store = Store::open(&path).unwrap();
+                store.save(&State { screen: crate::flow::Screen::SpeakerPrompt, ..State::default() }).unwrap();
+                store.conn.lock().unwrap().execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
+            }
+            damage(&path);
+            let opened = Store::open_or_start_over(&path);
+            assert!(opened.started_over, "{what}");
+            assert_eq!(opened.state, None, "{what}");
+            assert!(path.with_extension("db.unreadable").exists(), "{what}: kept for support");
+            // The fresh file works, and is read back on the next launch.
+            opened.store.save(&State::default()).unwrap();
+            drop(opened);
+            let again = Store::open_or_start_over(&path);
+            assert!(!again.started_over, "{what}: the new file is used from then on");
+        }
+    }
+
+    /// A database held locked by another process is waited for a bounded time, then treated as
+    /// unusable: the app starts instead of hanging.
+    #[test]
+    fn a_database_held_locked_is_waited_for_then_the_app_starts_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.db");
+        Store::open(&path).unwrap();
+        let holder = Connection::open(&path).unwrap();
+        holder.execute_batch("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE;").unwrap();
+        let opened = Store::open_or_start_over(&path);
+        assert!(opened.started_over);
+        opened.store.save(&State::default()).unwrap();
     }
 }

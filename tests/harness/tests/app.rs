@@ -433,3 +433,19 @@ async fn a_platform_callback_that_fails_is_told_to_the_user_not_a_crash() {
     assert!(view.notice.as_deref().is_some_and(|n| n.contains("ブラウザを開けませんでした")), "{:?}", view.notice);
     assert!(view.buttons.iter().any(|b| b.action == Action::OpenLogin), "「ブラウザをもう一度開く」 is still there");
 }
+
+/// A damaged database file no longer stops the app on every launch: the app starts over at the
+/// welcome screen and says why; the damaged file is kept aside for support.
+#[tokio::test]
+async fn a_damaged_database_starts_the_app_over_with_a_notice() {
+    let sim = SimCloud::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    std::fs::write(&db, b"this is not a database, it was cut off by a crash").unwrap();
+    let app = SmartHems::new(config(&sim, &db), Arc::new(Opened::default()), Arc::new(MemorySecureStore::default()))
+        .expect("the app starts");
+    let view = app.start().await;
+    assert_eq!(view.title, "スマートHEMSサービス");
+    assert!(view.notice.as_deref().is_some_and(|n| n.contains("最初の画面から始めます")), "{:?}", view.notice);
+    assert!(dir.path().join("a.db.unreadable").exists());
+}

@@ -50,6 +50,14 @@ pub(super) fn text(notice: Notice, lang: Language) -> String {
             "ストアを開けませんでした。App Store または Google Play で「スマートHEMSサービス」をアップデートしてください。",
             "The store could not be opened. Update 'Smart HEMS Service' in the App Store or Google Play.",
         ),
+        Notice::StartedOver => t(
+            "アプリのデータを読み込めなかったため、最初の画面から始めます。お手数ですが、もう一度ログインしてください。",
+            "The app's data could not be read, so it starts from the beginning. Please log in again.",
+        ),
+        Notice::NotSaved => t(
+            "入力した内容を端末に保存できませんでした。端末の空き容量をご確認ください。アプリを閉じるまでは内容は残っています。",
+            "What you entered could not be saved on the phone. Check its free storage. It is kept until you close the app.",
+        ),
         Notice::DevicesChanged => t(
         "AiSEG2に登録されている機器が変わったため、一覧を読み込み直しました。選び直してください。",
         "The AiSEG2's devices have changed, so the list was read again. Please check your choice.",

@@ -282,7 +282,8 @@ mod tests {
             std::fs::remove_file(p).unwrap();
             std::fs::create_dir(p).unwrap();
         }
-        let damages: [(&str, fn(&Path)); 5] = [
+        type Damage = fn(&Path);
+        let damages: [(&str, Damage); 5] = [
             ("truncated", truncated),
             ("random bytes", random_bytes),
             ("a newer schema", newer_schema),

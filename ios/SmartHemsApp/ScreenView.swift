@@ -11,6 +11,12 @@ struct ScreenView: View {
         let layout = ScreenLayout(view.screen)
         ScrollView {
             VStack(alignment: .leading, spacing: 12) {
+                // Back, where the core gives the screen one (none: nothing on it may be thrown away).
+                if let back = view.back {
+                    Button { model.tap(back) } label: {
+                        Label(view.buttons.first { $0.action == back }?.label ?? "", systemImage: "chevron.backward")
+                    }
+                }
                 Text(view.title).font(.title2).bold()
                 if let notice = view.notice { Text(notice).foregroundColor(.red) }
                 switch layout {
@@ -23,6 +29,12 @@ struct ScreenView: View {
             }
             .padding()
         }
+        // The edge swipe iOS users go back with sends the same back action.
+        .gesture(
+            DragGesture(minimumDistance: 20).onEnded { drag in
+                if drag.startLocation.x < 24, drag.translation.width > 80, let back = view.back { model.tap(back) }
+            }
+        )
         // A document scrolls; its answer buttons stay in reach below it.
         .safeAreaInset(edge: .bottom) {
             if layout == .document {

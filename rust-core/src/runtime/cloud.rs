@@ -105,6 +105,30 @@ struct ErrorBody {
     error: String,
 }
 
+/// The largest answer the app reads (a device list of thousands of devices is a few hundred KB):
+/// a bigger one is an error, not a reason to fill the phone's memory.
+pub const MAX_BODY: usize = 4 * 1024 * 1024;
+
+/// The most devices an AiSEG2 list is read with (an AiSEG2 controls a few dozen).
+pub const MAX_DEVICES: usize = 5_000;
+/// The longest device name or id kept (Google cuts names at 60).
+pub const MAX_NAME_CHARS: usize = 200;
+
+/// The answer's body, read up to `MAX_BODY`.
+async fn capped_body(mut response: reqwest::Response) -> Result<Vec<u8>, CloudError> {
+    if response.content_length().is_some_and(|n| n > MAX_BODY as u64) {
+        return Err(CloudError::Malformed("answer too large".into()));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| CloudError::Unreachable(e.without_url().to_string()))? {
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(CloudError::Malformed("answer too large".into()));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 /// `text` as one path segment: nothing in it can reach another path.
 fn path_segment(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
@@ -146,12 +170,14 @@ impl Cloud {
         match response.status() {
             StatusCode::NO_CONTENT => Ok(None),
             s if s.is_success() => {
-                response.json().await.map(Some).map_err(|e| CloudError::Malformed(e.without_url().to_string()))
+                let body = capped_body(response).await?;
+                serde_json::from_slice(&body).map(Some).map_err(|e| CloudError::Malformed(e.to_string()))
             }
             StatusCode::UNAUTHORIZED => Err(CloudError::Unauthorized),
             StatusCode::CONFLICT => Err(CloudError::OutdatedTerms),
             StatusCode::UNPROCESSABLE_ENTITY | StatusCode::GONE => {
-                let code = response.json::<ErrorBody>().await.map(|b| b.error).unwrap_or_default();
+                let body = capped_body(response).await?;
+                let code = serde_json::from_slice::<ErrorBody>(&body).map(|b| b.error).unwrap_or_default();
                 Err(CloudError::Rejected { code })
             }
             s => Err(CloudError::Status { status: s.as_u16() }),
@@ -198,9 +224,20 @@ impl Cloud {
     /// The AiSEG2's devices as it reports them now.
     pub async fn devices(&self, token: &str) -> Result<Vec<Device>, CloudError> {
         let devices = self.get::<Devices>("me/aiseg/devices", Some(token)).await?.devices;
+        // An AiSEG2 names a device in a few words; a name of thousands of characters is cut where
+        // it enters (it would be drawn and saved on every screen), long past Google's 60.
+        let cut = |text: String, most: usize| match text.char_indices().nth(most) {
+            Some((at, _)) => text[..at].to_owned(),
+            None => text,
+        };
         Ok(devices
             .into_iter()
-            .map(|d| Device { id: d.id, name: d.name, category: Category::from_wire(&d.category) })
+            .take(MAX_DEVICES)
+            .map(|d| Device {
+                id: cut(d.id, MAX_NAME_CHARS),
+                name: cut(d.name, MAX_NAME_CHARS),
+                category: Category::from_wire(&d.category),
+            })
             .collect())
     }
 
@@ -270,5 +307,82 @@ impl Cloud {
         )
         .await
         .map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A server that answers any request with a body bigger than the app reads, saying its length
+    /// up front or not (chunked, so only counting can stop it).
+    async fn oversized_answer(declared: bool) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut request = [0u8; 4096];
+            let _ = socket.read(&mut request).await;
+            let head = if declared {
+                format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n", MAX_BODY + 1)
+            } else {
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n".to_owned()
+            };
+            if socket.write_all(head.as_bytes()).await.is_err() {
+                return;
+            }
+            let chunk = vec![b' '; 64 * 1024];
+            for _ in 0..(MAX_BODY / chunk.len() + 8) {
+                let framed = if declared {
+                    chunk.clone()
+                } else {
+                    [format!("{:x}\r\n", chunk.len()).into_bytes(), chunk.clone(), b"\r\n".to_vec()].concat()
+                };
+                if socket.write_all(&framed).await.is_err() {
+                    return; // the app stopped reading
+                }
+            }
+        });
+        format!("http://{addr}/api/v1")
+    }
+
+    #[tokio::test]
+    async fn an_answer_over_the_cap_is_an_error_not_read_whole() {
+        for declared in [true, false] {
+            let cloud = Cloud::new(&oversized_answer(declared).await, reqwest::Client::new()).unwrap();
+            let result = cloud.app_config().await;
+            assert!(
+                matches!(&result, Err(CloudError::Malformed(m)) if m.contains("too large")),
+                "declared {declared}: {:?}",
+                result.err()
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod device_tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A device list with a 100,000-character name: the name is cut where it enters the app.
+    #[tokio::test]
+    async fn a_huge_device_name_is_cut_where_it_enters() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut request = [0u8; 4096];
+            let _ = socket.read(&mut request).await;
+            let body =
+                format!(r#"{{"devices":[{{"id":"li-1","name":"{}","category":"light"}}]}}"#, "照".repeat(100_000));
+            let head =
+                format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n", body.len());
+            let _ = socket.write_all([head.into_bytes(), body.into_bytes()].concat().as_slice()).await;
+        });
+        let cloud = Cloud::new(&format!("http://{addr}/api/v1"), reqwest::Client::new()).unwrap();
+        let devices = cloud.devices("token").await.unwrap();
+        assert_eq!(devices[0].name.chars().count(), MAX_NAME_CHARS);
     }
 }

@@ -74,6 +74,8 @@ pub struct EventLoop {
     language: Language,
     platform: Arc<dyn Platform>,
     pub listeners: Arc<Listeners>,
+    /// Taps waiting for their turn or in it: the same tap again meanwhile is a double tap.
+    taps_under_way: Mutex<Vec<flow::Action>>,
 }
 
 impl EventLoop {
@@ -86,6 +88,7 @@ impl EventLoop {
             language,
             platform,
             listeners: Arc::default(),
+            taps_under_way: Mutex::default(),
         }
     }
 
@@ -97,11 +100,40 @@ impl EventLoop {
     /// Applies `event` on the core's own runtime, whatever thread or executor the caller is on.
     /// The work is spawned: a caller that stops waiting does not stop the event.
     pub async fn send(self: &Arc<Self>, event: Event) -> ScreenView {
+        // A double tap does one thing: the same tap while the first is still under way (a second
+        // browser would make the first login page useless) is ignored.
+        let tap = match &event {
+            Event::Tap(action) => Some(action.clone()),
+            _ => None,
+        };
+        if let Some(action) = &tap {
+            let again = {
+                let mut under_way = self.taps_under_way.lock().unwrap_or_else(|e| e.into_inner());
+                let again = under_way.contains(action);
+                if !again {
+                    under_way.push(action.clone());
+                }
+                again
+            };
+            if again {
+                tracing::debug!("the same tap again while the first is under way: ignored");
+                // Answer with what the first tap led to, once it has been applied.
+                let _turn = self.turn.lock().await;
+                return self.view();
+            }
+        }
         let this = self.clone();
         // Called from inside one of our own callbacks (a listener tapping, a browser answering at
         // once): that callback is part of the delivery, so this call must not wait for it.
         let reentrant = this.runtime.outbox.in_callout();
-        match tokio_runtime().spawn(async move { this.handle(event, reentrant).await }).await {
+        let handled = async move {
+            let view = this.clone().handle(event, reentrant).await;
+            if let Some(action) = tap {
+                this.taps_under_way.lock().unwrap_or_else(|e| e.into_inner()).retain(|a| *a != action);
+            }
+            view
+        };
+        match tokio_runtime().spawn(handled).await {
             Ok(view) => view,
             Err(error) => {
                 tracing::error!(%error, "event handling stopped");

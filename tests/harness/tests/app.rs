@@ -449,3 +449,23 @@ async fn a_damaged_database_starts_the_app_over_with_a_notice() {
     assert!(view.notice.as_deref().is_some_and(|n| n.contains("最初の画面から始めます")), "{:?}", view.notice);
     assert!(dir.path().join("a.db.unreadable").exists());
 }
+
+/// A double tap on 「CLUB Panasonic ログイン画面へ」 opens one login page: a second browser would
+/// make the first page's login fail.
+#[tokio::test]
+async fn a_double_tap_does_one_thing() {
+    let sim = SimCloud::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let phone = Phone::started(&sim, dir.path()).await;
+    let (first, second) = tokio::join!(phone.app.tap(Action::OpenLogin), phone.app.tap(Action::OpenLogin));
+    assert_eq!(first.title, second.title);
+    assert_eq!(phone.opened.0.lock().unwrap().len(), 1, "one login page");
+    // The login page that opened still logs in.
+    let url = phone.opened.0.lock().unwrap()[0].clone();
+    let page = phone.browser.open(&url).await.unwrap();
+    let Visit::Redirect(back) = phone.browser.log_in(&page, "taro@example.jp", "Passw0rd!").await.unwrap() else {
+        panic!("login did not redirect")
+    };
+    let view = phone.app.open_url(back).await;
+    assert_eq!(view.title, "スマートHEMSサービス利用規約", "{view:?}");
+}

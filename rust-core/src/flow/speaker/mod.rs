@@ -78,9 +78,17 @@ pub fn edit(mut next: State) -> (State, Vec<Effect>) {
     (next, vec![])
 }
 
+/// The most of what is typed into the nickname field that is kept: well past the 20 the rule
+/// allows (so the user sees why theirs is too long), far short of a 50 MiB paste saved with every
+/// screen.
+pub const TYPED_CHARS: usize = 200;
+
 pub fn edit_nickname(mut next: State, text: String) -> (State, Vec<Effect>) {
     let draft = next.draft();
-    draft.nickname = text;
+    draft.nickname = match text.char_indices().nth(TYPED_CHARS) {
+        Some((at, _)) => text[..at].to_owned(),
+        None => text,
+    };
     draft.nickname_error = None;
     draft.move_here = false;
     (next, vec![])

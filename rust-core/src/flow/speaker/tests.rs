@@ -213,3 +213,15 @@ fn a_nickname_held_by_another_phone_can_be_moved_here_or_changed() {
     let (not_linked, _) = update(&moved, Event::LinkChecked { linked: false });
     assert_eq!(not_linked.screen, Screen::HandOff, "no link came along: Google Home as usual");
 }
+
+/// What is typed is capped where it enters: a huge paste keeps its first 200 characters, and
+/// 「登録する」 says it is too long.
+#[test]
+fn a_huge_paste_into_the_nickname_is_capped_and_refused_as_too_long() {
+    let nickname = speaking(Screen::Nickname, SpeakerDraft::default());
+    let (typed, _) = update(&nickname, Event::Tap(Action::EditNickname { text: "あ".repeat(1 << 20) }));
+    assert_eq!(typed.speaker.as_ref().unwrap().nickname, "あ".repeat(crate::flow::speaker::TYPED_CHARS));
+    let (submitted, effects) = update(&typed, Event::Tap(Action::SubmitNickname));
+    assert_eq!(effects, vec![]);
+    assert!(submitted.speaker.unwrap().nickname_error.is_some());
+}

@@ -9,7 +9,11 @@ import androidx.compose.runtime.key
 import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.remember
 import androidx.compose.runtime.setValue
+import androidx.compose.ui.graphics.ImageBitmap
 import androidx.compose.ui.graphics.toAwtImage
+import javax.imageio.IIOImage
+import javax.imageio.ImageIO
+import javax.imageio.ImageWriteParam
 import androidx.compose.ui.platform.LocalDensity
 import androidx.compose.ui.test.ExperimentalTestApi
 import androidx.compose.ui.test.SemanticsMatcher
@@ -34,7 +38,8 @@ import androidx.compose.ui.test.performTextInput
 import androidx.compose.ui.unit.Density
 import java.io.File
 import java.util.concurrent.CopyOnWriteArrayList
-import javax.imageio.ImageIO
+import java.util.concurrent.Executors
+import java.util.concurrent.Future
 import jp.co.panasonic.smarthems.core.Action
 import jp.co.panasonic.smarthems.core.Button
 import jp.co.panasonic.smarthems.core.Screen
@@ -73,6 +78,24 @@ enum class Variant(val suffix: String, val fontScale: Float, val dark: Boolean) 
 class Gallery(val dir: File) {
     class Shot(val file: String, val flow: String, val kind: String, val title: String, val variant: Variant)
     val shots = CopyOnWriteArrayList<Shot>()
+    /** PNGs are encoded on another thread while the test goes on (the test mostly waits for the core). */
+    private val encoder = Executors.newSingleThreadExecutor()
+    private val written = CopyOnWriteArrayList<Future<*>>()
+    @Volatile var encodeNanos = 0L
+
+    fun write(image: ImageBitmap, file: File) {
+        written += encoder.submit {
+            val start = System.nanoTime()
+            writePng(image.toAwtImage(), file)
+            encodeNanos += System.nanoTime() - start
+        }
+    }
+
+    /** Waits for every PNG to be written (and fails if one could not be). */
+    fun finish() {
+        written.forEach { it.get() }
+        encoder.shutdown()
+    }
     private var number = 0
 
     fun next(): Int = ++number
@@ -102,6 +125,23 @@ class Gallery(val dir: File) {
         File(dir, "index.md").writeText(text)
         File(dir, "index.txt").writeText(shots.joinToString("\n", postfix = "\n") { it.file })
     }
+}
+
+/**
+ * A PNG with light compression: ImageIO's default (the strongest deflate level) took a third of the
+ * test's time for files barely smaller.
+ */
+fun writePng(image: java.awt.image.BufferedImage, file: File) {
+    val writer = ImageIO.getImageWritersByFormatName("png").next()
+    val param = writer.defaultWriteParam.apply {
+        compressionMode = ImageWriteParam.MODE_EXPLICIT
+        compressionQuality = 0.75f // deflate level 2 of 9
+    }
+    ImageIO.createImageOutputStream(file).use { out ->
+        writer.output = out
+        writer.write(null, IIOImage(image, null, null), param)
+    }
+    writer.dispose()
 }
 
 /** The screen kind as a file name part: `Welcome`, `Busy-SigningIn`, `Problem-SERVICE_TROUBLE`. */
@@ -216,7 +256,7 @@ class Stage(val ui: SkikoComposeUiTest, private val gallery: Gallery, private va
             variant = v
             ui.waitForIdle()
             val file = "$stem${v.suffix}.png"
-            ImageIO.write(ui.captureToImage().toAwtImage(), "png", File(gallery.dir, file))
+            gallery.write(ui.captureToImage(), File(gallery.dir, file))
             gallery.shots += Gallery.Shot(file, flow, kindOf(view.screen), view.title, v)
         }
         variant = Variant.Normal

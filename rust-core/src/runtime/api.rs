@@ -32,7 +32,7 @@ impl StepError {
     pub fn is_transient(&self) -> bool {
         match self {
             StepError::Cloud(e) => e.is_transient(),
-            StepError::Login(e) => matches!(e, LoginError::Unreachable(_)),
+            StepError::Login(e) => matches!(e, LoginError::Unreachable(_) | LoginError::ProviderBusy(_)),
         }
     }
 }

@@ -105,6 +105,9 @@ pub enum LoginError {
     Unreachable(String),
     #[error("the provider failed: {0}")]
     Provider(String),
+    /// The provider answered 5xx or 429: worth trying again, as the API's are.
+    #[error("the provider is busy or failing: HTTP {0}")]
+    ProviderBusy(u16),
     #[error("the provider's configuration breaks our policy: {0}")]
     Policy(&'static str),
     #[error("the redirect is not ours")]
@@ -133,7 +136,10 @@ impl From<&LoginError> for Failure {
     fn from(error: &LoginError) -> Failure {
         match error {
             LoginError::Unreachable(_) => Failure::Offline,
-            LoginError::Provider(_) | LoginError::Policy(_) | LoginError::SecureStore(_) => Failure::ServiceTrouble,
+            LoginError::Provider(_)
+            | LoginError::ProviderBusy(_)
+            | LoginError::Policy(_)
+            | LoginError::SecureStore(_) => Failure::ServiceTrouble,
             LoginError::Cancelled => Failure::LoginCancelled,
             // A login the phone can no longer read is a login to make again, not a network problem.
             LoginError::SessionEnded | LoginError::SecretsLost(_) => Failure::SessionExpired,
@@ -249,6 +255,9 @@ impl Login {
         let issuer = IssuerUrl::new(self.config.issuer.clone()).map_err(|_| LoginError::Policy("issuer"))?;
         let metadata = Metadata::discover_async(issuer, &self.http).await.map_err(|e| match e {
             D::Request(e) => LoginError::Unreachable(e.to_string()),
+            D::Response(status, ..) if status.is_server_error() || status.as_u16() == 429 => {
+                LoginError::ProviderBusy(status.as_u16())
+            }
             other => LoginError::Provider(other.to_string()),
         })?;
         let endpoints = [

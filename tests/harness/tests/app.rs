@@ -469,3 +469,29 @@ async fn a_double_tap_does_one_thing() {
     let view = phone.app.open_url(back).await;
     assert_eq!(view.title, "スマートHEMSサービス利用規約", "{view:?}");
 }
+
+/// The login provider's passing trouble is retried as the API's is: one 503 on discovery does not
+/// put the user on an error screen.
+#[tokio::test]
+async fn a_single_503_from_the_login_provider_is_retried() {
+    let sim = SimCloud::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let opened = Arc::new(Opened::default());
+    let tuning = smarthems::Tuning {
+        retry: smarthems::runtime::retry::RetryPolicy { pauses: vec![Duration::from_millis(10); 2] },
+        ..Default::default()
+    };
+    let app = SmartHems::with_tuning(
+        config(&sim, &dir.path().join("a.db")),
+        opened.clone(),
+        Arc::new(MemorySecureStore::default()),
+        tuning,
+    )
+    .unwrap();
+    app.start().await;
+    let discovery = url::Url::parse(&sim.issuer()).unwrap().path().trim_end_matches('/').to_owned() + "/.well-known";
+    sim.fail_next(&discovery, 503, 1);
+    let view = app.tap(Action::OpenLogin).await;
+    assert_eq!(view.title, "CLUB Panasonic ログイン", "{view:?}");
+    assert_eq!(opened.0.lock().unwrap().len(), 1);
+}

@@ -265,6 +265,8 @@ impl Login {
             metadata.token_endpoint().map(|u| u.url().as_str()),
             Some(metadata.jwks_uri().url().as_str()),
             metadata.additional_metadata().revocation_endpoint.as_deref(),
+            // The access token is sent there too: the same https-only rule.
+            metadata.userinfo_endpoint().map(|u| u.url().as_str()),
         ];
         if endpoints.into_iter().flatten().any(|u| net::allowed_url(u).is_none()) {
             return Err(LoginError::Policy("endpoints must be https"));
@@ -569,5 +571,45 @@ mod tests {
         assert_eq!(Failure::from(&lost), Failure::SessionExpired);
         let unavailable = store_error(SecureStoreError::Unavailable { reason: "locked".into() });
         assert_eq!(Failure::from(&unavailable), Failure::ServiceTrouble);
+    }
+
+    /// A provider whose discovery names any endpoint outside the https rule (userinfo included:
+    /// the access token goes there) is refused before a login page opens.
+    #[tokio::test]
+    async fn every_endpoint_of_the_provider_must_be_https() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let issuer = format!("http://{}", listener.local_addr().unwrap());
+        let discovery = serde_json::json!({
+            "issuer": issuer,
+            "authorization_endpoint": format!("{issuer}/authorize"),
+            "token_endpoint": format!("{issuer}/token"),
+            "jwks_uri": format!("{issuer}/jwks"),
+            "userinfo_endpoint": "http://userinfo.example.net/me",
+            "response_types_supported": ["code"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+        })
+        .to_string();
+        tokio::spawn(async move {
+            for body in [discovery, r#"{"keys":[]}"#.to_owned()] {
+                let Ok((mut socket, _)) = listener.accept().await else { return };
+                let mut request = [0u8; 4096];
+                let _ = socket.read(&mut request).await;
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = socket.write_all([head.into_bytes(), body.into_bytes()].concat().as_slice()).await;
+            }
+        });
+        let config = LoginConfig {
+            issuer,
+            client_id: "app".into(),
+            redirect_uri: "jp.co.panasonic.smarthems:/oauth2redirect".into(),
+        };
+        let login = Login::new(config, reqwest::Client::new()).unwrap();
+        let result = login.begin(&MemorySecureStore::default(), false).await;
+        assert!(matches!(result, Err(LoginError::Policy(_))), "{result:?}");
     }
 }

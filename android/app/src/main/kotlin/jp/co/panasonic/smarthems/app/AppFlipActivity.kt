@@ -14,6 +14,7 @@ import androidx.lifecycle.lifecycleScope
 import java.security.MessageDigest
 import jp.co.panasonic.smarthems.core.AppFlipAnswer
 import jp.co.panasonic.smarthems.core.AppFlipRequest
+import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.launch
 
 /**
@@ -51,7 +52,20 @@ class AppFlipActivity : ComponentActivity() {
             redirectUri = intent.getStringExtra(EXTRA_REDIRECT_URI).orEmpty(),
             callerVerified = callerIsGoogle(),
         )
-        lifecycleScope.launch { app.core.appFlip(request) }
+        // Once per request: a re-created activity (rotation) has asked the core already.
+        if (savedInstanceState == null) {
+            lifecycleScope.launch {
+                when (val startup = app.state.first { it !is Startup.Starting }) {
+                    // In the application's scope: the answer comes back through appFlipReceiver.
+                    is Startup.Ready -> app.scope.launch { startup.core.appFlip(request) }
+                    // No core to ask: Google Home goes on with its web linking.
+                    else -> {
+                        setResult(RESULT_ERROR, errorResult(ERROR_TYPE_RECOVERABLE, CODE_UNAVAILABLE, "the app could not start"))
+                        finish()
+                    }
+                }
+            }
+        }
         // Back: the screen's back action when it has one (SmartHemsContent's BackHandler, which
         // comes first; on the consent screen it is 「キャンセル」, and the core answers Declined);
         // otherwise Google Home gets RESULT_CANCELED.

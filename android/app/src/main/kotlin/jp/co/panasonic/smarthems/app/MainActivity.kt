@@ -5,7 +5,6 @@ import android.os.Bundle
 import androidx.activity.ComponentActivity
 import androidx.activity.compose.setContent
 import androidx.activity.enableEdgeToEdge
-import androidx.lifecycle.lifecycleScope
 import kotlinx.coroutines.launch
 
 /** Renders what the core shows and hands it the links the system delivers (redirect, 2D code). */
@@ -15,7 +14,8 @@ class MainActivity : ComponentActivity() {
     override fun onCreate(savedInstanceState: Bundle?) {
         enableEdgeToEdge()
         super.onCreate(savedInstanceState)
-        handleLink(intent)
+        // A re-created activity (rotation, return from the background) has handed its link already.
+        if (savedInstanceState == null) handleLink(intent)
         setContent { SmartHemsContent(app) }
     }
 
@@ -27,6 +27,7 @@ class MainActivity : ComponentActivity() {
     /** Any link goes to the core, which validates it before acting on it. */
     private fun handleLink(intent: Intent?) {
         val url = intent?.takeIf { it.action == Intent.ACTION_VIEW }?.dataString ?: return
-        lifecycleScope.launch { app.core.openUrl(url) }
+        // The application's scope: the link is handed over even if this activity goes meanwhile.
+        app.scope.launch { app.core().openUrl(url) }
     }
 }

@@ -1,6 +1,8 @@
 //! The Smart HEMS cloud API (`docs/cloud-api.md`). The only module that knows its paths and
 //! shapes: pointing the app at Panasonic's real endpoints changes this module and the config.
 
+use std::collections::BTreeSet;
+
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -77,6 +79,14 @@ struct WireDevice {
 #[derive(Deserialize)]
 struct Devices {
     devices: Vec<WireDevice>,
+}
+
+/// The cloud's word that a registration is kept.
+#[derive(Deserialize)]
+struct Registered {
+    registration_id: String,
+    nickname: String,
+    device_ids: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -257,7 +267,17 @@ impl Cloud {
             "move_here": r.move_here,
         });
         let path = format!("me/speaker-registrations/{}", path_segment(speaker_user));
-        self.call::<serde_json::Value>(Method::PUT, &path, Some(token), Some(body)).await.map(|_| ())
+        // Registered means the cloud says so, of this registration: any other 2xx answer (a proxy's
+        // page, an empty body) is not taken for it.
+        let answer = self
+            .call::<Registered>(Method::PUT, &path, Some(token), Some(body))
+            .await?
+            .ok_or_else(|| CloudError::Malformed("registration: empty answer".into()))?;
+        let same_devices = answer.device_ids.iter().collect::<BTreeSet<_>>() == r.device_ids.iter().collect();
+        if answer.registration_id.is_empty() || answer.nickname != r.nickname || !same_devices {
+            return Err(CloudError::Malformed("registration: the answer is not this registration".into()));
+        }
+        Ok(())
     }
 
     /// App Flip: an authorization code for Google's client, for the logged-in user; the link it
@@ -384,5 +404,55 @@ mod device_tests {
         let cloud = Cloud::new(&format!("http://{addr}/api/v1"), reqwest::Client::new()).unwrap();
         let devices = cloud.devices("token").await.unwrap();
         assert_eq!(devices[0].name.chars().count(), MAX_NAME_CHARS);
+    }
+}
+
+#[cfg(test)]
+mod answer_tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A cloud (or something in front of it) answering every request with `status` and `body`.
+    async fn answering(status: &'static str, body: &'static str) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let mut request = [0u8; 8192];
+                let _ = socket.read(&mut request).await;
+                let head = format!(
+                    "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = socket.write_all([head.as_bytes(), body.as_bytes()].concat().as_slice()).await;
+            }
+        });
+        format!("http://{addr}/api/v1")
+    }
+
+    /// Only the cloud's word that this registration is kept counts as registered.
+    #[tokio::test]
+    async fn a_registration_is_kept_only_when_the_answer_says_so() {
+        let registration = Registration {
+            nickname: "たろう".into(),
+            device_ids: vec!["ac-1".into()],
+            rooms: Default::default(),
+            privacy_version: "p1".into(),
+            speaker_terms_version: "s1".into(),
+            provider: SpeakerProvider::GoogleHome,
+            move_here: false,
+        };
+        let cases: [(&str, &str, bool); 5] = [
+            ("200 OK", r#"{"registration_id":"r1","nickname":"たろう","device_ids":["ac-1"]}"#, true),
+            ("200 OK", r#"{"ok":true}"#, false),
+            ("200 OK", r#"{"registration_id":"r1","nickname":"じろう","device_ids":["ac-1"]}"#, false),
+            ("200 OK", r#"<html>Welcome to the hotel Wi-Fi</html>"#, false),
+            ("204 No Content", "", false),
+        ];
+        for (status, body, kept) in cases {
+            let cloud = Cloud::new(&answering(status, body).await, reqwest::Client::new()).unwrap();
+            let result = cloud.register_speaker("token", "phone", &registration).await;
+            assert_eq!(result.is_ok(), kept, "{status} {body}: {result:?}");
+        }
     }
 }

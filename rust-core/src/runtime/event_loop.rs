@@ -76,6 +76,8 @@ pub struct EventLoop {
     pub listeners: Arc<Listeners>,
     /// Taps waiting for their turn or in it: the same tap again meanwhile is a double tap.
     taps_under_way: Mutex<Vec<flow::Action>>,
+    /// Told each time a tap is done, for a double tap waiting to answer with what it led to.
+    tap_done: tokio::sync::Notify,
 }
 
 impl EventLoop {
@@ -89,6 +91,7 @@ impl EventLoop {
             platform,
             listeners: Arc::default(),
             taps_under_way: Mutex::default(),
+            tap_done: tokio::sync::Notify::new(),
         }
     }
 
@@ -118,8 +121,13 @@ impl EventLoop {
             if again {
                 tracing::debug!("the same tap again while the first is under way: ignored");
                 // Answer with what the first tap led to, once it has been applied.
-                let _turn = self.turn.lock().await;
-                return self.view();
+                loop {
+                    let done = self.tap_done.notified();
+                    if !self.taps_under_way.lock().unwrap_or_else(|e| e.into_inner()).contains(action) {
+                        return self.view();
+                    }
+                    done.await;
+                }
             }
         }
         let this = self.clone();
@@ -130,6 +138,7 @@ impl EventLoop {
             let view = this.clone().handle(event, reentrant).await;
             if let Some(action) = tap {
                 this.taps_under_way.lock().unwrap_or_else(|e| e.into_inner()).retain(|a| *a != action);
+                this.tap_done.notify_waiters();
             }
             view
         };
@@ -267,18 +276,18 @@ mod tests {
         EventLoop::new(state, store, runtime, Language::Japanese, Arc::new(Nothing))
     }
 
-    /// A full disk: what the user typed stays on the screen while the app runs, and they are told
+    /// A full disk or a read-only file: what the user typed stays on the screen while the app runs, and they are told
     /// it could not be saved — not left to find it gone on the next launch.
     #[test]
     fn a_save_that_fails_is_told_and_what_was_typed_stays() {
         let store = Store::open(std::path::Path::new(":memory:")).unwrap();
         let nickname = State { screen: Screen::Nickname, speaker: Some(SpeakerDraft::default()), ..State::default() };
         store.save(&nickname).unwrap();
-        store.fill_up();
+        store.refuse_writes();
         let app = event_loop(store, nickname);
-        app.apply(Event::Tap(Action::EditNickname { text: "たろう".repeat(2000) }));
+        app.apply(Event::Tap(Action::EditNickname { text: "たろう".repeat(60) }));
         let view = app.view();
-        assert_eq!(view.input.map(|i| i.value), Some("たろう".repeat(2000)));
+        assert_eq!(view.input.map(|i| i.value), Some("たろう".repeat(60)));
         assert_eq!(app.state.lock().unwrap().notice, Some(Notice::NotSaved));
         assert!(view.notice.is_some_and(|n| n.contains("保存できませんでした")));
     }

@@ -148,11 +148,9 @@ impl Store {
 
 #[cfg(test)]
 impl Store {
-    /// The disk is full from now on: the file cannot grow by a single page.
-    pub fn fill_up(&self) {
-        let conn = self.conn.lock().unwrap();
-        let pages: i64 = conn.pragma_query_value(None, "page_count", |r| r.get(0)).unwrap();
-        conn.pragma_update(None, "max_page_count", pages).unwrap();
+    /// Saving fails from now on, as on a full disk or a file made read-only.
+    pub fn refuse_writes(&self) {
+        self.conn.lock().unwrap().pragma_update(None, "query_only", true).unwrap();
     }
 }
 

@@ -403,7 +403,7 @@ mod tests {
         ];
         let mut count = 0;
         for pattern in
-            files.iter().flat_map(|f| f.lines()).filter_map(|l| l.split("regex = r\"^").nth(1)?.split("$\")").next())
+            files.iter().flat_map(|f| f.lines()).filter_map(|l| l.split("regex = r\"^").nth(1)?.split("$\"").next())
         {
             count += 1;
             for part in literal_parts(pattern) {

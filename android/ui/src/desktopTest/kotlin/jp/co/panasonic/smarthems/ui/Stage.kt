@@ -29,6 +29,7 @@ import androidx.compose.ui.test.hasScrollToNodeAction
 import androidx.compose.ui.test.hasSetTextAction
 import androidx.compose.ui.test.hasTestTag
 import androidx.compose.ui.test.hasText
+import androidx.compose.ui.test.isHeading
 import androidx.compose.ui.test.isToggleable
 import androidx.compose.ui.test.performClick
 import androidx.compose.ui.test.performScrollTo
@@ -262,6 +263,8 @@ class Stage(val ui: SkikoComposeUiTest, private val gallery: Gallery, private va
         variant = Variant.Normal
         ui.waitForIdle()
         captured += kindOf(view.screen)
+        // TalkBack: the title is read as a heading (the lazy device list may have scrolled it away).
+        if (view.screen !is Screen.DeviceSelection) ui.onNode(hasText(view.title) and isHeading()).assertExists()
         for (button in view.buttons) checkShown(view, button)
     }
 

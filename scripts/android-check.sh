@@ -29,7 +29,7 @@ if [ ! -f "$generated" ] || [ ! -f "$lib_dir/libsmarthems.so" ] || [ ! -x "$lib_
   bash scripts/bindings.sh
 fi
 screens_dir="${SMARTHEMS_SCREENS_DIR:-$PWD/android/ui/target/screens}"
-mvn=(mvn -B --no-transfer-progress)
+mvn=(mvn -B --no-transfer-progress -Dstyle.color=never)
 
 passed=0
 failed=0

@@ -157,7 +157,7 @@ private struct DeviceList: View {
                         if let hint = button.hint { Text(hint).font(.footnote).foregroundColor(.orange) }
                         // The room (Google's roomHint): typed here, kept and checked by the core.
                         if checked, case let .toggleDevice(id) = button.action {
-                            RoomField(placeholder: button.detail ?? "") { tap(.setRoom(id: id, room: $0)) }
+                            RoomField(placeholder: button.detail ?? "", room: button.value ?? "") { tap(.setRoom(id: id, room: $0)) }
                         }
                     }
                 }
@@ -186,7 +186,14 @@ private struct Buttons: View {
 private struct RoomField: View {
     let placeholder: String
     let submit: (String) -> Void
-    @State private var room = ""
+    /// Starts from the room the core holds for the device.
+    @State private var room: String
+
+    init(placeholder: String, room: String, submit: @escaping (String) -> Void) {
+        self.placeholder = placeholder
+        self.submit = submit
+        _room = State(initialValue: room)
+    }
 
     var body: some View {
         TextField(placeholder, text: $room).textFieldStyle(.roundedBorder).onSubmit { submit(room) }

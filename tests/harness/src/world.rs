@@ -394,6 +394,7 @@ mod tests {
                 section: None,
                 hint: None,
                 detail: None,
+                value: None,
             }],
             input: None,
             notice: None,

@@ -162,7 +162,10 @@ fn rooms_are_suggested_from_names_editable_and_registered() {
     let (set, _) = update(&choosing, Event::Tap(Action::SetRoom { id: "li-1".into(), room: " 寝室 ".into() }));
     let (set, _) = update(&set, Event::Tap(Action::SetRoom { id: "nope".into(), room: "x".into() }));
     let shown = view(&set, Language::Japanese);
-    assert!(shown.buttons.iter().any(|b| b.label == "照明" && b.detail.as_deref() == Some("部屋：寝室")));
+    assert!(shown
+        .buttons
+        .iter()
+        .any(|b| b.label == "照明" && b.detail.as_deref() == Some("部屋：寝室") && b.value.as_deref() == Some("寝室")));
     let (both, _) = update(&set, Event::Tap(Action::ToggleCategory { category: Category::Light }));
     let draft = both.speaker.clone().unwrap();
     assert!(!draft.rooms.contains_key("nope"), "a room for a device that is not listed is refused");

@@ -128,6 +128,7 @@ pub fn device_buttons(state: &State, offers: Vec<Offer>, lang: Language) -> Vec<
                         checked: Some(selection.chosen.contains(&device.id)),
                         section: Some(device.category.label(lang)),
                         hint,
+                        value: room.cloned(),
                         detail: Some(match room {
                             Some(room) => lang.pick(&format!("部屋：{room}"), &format!("Room: {room}")),
                             None => lang.pick("部屋：未設定", "Room: not set"),

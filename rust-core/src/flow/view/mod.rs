@@ -29,11 +29,24 @@ pub struct Button {
     pub hint: Option<String>,
     /// A detail shown with it (a device's room); editable with `Action::SetRoom`.
     pub detail: Option<String>,
+    /// The editable detail's value as it is now (the room itself, without its label), for a
+    /// field to start from.
+    pub value: Option<String>,
 }
 
 impl Button {
     pub(crate) fn new(label: String, action: Action, primary: bool) -> Button {
-        Button { label, action, primary, enabled: true, checked: None, section: None, hint: None, detail: None }
+        Button {
+            label,
+            action,
+            primary,
+            enabled: true,
+            checked: None,
+            section: None,
+            hint: None,
+            detail: None,
+            value: None,
+        }
     }
 }
 

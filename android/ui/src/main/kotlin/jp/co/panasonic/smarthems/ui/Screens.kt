@@ -309,7 +309,7 @@ private fun CheckRow(button: CoreButton, rooms: RoomEdits, send: (Action) -> Uni
                 button.hint?.let { Text(it, color = MaterialTheme.colorScheme.error, style = MaterialTheme.typography.bodySmall) }
             }
         }
-        if (hasRoomField) RoomField(device.id, button.detail.orEmpty(), rooms, send)
+        if (hasRoomField) RoomField(device.id, button.detail.orEmpty(), button.value, rooms, send)
     }
 }
 
@@ -319,10 +319,11 @@ private fun CheckRow(button: CoreButton, rooms: RoomEdits, send: (Action) -> Uni
  * any other tap (such as 「次へ」).
  */
 @Composable
-private fun RoomField(id: String, label: String, rooms: RoomEdits, send: (Action) -> Unit) {
+private fun RoomField(id: String, label: String, current: String?, rooms: RoomEdits, send: (Action) -> Unit) {
     val focus = LocalFocusManager.current
     OutlinedTextField(
-        value = rooms.text[id].orEmpty(),
+        // What is being typed, else the room the core holds for the device.
+        value = rooms.text[id] ?: current.orEmpty(),
         onValueChange = { rooms.edit(id, it) },
         label = { Text(label) },
         singleLine = true,

@@ -72,7 +72,12 @@ pub fn write_html(path: &std::path::Path) -> std::io::Result<(usize, usize)> {
          <style>body{font-family:sans-serif;max-width:60em;margin:auto}li.ok{color:#060}li.ng{color:#a00}\
          ol{font-size:.9em}.screen{font-weight:bold}</style><h1>smarthems — QA report</h1>",
     );
-    let _ = write!(html, "<p>{passed} passed, {failed} failed</p><ul>");
+    let _ = write!(html, "<p>{passed} passed, {failed} failed</p>");
+    // Written beside this page by `bash scripts/android-check.sh` (part of the test command).
+    html.push_str(
+        "<p><a href=\"screens/index.html\">画面の描画 — every screen kind as the Android shell draws it</a> \
+         (rendered from the real core by <code>bash scripts/android-check.sh</code>)</p><ul>",
+    );
     for s in scenarios.iter() {
         let class = if s.passed == Some(true) { "ok" } else { "ng" };
         let _ = write!(html, "<li class={class}><details><summary>{}</summary><ol>", escape(&s.name));

@@ -17,8 +17,12 @@ struct ScreenView: View {
                         Label(view.buttons.first { $0.action == back }?.label ?? "", systemImage: "chevron.backward")
                     }
                 }
-                Text(view.title).font(.title2).bold()
-                if let notice = view.notice { Text(notice).foregroundColor(.red) }
+                // VoiceOver: the title is the screen's heading; a notice is read out when it appears.
+                Text(view.title).font(.title2).bold().accessibilityAddTraits(.isHeader)
+                if let notice = view.notice {
+                    Text(notice).foregroundColor(.red)
+                        .onAppear { UIAccessibility.post(notification: .announcement, argument: notice) }
+                }
                 switch layout {
                 case .progress: BusyView(view: view)
                 case .standard: Standard(view: view, tap: model.tap)

@@ -1,5 +1,6 @@
 import SwiftUI
 import SmartHemsCore
+import UIKit
 
 /// The whole UI: the screen the core says is current. Every word, button, order and rule comes
 /// from the core's ScreenView; the shell only chooses a layout per kind of screen (`ScreenLayout`).

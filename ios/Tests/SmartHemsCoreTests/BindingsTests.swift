@@ -177,6 +177,22 @@ final class BindingsTests: XCTestCase {
         XCTAssertEqual(problem.title, "サービスに接続できません")
     }
 
+    func testAPlatformCallbackThatThrowsIsANoticeNotACrash() async throws {
+        struct NoBrowser: Error {}
+        final class Broken: Platform, @unchecked Sendable {
+            func openLoginPage(url: String) throws { throw PlatformError.Failed(reason: "no browser") }
+            func openGoogleHome(link: String) throws { throw NoBrowser() }
+            func openStore() throws { throw NoBrowser() }
+            func answerGoogle(answer: AppFlipAnswer) throws { throw NoBrowser() }
+        }
+        let app = try newApp(platform: Broken())
+        _ = try await within("start") { await app.start() }
+        try await press(app, "CLUB Panasonic ログイン画面へ")
+        try await eventually("the notice") { app.screen().notice?.contains("ブラウザを開けませんでした") == true }
+        XCTAssertEqual(app.screen().title, "CLUB Panasonic ログイン")
+        XCTAssertNotNil(app.screen().button("ブラウザをもう一度開く"), "the way to try again is still there")
+    }
+
     func testFlowBFromはいToASpokenCommandThatChangesADevice() async throws {
         let app = try newApp()
         _ = try await within("start") { await app.start() }

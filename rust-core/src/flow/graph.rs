@@ -107,7 +107,7 @@ pub fn outcomes(state: &State, effect: &Effect) -> Vec<Event> {
 fn inputs(state: &State) -> Vec<Event> {
     let mut events: Vec<Event> = offered(state).into_iter().map(|offer| Event::Tap(offer.action)).collect();
     if state.screen == Screen::Nickname {
-        // A valid name; the refusals are unit-tested (nickname.rs), and exploring them too would only
+        // A valid name; the refusals are unit-tested (nickname/), and exploring them too would only
         // multiply the states.
         events.push(Event::Tap(Action::EditNickname { text: "Taro".into() }));
     }

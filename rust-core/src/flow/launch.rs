@@ -16,15 +16,25 @@ pub fn launched(state: &State, next: State) -> (State, Vec<Effect>) {
 }
 
 /// Step 1 found an update the user must make first.
+///
+/// Help open at the relaunch stays open, as every screen comes back as it was shown: the update
+/// screen goes beneath it, as if help had been opened from the update screen, so 「戻る」 shows
+/// the update and nothing else can be reached before it is done.
 pub fn update_needed(mut next: State, need: UpdateNeed) -> (State, Vec<Effect>) {
-    // Help open at launch is closed first, so the way back stays one screen deep.
-    while matches!(next.screen, Screen::Help { .. } | Screen::Busy { activity: Activity::LoadingHelp }) {
-        next.screen = next.return_to.pop().unwrap_or(Screen::Welcome);
+    let required = Screen::UpdateRequired { need };
+    if matches!(next.screen, Screen::Help { .. } | Screen::Busy { activity: Activity::LoadingHelp }) {
+        match next.return_to.last_mut() {
+            // Opened from the update screen: it shows the versions just read.
+            Some(under @ Screen::UpdateRequired { .. }) => *under = required,
+            _ => next.return_to.push(required),
+        }
+        // Help still loading when the app was killed loads again.
+        return resume(next);
     }
     if !matches!(next.screen, Screen::UpdateRequired { .. }) {
         next.return_to.push(next.screen.clone());
     }
-    next.screen = Screen::UpdateRequired { need };
+    next.screen = required;
     (next, vec![])
 }
 
@@ -33,6 +43,8 @@ pub fn up_to_date(state: &State, mut next: State) -> (State, Vec<Effect>) {
     if matches!(state.screen, Screen::UpdateRequired { .. }) {
         next.screen = next.return_to.pop().unwrap_or(Screen::Welcome);
     }
+    // Help opened over the update screen: closing it no longer leads to an update already made.
+    next.return_to.retain(|screen| !matches!(screen, Screen::UpdateRequired { .. }));
     resume(next)
 }
 
@@ -170,6 +182,42 @@ mod tests {
         let (resumed, effects) = update(&still, Event::VersionsChecked { need: None });
         assert_eq!(resumed.screen, saving);
         assert_eq!(effects, vec![Effect::SaveConsent { version: "2".into() }]);
+    }
+
+    /// Help open when the app is killed comes back after the relaunch, as every screen does, even
+    /// when the relaunch's version check finds an update: the update screen waits beneath help,
+    /// exactly as if help had been opened from it, and 「戻る」 shows it.
+    #[test]
+    fn help_comes_back_after_a_relaunch_with_the_update_screen_beneath_it() {
+        let need = firmware_need();
+        let newer = UpdateNeed { required: "2.90".into(), ..need.clone() };
+        let home = Screen::Home { display_name: "太郎".into(), speaker_nickname: None, speaker_linked: None };
+        let help = |state: &State| {
+            let (loading, _) = update(state, Event::Tap(Action::OpenHelp));
+            update(&loading, Event::HelpLoaded { support: support::built_in(), now: 0 }).0
+        };
+        let relaunch = |state: &State, need: Option<UpdateNeed>| {
+            let (launched, effects) = update(state, Event::Launched);
+            assert_eq!(effects, vec![Effect::CheckVersions]);
+            update(&launched, Event::VersionsChecked { need }).0
+        };
+        // Help over 「アップデートが必要です」: still help, the update screen (with the versions
+        // just read) beneath it.
+        let blocked = update(&on(home.clone()), Event::VersionsChecked { need: Some(need.clone()) }).0;
+        let helped = help(&blocked);
+        let back = relaunch(&helped, Some(newer.clone()));
+        assert!(matches!(back.screen, Screen::Help { .. }), "{:?}", back.screen);
+        assert_eq!(back.return_to, vec![home.clone(), Screen::UpdateRequired { need: newer.clone() }]);
+        let closed = update(&back, Event::Tap(Action::CloseHelp)).0;
+        assert_eq!(closed.screen, Screen::UpdateRequired { need: newer.clone() });
+        // Help over home, and the relaunch finds an update: the same state as opening help from
+        // the update screen.
+        let from_home = relaunch(&help(&on(home.clone())), Some(newer.clone()));
+        assert_eq!((&from_home.screen, &from_home.return_to), (&back.screen, &back.return_to));
+        // Updated meanwhile: help stays, and 「戻る」 no longer leads to a stale update screen.
+        let updated = relaunch(&helped, None);
+        assert!(matches!(updated.screen, Screen::Help { .. }));
+        assert_eq!(update(&updated, Event::Tap(Action::CloseHelp)).0.screen, home);
     }
 
     #[test]

@@ -55,6 +55,8 @@ impl Button {
 pub struct TextInput {
     pub label: String,
     pub value: String,
+    /// The most characters, counted as the user sees them (extended grapheme clusters: 👨‍👩‍👧 is
+    /// one), not UTF-16 units or code points: a shell that limits typing must count the same way.
     pub max_chars: u32,
     /// What is wrong with the value, and what to do.
     pub error: Option<String>,

@@ -35,7 +35,7 @@ import androidx.compose.ui.test.performClick
 import androidx.compose.ui.test.performScrollTo
 import androidx.compose.ui.test.performScrollToKey
 import androidx.compose.ui.test.performScrollToNode
-import androidx.compose.ui.test.performTextInput
+import androidx.compose.ui.test.performTextReplacement
 import androidx.compose.ui.unit.Density
 import java.io.File
 import java.util.concurrent.CopyOnWriteArrayList
@@ -337,9 +337,12 @@ class Stage(val ui: SkikoComposeUiTest, private val gallery: Gallery, private va
 
     inline fun <reified A : Action> tap(): Button = tap(A::class.simpleName!!) { it is A }
 
-    /** Types into the only text field on screen, as the keyboard would. */
+    /**
+     * Types into the only text field on screen, replacing what it holds (a room field starts from
+     * the room the core holds), as selecting all and typing would.
+     */
     fun type(text: String) {
-        ui.onNode(hasSetTextAction()).performTextInput(text)
+        ui.onNode(hasSetTextAction()).performTextReplacement(text)
         ui.waitForIdle()
     }
 

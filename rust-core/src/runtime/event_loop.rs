@@ -63,6 +63,19 @@ pub fn tokio_runtime() -> &'static tokio::runtime::Runtime {
     })
 }
 
+/// Marks a tap done when dropped: it is no longer under way, and a double tap waiting on it answers.
+struct TapDone {
+    core: Arc<EventLoop>,
+    action: flow::Action,
+}
+
+impl Drop for TapDone {
+    fn drop(&mut self) {
+        self.core.taps_under_way.lock().unwrap_or_else(|e| e.into_inner()).retain(|a| *a != self.action);
+        self.core.tap_done.notify_waiters();
+    }
+}
+
 /// The app's state and everything that moves it on.
 pub struct EventLoop {
     state: Mutex<State>,
@@ -135,12 +148,9 @@ impl EventLoop {
         // once): that callback is part of the delivery, so this call must not wait for it.
         let reentrant = this.runtime.outbox.in_callout();
         let handled = async move {
-            let view = this.clone().handle(event, reentrant).await;
-            if let Some(action) = tap {
-                this.taps_under_way.lock().unwrap_or_else(|e| e.into_inner()).retain(|a| *a != action);
-                this.tap_done.notify_waiters();
-            }
-            view
+            // Done however the handling ends (a panic included), or that tap would wait for good.
+            let _done = tap.map(|action| TapDone { core: this.clone(), action });
+            this.clone().handle(event, reentrant).await
         };
         match tokio_runtime().spawn(handled).await {
             Ok(view) => view,

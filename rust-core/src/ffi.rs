@@ -45,6 +45,15 @@ pub struct Config {
     /// Files or folders the old app left (the old Panasonic ID's data and the local
     /// スマートHEMSクラブ data), deleted by the migration to CLUB Panasonic ID.
     pub old_id_paths: Vec<String>,
+    /// Ask for a refresh token as OpenID Connect Core §11 says (`offline_access` with
+    /// `prompt=consent`). `false` only for a provider that grants one on the scope alone and would
+    /// otherwise show its consent page on every login (docs/cloud-api.md).
+    #[uniffi(default = true)]
+    pub offline_access_with_consent: bool,
+    /// Where CLUB Panasonic sends the browser back after logout (a `post_logout_redirect_uri`
+    /// registered for the app); `redirect_uri` when not set.
+    #[uniffi(default = None)]
+    pub post_logout_redirect_uri: Option<String>,
 }
 
 /// Knobs for tests and the headless harness; the phones use the defaults.
@@ -89,6 +98,10 @@ pub struct SmartHems {
     service_origin: url::Url,
     app_id: String,
     google_client_id: String,
+    post_logout_redirect_uri: Option<url::Url>,
+    /// The last link handed in: phones hand a re-created activity its link again (a rotation,
+    /// a restore), and the flow must know a repeat from a new link.
+    last_link: std::sync::Mutex<Option<String>>,
 }
 
 #[uniffi::export]
@@ -123,10 +136,28 @@ impl SmartHems {
     }
 
     /// A URL handed to the app from outside: the login redirect from the browser, or an AiSEG2
-    /// 2D-code link. Anything else is refused with a notice, and nothing is sent anywhere.
+    /// 2D-code link. Anything else is refused with a notice, and nothing is sent anywhere. The
+    /// same link handed in twice in a row (a re-created activity) is told apart as a repeat;
+    /// the browser's return from CLUB Panasonic's logout changes nothing.
     pub async fn open_url(&self, url: String) -> ScreenView {
-        let event = match links::classify(&url, &self.redirect_uri, &self.service_origin) {
+        let again = {
+            let mut last = self.last_link.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            last.replace(url.trim().to_owned()).as_deref() == Some(url.trim())
+        };
+        let link = match links::classify(&url, &self.redirect_uri, &self.service_origin) {
+            Link::Unknown
+                if self.post_logout_redirect_uri.as_ref().is_some_and(|back| links::same_page(&url, back)) =>
+            {
+                Link::LogoutReturn
+            }
+            link => link,
+        };
+        let event = match link {
+            Link::LoginRedirect(url) if again => Event::IncomingAgain(IncomingUrl(url)),
             Link::LoginRedirect(url) => Event::Incoming(IncomingUrl(url)),
+            // The browser coming back from CLUB Panasonic's logout: the app is already logged out.
+            Link::LogoutReturn => return self.screen(),
+            Link::RegistrationCode(code) if again => Event::RegistrationLinkAgain(RegistrationCode(code)),
             Link::RegistrationCode(code) => Event::RegistrationLink(RegistrationCode(code)),
             Link::AppFlip(request) => {
                 let valid = links::app_flip_ok(&request, &self.google_client_id, &self.app_id);
@@ -176,11 +207,16 @@ impl SmartHems {
         let mut service_origin = net::allowed_url(&config.cloud_base_url).ok_or_else(|| insecure("cloud_base_url"))?;
         service_origin.set_path("/");
         service_origin.set_query(None);
-        let login = Login::new(
-            LoginConfig { issuer: config.issuer, client_id: config.client_id, redirect_uri: config.redirect_uri },
-            http.clone(),
-        )
-        .map_err(insecure)?;
+        let post_logout_redirect_uri = match &config.post_logout_redirect_uri {
+            Some(uri) => Some(url::Url::parse(uri).map_err(|_| insecure("post_logout_redirect_uri"))?),
+            None => None,
+        };
+        let login_config = LoginConfig {
+            offline_access_with_consent: config.offline_access_with_consent,
+            post_logout_redirect_uri: config.post_logout_redirect_uri,
+            ..LoginConfig::new(&config.issuer, &config.client_id, &config.redirect_uri)
+        };
+        let login = Login::new(login_config, http.clone()).map_err(insecure)?;
         let api = Api::new(&config.cloud_base_url, http, login, secure_store, retry)
             .ok_or_else(|| insecure("cloud_base_url"))?;
         let opened = Store::open_or_start_over(&PathBuf::from(&config.database_path));
@@ -203,6 +239,8 @@ impl SmartHems {
             service_origin,
             app_id: config.app_id,
             google_client_id: config.google_client_id,
+            post_logout_redirect_uri,
+            last_link: std::sync::Mutex::default(),
         }))
     }
 

@@ -3,13 +3,23 @@
 // closes (so a test can never leave it behind) or it gets SIGTERM.
 //
 // Configuration mirrors what CLUB Panasonic ID offers the app: a public native client (no
-// secret), PKCE required (S256), the app's custom-scheme redirect, rotating refresh tokens,
-// revocation and userinfo. devInteractions gives plain HTML login/consent forms that a test can
+// secret), PKCE required (S256), the app's custom-scheme redirect (also after logout),
+// revocation, userinfo and RP-initiated logout. Everything else is the library's default — a
+// refresh token only for offline_access asked with prompt=consent (OpenID Connect Core §11), and
+// rotated for a public client — because a peer tuned to please the client hides exactly the bugs
+// a real provider shows. devInteractions gives plain HTML login/consent forms that a test can
 // post like a user.
+//
+// Environment: ACCESS_TOKEN_TTL (seconds, default 3600); ROTATE_REFRESH_TOKEN=always rotates on
+// every refresh whatever the library's default would decide.
+//
+// After the issuer line, standard output carries one JSON line per token grant, for tests to
+// check which refresh token the client sent: {"grant":"refresh_token","presented":"<sha256>",
+// "issued":"<sha256>"|null,"status":200} (hashes, never the tokens; "issued" by code exchanges too).
 import http from 'node:http';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 
-// Standard output carries exactly one line, the JSON below: the library's notices (console.info)
+// Standard output carries only the JSON lines said above: the library's notices (console.info)
 // go to standard error, and the warnings it always prints for this deliberate test set-up (Node 20
 // instead of 22, the in-memory adapter, devInteractions) are dropped. Anything else still shows.
 const expected = ['Unsupported runtime', 'in-memory adapter', 'devInteractions is enabled'];
@@ -17,6 +27,7 @@ const warn = console.warn.bind(console);
 console.warn = (...args) => {
   if (!expected.some((w) => String(args[0]).includes(w))) warn(...args);
 };
+const print = process.stdout.write.bind(process.stdout);
 console.info = console.log = (...args) => console.error(...args);
 
 const { default: Provider } = await import('oidc-provider');
@@ -40,6 +51,7 @@ const configuration = {
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       redirect_uris: ['jp.co.panasonic.smarthems:/oauth2redirect'],
+      post_logout_redirect_uris: ['jp.co.panasonic.smarthems:/oauth2redirect'],
     },
   ],
   jwks: { keys: [signingKey] },
@@ -53,11 +65,7 @@ const configuration = {
   },
   scopes: ['openid', 'offline_access', 'profile', 'email'],
   claims: { openid: ['sub'], profile: ['name'], email: ['email'] },
-  // By default a refresh token needs offline_access granted through prompt=consent. CLUB
-  // Panasonic ID gives the app one on every login (step 3's SSO must not ask for consent), so
-  // issue one whenever the client may use the refresh_token grant.
-  issueRefreshToken: async (ctx, client) => client.grantTypeAllowed('refresh_token'),
-  rotateRefreshToken: true,
+  ...(process.env.ROTATE_REFRESH_TOKEN === 'always' ? { rotateRefreshToken: true } : {}),
   // The library's default lifetimes, stated (each default prints a notice), but for access tokens.
   ttl: {
     AccessToken: accessTokenTtl,
@@ -79,8 +87,21 @@ server.listen(0, '127.0.0.1', () => {
   const issuer = `http://127.0.0.1:${port}`;
   const provider = new Provider(issuer, configuration);
   provider.on('server_error', (ctx, error) => console.error('server_error', error));
+  const hash = (token) => (token ? createHash('sha256').update(token).digest('hex') : null);
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.method !== 'POST' || !ctx.path.endsWith('/token')) return;
+    const params = ctx.oidc?.params ?? {};
+    const line = {
+      grant: params.grant_type ?? null,
+      presented: hash(params.refresh_token),
+      issued: hash(ctx.body?.refresh_token),
+      status: ctx.status,
+    };
+    print(`${JSON.stringify(line)}\n`);
+  });
   server.on('request', provider.callback());
-  process.stdout.write(`${JSON.stringify({ issuer })}\n`);
+  print(`${JSON.stringify({ issuer })}\n`);
 });
 
 // Nothing to flush (the in-memory adapter): exit at once, even with connections still open.

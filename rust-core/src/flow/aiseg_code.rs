@@ -25,6 +25,18 @@ pub fn opened(mut next: State, code: RegistrationCode) -> (State, Vec<Effect>) {
     (next, declined.into_iter().chain([Effect::KeepCode(code)]).chain(effects).collect())
 }
 
+/// The same 2D-code link handed in again (a re-created activity hands its link again): ignored
+/// while the registration it started is under way (claimed or being claimed, not yet
+/// registered), so a half-typed nickname survives; otherwise it is a code scanned again.
+pub fn opened_again(state: &State, next: State, code: RegistrationCode) -> (State, Vec<Effect>) {
+    let under_way = state.speaker.as_ref().is_some_and(|draft| state.registered.as_ref() != Some(draft));
+    if under_way {
+        (state.clone(), vec![])
+    } else {
+        opened(next, code)
+    }
+}
+
 /// The AiSEG2 is bound to this account: on to the nickname.
 pub fn claimed(mut next: State) -> (State, Vec<Effect>) {
     next.screen = Screen::Nickname;
@@ -55,6 +67,25 @@ mod tests {
 
         // Logged in already: claim straight away.
         let (claiming, effects) = update(&on(Screen::SpeakerPrompt), Event::RegistrationLink(code()));
+        assert_eq!(
+            (claiming.screen, effects),
+            (busy(Activity::ClaimingCode), vec![Effect::KeepCode(code()), Effect::ClaimCode])
+        );
+    }
+
+    /// The same 2D-code link handed in again (a rotation re-creates the activity) leaves a
+    /// half-typed nickname alone; after registering, a code scanned again is claimed again (and
+    /// the cloud says it is used).
+    #[test]
+    fn the_same_2d_code_again_changes_nothing_while_its_registration_is_under_way() {
+        let code = || RegistrationCode("c".repeat(24));
+        let typing = speaking(Screen::Nickname, SpeakerDraft { nickname: "たろ".into(), ..SpeakerDraft::default() });
+        let claiming = speaking(busy(Activity::ClaimingCode), SpeakerDraft::default());
+        for state in [typing, claiming] {
+            assert_eq!(update(&state, Event::RegistrationLinkAgain(code())), (state.clone(), vec![]));
+        }
+        let registered = State { registered: Some(complete()), ..speaking(Screen::HandOff, complete()) };
+        let (claiming, effects) = update(&registered, Event::RegistrationLinkAgain(code()));
         assert_eq!(
             (claiming.screen, effects),
             (busy(Activity::ClaimingCode), vec![Effect::KeepCode(code()), Effect::ClaimCode])

@@ -18,6 +18,9 @@ pub enum Failure {
     LoginCancelled,
     /// The login answer could not be trusted or was refused: start the login again.
     LoginRejected,
+    /// A login redirect that is not the awaited login's (its `state`, `iss` or login do not
+    /// match) was refused before anything was spent: keep waiting for the real one.
+    RedirectRefused,
     /// The terms changed while the user was reading them: show the new version.
     TermsOutdated,
     /// The cloud refused the nickname by its own rules: ask for another.
@@ -41,6 +44,8 @@ pub enum Event {
     Tap(Action),
     /// The login redirect came in from outside.
     Incoming(IncomingUrl),
+    /// The same login redirect handed in again (a re-created activity hands its link again).
+    IncomingAgain(IncomingUrl),
     /// A link came in that the app does not act on.
     StrayLink,
     // Results of effects.
@@ -66,6 +71,8 @@ pub enum Event {
     },
     /// An AiSEG2 2D code was opened (flow C).
     RegistrationLink(RegistrationCode),
+    /// The same 2D-code link handed in again.
+    RegistrationLinkAgain(RegistrationCode),
     /// Google Home asks to approve a link (App Flip); `valid` after the façade's checks.
     AppFlip {
         request: AppFlipRequest,
@@ -156,6 +163,7 @@ impl Event {
             Event::Launched => "Launched",
             Event::Tap(_) => "Tap",
             Event::Incoming(_) => "Incoming",
+            Event::IncomingAgain(_) => "IncomingAgain",
             Event::StrayLink => "StrayLink",
             Event::LoginOpened => "LoginOpened",
             Event::SignedIn(_) => "SignedIn",
@@ -168,6 +176,7 @@ impl Event {
             Event::Foregrounded => "Foregrounded",
             Event::LinkChecked { .. } => "LinkChecked",
             Event::RegistrationLink(_) => "RegistrationLink",
+            Event::RegistrationLinkAgain(_) => "RegistrationLinkAgain",
             Event::AppFlip { .. } => "AppFlip",
             Event::AppFlipAnswered => "AppFlipAnswered",
             Event::CodeClaimed => "CodeClaimed",

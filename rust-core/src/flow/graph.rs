@@ -27,6 +27,7 @@ pub fn outcomes(state: &State, effect: &Effect) -> Vec<Event> {
             Event::SignedIn(Account { subject: "a".into(), display_name: "A".into() }),
             fail(Failure::LoginCancelled),
             fail(Failure::LoginRejected),
+            fail(Failure::RedirectRefused),
             fail(Failure::Offline),
             fail(Failure::ServiceTrouble),
         ],
@@ -117,6 +118,7 @@ fn inputs(state: &State) -> Vec<Event> {
     // it only sets a notice (unit-tested), so it is tried there and where launches land.
     if matches!(state.screen, Screen::Login | Screen::Help { .. } | Screen::Welcome | Screen::Home { .. }) {
         events.push(Event::Incoming(IncomingUrl("app:/redirect".into())));
+        events.push(Event::IncomingAgain(IncomingUrl("app:/redirect".into())));
     }
     events.extend(from_outside(state));
     events
@@ -139,7 +141,10 @@ fn from_outside(state: &State) -> Vec<Event> {
         caller_verified: true,
     };
     let landing = matches!(state.screen, Screen::Welcome | Screen::Home { .. });
-    let mut events = vec![Event::RegistrationLink(RegistrationCode("code".into()))];
+    let mut events = vec![
+        Event::RegistrationLink(RegistrationCode("code".into())),
+        Event::RegistrationLinkAgain(RegistrationCode("code".into())),
+    ];
     // Google Home asks while the user is in it: after the hand-off, from troubleshooting or the
     // done screen, or from Google Home alone (the app resting on welcome or home). Elsewhere the
     // consent is the same detour back to the screen beneath (unit-tested); exploring it on every
@@ -187,6 +192,7 @@ fn label(event: &Event) -> String {
         Event::DevicesLoaded(_) => "DevicesLoaded".into(),
         Event::LinkChecked { linked } => format!("LinkChecked {}", if *linked { "linked" } else { "not linked" }),
         Event::RegistrationLink(_) => "2D code link".into(),
+        Event::RegistrationLinkAgain(_) => "2D code link again".into(),
         Event::VersionsChecked { need } => {
             format!("VersionsChecked {}", if need.is_some() { "update needed" } else { "ok" })
         }
@@ -198,6 +204,7 @@ fn label(event: &Event) -> String {
             Some(_) => "TermsChecked revised".into(),
         },
         Event::Incoming(_) => "Incoming link".into(),
+        Event::IncomingAgain(_) => "Incoming link again".into(),
         other => format!("{other:?}"),
     }
 }

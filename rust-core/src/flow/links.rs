@@ -29,6 +29,9 @@ pub fn app_flip_ok(request: &AppFlipRequest, google_client_id: &str, app_id: &st
 pub enum Link {
     /// The login redirect (its `state`, `iss` and code are checked by the login itself).
     LoginRedirect(String),
+    /// The redirect URI with no login answer (no `code`, no `error`): the browser coming back
+    /// from CLUB Panasonic's logout page.
+    LogoutReturn,
     /// The AiSEG2's 2D code: start speaker registration for that AiSEG2 (flow C).
     RegistrationCode(String),
     /// Google Home's App Flip request as an iOS universal link (checked by `app_flip_ok`).
@@ -47,6 +50,20 @@ fn is_token(code: &str) -> bool {
     (20..=128).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+/// Whether `link` is the page `page` names (scheme, host, port and path; the query aside).
+pub fn same_page(link: &str, page: &Url) -> bool {
+    Url::parse(link.trim()).is_ok_and(|url| url.fragment().is_none() && same_page_as(&url, page))
+}
+
+fn same_page_as(url: &Url, page: &Url) -> bool {
+    url.scheme() == page.scheme()
+        && url.host_str() == page.host_str()
+        && url.port_or_known_default() == page.port_or_known_default()
+        && url.path() == page.path()
+        && url.username().is_empty()
+        && url.password().is_none()
+}
+
 /// Sorts a link. `redirect_uri` is the app's login redirect; `service` is the origin the
 /// service's own links use (its scheme, host and port).
 pub fn classify(link: &str, redirect_uri: &Url, service: &Url) -> Link {
@@ -54,12 +71,9 @@ pub fn classify(link: &str, redirect_uri: &Url, service: &Url) -> Link {
     if !url.username().is_empty() || url.password().is_some() || url.fragment().is_some() {
         return Link::Unknown;
     }
-    if url.scheme() == redirect_uri.scheme()
-        && url.host_str() == redirect_uri.host_str()
-        && url.port_or_known_default() == redirect_uri.port_or_known_default()
-        && url.path() == redirect_uri.path()
-    {
-        return Link::LoginRedirect(link.trim().to_owned());
+    if same_page_as(&url, redirect_uri) {
+        let answers = url.query_pairs().any(|(k, _)| k == "code" || k == "error");
+        return if answers { Link::LoginRedirect(link.trim().to_owned()) } else { Link::LogoutReturn };
     }
     let same_origin = url.scheme() == service.scheme()
         && url.host_str() == service.host_str()
@@ -101,6 +115,13 @@ mod tests {
                 "jp.co.panasonic.smarthems:/oauth2redirect?code=x&state=y",
                 Link::LoginRedirect("jp.co.panasonic.smarthems:/oauth2redirect?code=x&state=y".into()),
             ),
+            (
+                "jp.co.panasonic.smarthems:/oauth2redirect?error=access_denied&state=y",
+                Link::LoginRedirect("jp.co.panasonic.smarthems:/oauth2redirect?error=access_denied&state=y".into()),
+            ),
+            // Back from CLUB Panasonic's logout page: no login answer in it.
+            ("jp.co.panasonic.smarthems:/oauth2redirect", Link::LogoutReturn),
+            ("jp.co.panasonic.smarthems:/oauth2redirect?state=y", Link::LogoutReturn),
             (
                 &format!("https://hems.example.jp/aiseg/speaker-registration?code={code}"),
                 Link::RegistrationCode(code.into()),

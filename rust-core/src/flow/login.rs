@@ -24,6 +24,27 @@ pub fn redirect(state: &State, mut next: State, url: IncomingUrl) -> (State, Vec
     }
 }
 
+/// The same redirect handed in again: while the login waits it is checked like any other (and
+/// refused, its login being spent); anywhere else it changes nothing, not even the notice.
+pub fn redirect_again(state: &State, next: State, url: IncomingUrl) -> (State, Vec<Effect>) {
+    match redirect(state, next, url) {
+        (_, effects) if effects.is_empty() => (state.clone(), vec![]),
+        acted => acted,
+    }
+}
+
+/// A redirect that was not the awaited login's: the login page is still open in the browser,
+/// so the app keeps waiting for the real redirect, saying why it did not move.
+pub fn redirect_refused(mut next: State) -> (State, Vec<Effect>) {
+    // Help was open over the login when the redirect came: the login screen is where it goes back.
+    if next.return_to.last() == Some(&Screen::Login) {
+        next.return_to.pop();
+    }
+    next.screen = Screen::Login;
+    next.notice = Some(Notice::RedirectRefused);
+    (next, vec![])
+}
+
 pub fn login_opened(mut next: State) -> (State, Vec<Effect>) {
     next.screen = Screen::Login;
     (next, vec![])
@@ -197,6 +218,36 @@ pub fn terms_declined_page(lang: Language) -> Page {
 mod tests {
     use crate::flow::testing::*;
     use crate::flow::*;
+
+    /// A redirect that is not the awaited login's is refused with a notice and the app keeps
+    /// waiting (help over the login included), the 2D code waiting for the login too; the same
+    /// redirect handed in again away from the login changes nothing, not even the notice.
+    #[test]
+    fn a_wrong_redirect_keeps_the_login_waiting() {
+        let url = || IncomingUrl("jp.co.panasonic.smarthems:/oauth2redirect?code=c&state=forged".into());
+        let waiting = State { after_login: Some(Activity::ClaimingCode), ..on(Screen::Login) };
+        let help = Screen::Help { support: crate::flow::support::built_in(), now: 0 };
+        let help_over_login = State { return_to: vec![Screen::Login], ..on(help) };
+        for start in [waiting.clone(), help_over_login] {
+            let (signing, effects) = update(&start, Event::Incoming(url()));
+            assert_eq!(effects, vec![Effect::FinishLogin(url())]);
+            let (refused, effects) = update(&signing, Event::Failed(Failure::RedirectRefused));
+            assert_eq!(
+                (&refused.screen, refused.notice, effects),
+                (&Screen::Login, Some(Notice::RedirectRefused), vec![])
+            );
+            assert!(refused.return_to.is_empty(), "{:?}", refused.return_to);
+            assert_eq!(refused.after_login, start.after_login);
+            // The real redirect that follows still completes the login.
+            assert_eq!(update(&refused, Event::Incoming(url())).1, vec![Effect::FinishLogin(url())]);
+        }
+        // Handed in again while waiting: checked like any redirect.
+        assert_eq!(update(&waiting, Event::IncomingAgain(url())).1, vec![Effect::FinishLogin(url())]);
+        // Handed in again anywhere else: nothing at all, where the first time earns a notice.
+        let terms = State { notice: Some(Notice::SpeakerUpdated), ..on(Screen::SpeakerPrompt) };
+        assert_eq!(update(&terms, Event::IncomingAgain(url())), (terms.clone(), vec![]));
+        assert_eq!(update(&terms, Event::Incoming(url())).0.notice, Some(Notice::LinkIgnored));
+    }
 
     #[test]
     fn new_id_opens_registration() {

@@ -96,7 +96,9 @@ fn transition(state: &State, event: Event) -> (State, Vec<Effect>) {
         Event::Tap(_) => (state.clone(), vec![]),
         // ── Links from outside: a login redirect, a 2D code, Google Home's App Flip, or none ──
         Event::Incoming(url) => login::redirect(state, next, url),
+        Event::IncomingAgain(url) => login::redirect_again(state, next, url),
         Event::RegistrationLink(code) => aiseg_code::opened(next, code),
+        Event::RegistrationLinkAgain(code) => aiseg_code::opened_again(state, next, code),
         Event::AppFlip { request, valid } => app_flip::requested(next, request, valid),
         Event::StrayLink => {
             next.notice = Some(Notice::LinkRefused);
@@ -138,7 +140,8 @@ fn transition(state: &State, event: Event) -> (State, Vec<Effect>) {
 /// result makes untrue goes: a refresh that worked ("could not refresh"), a link that exists
 /// after all (Google Home finished it in its browser after App Flip could not).
 fn settle_notice(event: &Event, next: &mut State) {
-    let acted = matches!(event, Event::Tap(_) | Event::Incoming(_) | Event::StrayLink);
+    // A link handed in again that is ignored keeps the state whole (notice included): see there.
+    let acted = matches!(event, Event::Tap(_) | Event::Incoming(_) | Event::IncomingAgain(_) | Event::StrayLink);
     let untrue = matches!(
         (event, next.notice),
         (Event::TermsChecked { .. } | Event::LinkChecked { .. }, Some(Notice::RefreshFailed))

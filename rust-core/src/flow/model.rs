@@ -161,6 +161,9 @@ pub enum Notice {
     /// What the user did could not be saved on the phone (full or failing storage): it is kept
     /// while the app runs, and lost if the app is closed.
     NotSaved,
+    /// A login redirect that is not the awaited login's (forged, stale, replayed, an earlier
+    /// abandoned login's) was refused; the app still waits for the real one.
+    RedirectRefused,
 }
 
 /// A URL handed to the app from outside (browser redirect). Its query carries a one-time code,

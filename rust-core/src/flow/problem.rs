@@ -4,6 +4,7 @@
 use super::activity::start;
 use super::app_flip;
 use super::event::{Effect, Failure};
+use super::login;
 use super::model::{Notice, State};
 use super::nickname::NicknameError;
 use super::screen::{Action, Activity, Problem, Screen};
@@ -15,6 +16,9 @@ pub fn failed(state: &State, mut next: State, failure: Failure) -> (State, Vec<E
     let activity = state.running();
     if activity == Some(Activity::ApprovingLink) {
         return app_flip::approval_failed(next, failure);
+    }
+    if failure == Failure::RedirectRefused {
+        return login::redirect_refused(next);
     }
     // A failed quiet refresh (nothing was busy) keeps the user where they are.
     if activity.is_none() && failure != Failure::SessionExpired {
@@ -28,7 +32,8 @@ pub fn failed(state: &State, mut next: State, failure: Failure) -> (State, Vec<E
         Failure::ServiceTrouble | Failure::NotRegistered => Problem::ServiceTrouble,
         Failure::SessionExpired => Problem::SessionExpired,
         Failure::LoginCancelled => Problem::LoginCancelled,
-        Failure::LoginRejected => Problem::LoginRejected,
+        // Answered above; should another activity meet it, the login answer was not trusted.
+        Failure::LoginRejected | Failure::RedirectRefused => Problem::LoginRejected,
         Failure::TermsOutdated => return terms_outdated(next, activity),
         Failure::NicknameRefused | Failure::NicknameTaken => {
             next.draft().nickname_error = Some(if failure == Failure::NicknameTaken {

@@ -267,11 +267,7 @@ mod tests {
 
     fn event_loop(store: Store, state: State) -> EventLoop {
         let http = reqwest::Client::new();
-        let config = LoginConfig {
-            issuer: "https://id.example.jp".into(),
-            client_id: "app".into(),
-            redirect_uri: "jp.co.panasonic.smarthems:/oauth2redirect".into(),
-        };
+        let config = LoginConfig::new("https://id.example.jp", "app", "jp.co.panasonic.smarthems:/oauth2redirect");
         let login = Login::new(config, http.clone()).unwrap();
         let secure = Arc::new(crate::runtime::secure::MemorySecureStore::default());
         let api = Api::new("https://api.example.jp/v1", http, login, secure, Default::default()).unwrap();

@@ -30,6 +30,10 @@ use crate::flow::{Account, Failure};
 
 const PENDING_KEY: &str = "login.pending";
 const TOKENS_KEY: &str = "login.tokens";
+/// Set at logout when the provider cannot end its own session (no `end_session_endpoint`): the
+/// next login asks the provider to show its form (`prompt=login`) instead of silently returning
+/// the previous person.
+const FRESH_LOGIN_KEY: &str = "login.fresh";
 /// Refresh this long before the access token expires, so a call never leaves with a dying token.
 const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 
@@ -37,6 +41,8 @@ const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 struct ExtraMetadata {
     revocation_endpoint: Option<String>,
+    /// RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0).
+    end_session_endpoint: Option<String>,
     #[serde(default)]
     authorization_response_iss_parameter_supported: bool,
 }
@@ -64,6 +70,7 @@ struct Provider {
     client: Client,
     issuer: String,
     revocation_endpoint: Option<Url>,
+    end_session_endpoint: Option<Url>,
     requires_iss: bool,
 }
 
@@ -89,6 +96,9 @@ struct Tokens {
     /// The login's nonce: a refreshed ID token that carries one must carry this (OIDC Core §12.2).
     #[serde(default)]
     nonce: Option<String>,
+    /// The latest ID token, sent back as `id_token_hint` when the user logs out.
+    #[serde(default)]
+    id_token: Option<String>,
 }
 
 /// Login settings from the app's configuration.
@@ -96,6 +106,27 @@ pub struct LoginConfig {
     pub issuer: String,
     pub client_id: String,
     pub redirect_uri: String,
+    /// Ask for `offline_access` as OpenID Connect Core §11 says: with `prompt=consent`, without
+    /// which a provider following the spec grants no refresh token. `false` only for a provider
+    /// that grants one on the scope alone and would otherwise show its consent page every login.
+    pub offline_access_with_consent: bool,
+    /// Where the provider sends the browser after logout (registered with the provider as a
+    /// `post_logout_redirect_uri`); the login redirect URI when not set.
+    pub post_logout_redirect_uri: Option<String>,
+}
+
+impl LoginConfig {
+    /// The settings with the spec's defaults: refresh tokens asked for with `prompt=consent`,
+    /// the browser sent back to `redirect_uri` after logout.
+    pub fn new(issuer: &str, client_id: &str, redirect_uri: &str) -> LoginConfig {
+        LoginConfig {
+            issuer: issuer.into(),
+            client_id: client_id.into(),
+            redirect_uri: redirect_uri.into(),
+            offline_access_with_consent: true,
+            post_logout_redirect_uri: None,
+        }
+    }
 }
 
 /// Why a login step failed, in detail (for logs); flattened into a `Failure` for the flow.
@@ -143,12 +174,12 @@ impl From<&LoginError> for Failure {
             LoginError::Cancelled => Failure::LoginCancelled,
             // A login the phone can no longer read is a login to make again, not a network problem.
             LoginError::SessionEnded | LoginError::SecretsLost(_) => Failure::SessionExpired,
+            // Refused before the awaited login was spent: the real redirect may still come.
             LoginError::ForeignRedirect
             | LoginError::NoPendingLogin
             | LoginError::StateMismatch
-            | LoginError::IssuerMismatch
-            | LoginError::Refused(_)
-            | LoginError::InvalidIdToken(_) => Failure::LoginRejected,
+            | LoginError::IssuerMismatch => Failure::RedirectRefused,
+            LoginError::Refused(_) | LoginError::InvalidIdToken(_) => Failure::LoginRejected,
         }
     }
 }
@@ -265,6 +296,8 @@ impl Login {
             metadata.token_endpoint().map(|u| u.url().as_str()),
             Some(metadata.jwks_uri().url().as_str()),
             metadata.additional_metadata().revocation_endpoint.as_deref(),
+            // The ID token goes there as id_token_hint.
+            metadata.additional_metadata().end_session_endpoint.as_deref(),
             // The access token is sent there too: the same https-only rule.
             metadata.userinfo_endpoint().map(|u| u.url().as_str()),
         ];
@@ -274,19 +307,21 @@ impl Login {
         if metadata.token_endpoint().is_none() {
             return Err(LoginError::Policy("no token endpoint"));
         }
-        let revocation_endpoint =
-            metadata.additional_metadata().revocation_endpoint.as_deref().and_then(net::allowed_url);
+        let extra = metadata.additional_metadata();
+        let revocation_endpoint = extra.revocation_endpoint.as_deref().and_then(net::allowed_url);
+        let end_session_endpoint = extra.end_session_endpoint.as_deref().and_then(net::allowed_url);
         let requires_iss = metadata.additional_metadata().authorization_response_iss_parameter_supported;
         let issuer = metadata.issuer().to_string();
         let redirect =
             RedirectUrl::new(self.config.redirect_uri.clone()).map_err(|_| LoginError::Policy("redirect"))?;
         let client = CoreClient::from_provider_metadata(metadata, ClientId::new(self.config.client_id.clone()), None)
             .set_redirect_uri(redirect);
-        Ok(Provider { client, issuer, revocation_endpoint, requires_iss })
+        Ok(Provider { client, issuer, revocation_endpoint, end_session_endpoint, requires_iss })
     }
 
     /// Starts a login: the URL to open in the system browser. `create` asks the provider for its
-    /// registration page instead (OIDC `prompt=create`).
+    /// registration page instead (OIDC `prompt=create`); after a logout the provider could not
+    /// end, its login form (`prompt=login`).
     pub async fn begin(&self, store: &dyn SecureStore, create: bool) -> Result<Url, LoginError> {
         let provider = self.provider().await?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
@@ -296,8 +331,13 @@ impl Login {
             .add_scope(Scope::new("profile".into()))
             .add_scope(Scope::new("offline_access".into()))
             .set_pkce_challenge(challenge);
+        if self.config.offline_access_with_consent {
+            request = request.add_prompt(CoreAuthPrompt::Consent);
+        }
         if create {
             request = request.add_prompt(CoreAuthPrompt::Extension("create".into()));
+        } else if matches!(store.load(FRESH_LOGIN_KEY.into()), Ok(Some(_))) {
+            request = request.add_prompt(CoreAuthPrompt::Login);
         }
         let (url, state, nonce) = request.url();
         let pending = Pending {
@@ -339,14 +379,14 @@ impl Login {
             // Someone else's redirect: keep our pending login so the real one can still arrive.
             return Err(LoginError::StateMismatch);
         }
-        self.forget(store);
-
         let provider = self.provider().await?;
         match param("iss") {
+            // Another issuer's answer (a mix-up, RFC 9207): ours may still arrive, as above.
             Some(iss) if iss != provider.issuer => return Err(LoginError::IssuerMismatch),
             None if provider.requires_iss => return Err(LoginError::IssuerMismatch),
             _ => {}
         }
+        self.forget(store);
         if let Some(error) = param("error") {
             return Err(if error == "access_denied" { LoginError::Cancelled } else { LoginError::Refused(error) });
         }
@@ -373,6 +413,10 @@ impl Login {
         }
 
         self.keep(store, &response, Some(subject.clone()), Some(nonce.secret().clone()))?;
+        // Someone has logged in with the form: the provider's own session may be used again.
+        if let Err(error) = store.delete(FRESH_LOGIN_KEY.into()) {
+            tracing::warn!(%error, "could not clear the fresh-login mark");
+        }
         Ok(Account { subject, display_name: display_name.unwrap_or_default() })
     }
 
@@ -418,13 +462,13 @@ impl Login {
     fn keep(
         &self,
         store: &dyn SecureStore,
-        response: &impl OAuth2TokenResponse,
+        response: &openidconnect::core::CoreTokenResponse,
         subject: Option<String>,
         nonce: Option<String>,
     ) -> Result<(), LoginError> {
         let previous = self.tokens(store)?;
-        let (mut previous_refresh, previous_subject, previous_nonce) =
-            previous.map(|t| (t.refresh_token, t.subject, t.nonce)).unwrap_or_default();
+        let (mut previous_refresh, previous_subject, previous_nonce, previous_id_token) =
+            previous.map(|t| (t.refresh_token, t.subject, t.nonce, t.id_token)).unwrap_or_default();
         // Someone else's refresh token is never carried over to a new login.
         if subject.is_some() && previous_subject.is_some() && subject != previous_subject {
             previous_refresh = None;
@@ -437,6 +481,7 @@ impl Login {
             subject: subject.or(previous_subject),
             // A refresh keeps the login's nonce; a login brings its own.
             nonce: nonce.or(previous_nonce),
+            id_token: response.id_token().map(|t| t.to_string()).or(previous_id_token),
         };
         store.save(TOKENS_KEY.into(), serde_json::to_string(&tokens).expect("serialisable")).map_err(store_error)
     }
@@ -494,25 +539,56 @@ impl Login {
         Ok(response.access_token().secret().clone())
     }
 
-    /// Revokes the refresh token at the provider (best effort: being offline must not keep a user
-    /// logged in) and wipes every secret.
-    pub async fn sign_out(&self, store: &dyn SecureStore) {
+    /// Logs out: wipes every secret, revokes at the provider the token that keeps the session
+    /// alive (the refresh token, or the access token when there is none — RFC 7009 with its
+    /// `token_type_hint`), and returns the provider's logout page for the system browser, which
+    /// ends the provider's own session there (OpenID Connect RP-Initiated Logout, with
+    /// `id_token_hint`). Without that page the next login asks for the provider's form instead
+    /// (`prompt=login`), so the next person on this phone is never silently the previous one.
+    /// Revocation is best effort: being offline must not keep a user logged in.
+    pub async fn sign_out(&self, store: &dyn SecureStore) -> Option<Url> {
         let tokens = self.tokens(store).ok().flatten();
         for key in [TOKENS_KEY, PENDING_KEY] {
             if let Err(error) = store.delete(key.into()) {
                 tracing::error!(%error, "could not wipe a secret");
             }
         }
-        let Some(token) = tokens.and_then(|t| t.refresh_token) else { return };
-        let Ok(provider) = self.provider().await else { return };
+        let provider = self.provider().await.ok();
+        let logout_page = provider.as_ref().and_then(|p| self.logout_page(p, tokens.as_ref()));
+        if logout_page.is_none() {
+            if let Err(error) = store.save(FRESH_LOGIN_KEY.into(), "1".into()) {
+                tracing::error!(%error, "could not mark the next login as fresh");
+            }
+        }
+        if let (Some(provider), Some(tokens)) = (provider, tokens) {
+            self.revoke(&provider, tokens).await;
+        }
+        logout_page
+    }
+
+    fn logout_page(&self, provider: &Provider, tokens: Option<&Tokens>) -> Option<Url> {
+        let mut page = provider.end_session_endpoint.clone()?;
+        let back = self.config.post_logout_redirect_uri.as_deref().unwrap_or(&self.config.redirect_uri);
+        {
+            let mut query = page.query_pairs_mut();
+            query.append_pair("client_id", &self.config.client_id).append_pair("post_logout_redirect_uri", back);
+            if let Some(hint) = tokens.and_then(|t| t.id_token.as_deref()) {
+                query.append_pair("id_token_hint", hint);
+            }
+        }
+        Some(page)
+    }
+
+    async fn revoke(&self, provider: &Provider, tokens: Tokens) {
         let Some(endpoint) = provider.revocation_endpoint.clone() else { return };
-        let form = [
-            ("token", token.as_str()),
-            ("token_type_hint", "refresh_token"),
-            ("client_id", self.config.client_id.as_str()),
-        ];
+        let (token, hint) = match tokens.refresh_token {
+            Some(refresh) => (refresh, "refresh_token"),
+            None => (tokens.access_token, "access_token"),
+        };
+        let form =
+            [("token", token.as_str()), ("token_type_hint", hint), ("client_id", self.config.client_id.as_str())];
         match self.http.post(endpoint).form(&form).send().await {
-            Ok(response) if response.status().is_success() => tracing::info!("refresh token revoked"),
+            Ok(response) if response.status().is_success() => tracing::info!(hint, "token revoked"),
             Ok(response) => tracing::warn!(status = %response.status(), "revocation refused"),
             Err(error) => tracing::warn!(error = %error.without_url(), "revocation failed"),
         }
@@ -525,22 +601,23 @@ mod tests {
     use crate::runtime::secure::MemorySecureStore;
 
     fn login() -> Login {
-        let config = LoginConfig {
-            issuer: "https://id.example.jp".into(),
-            client_id: "app".into(),
-            redirect_uri: "jp.co.panasonic.smarthems:/oauth2redirect".into(),
-        };
+        let config = LoginConfig::new("https://id.example.jp", "app", "jp.co.panasonic.smarthems:/oauth2redirect");
         Login::new(config, reqwest::Client::new()).unwrap()
     }
 
-    fn kept(store: &MemorySecureStore, refresh_token: Option<&str>, expires_in: i64) {
-        let tokens = Tokens {
+    fn kept_tokens(refresh_token: Option<&str>, expires_in: i64) -> Tokens {
+        Tokens {
             access_token: "at".into(),
             refresh_token: refresh_token.map(Into::into),
             expires_at: (now() as i64 + expires_in) as u64,
             subject: Some("taro".into()),
             nonce: None,
-        };
+            id_token: None,
+        }
+    }
+
+    fn kept(store: &MemorySecureStore, refresh_token: Option<&str>, expires_in: i64) {
+        let tokens = kept_tokens(refresh_token, expires_in);
         store.save(TOKENS_KEY.into(), serde_json::to_string(&tokens).unwrap()).unwrap();
     }
 
@@ -573,29 +650,21 @@ mod tests {
         assert_eq!(Failure::from(&unavailable), Failure::ServiceTrouble);
     }
 
-    /// A provider whose discovery names any endpoint outside the https rule (userinfo included:
-    /// the access token goes there) is refused before a login page opens.
-    #[tokio::test]
-    async fn every_endpoint_of_the_provider_must_be_https() {
+    /// A provider on loopback answering each request with the next of `bodies` (discovery first,
+    /// with `{issuer}` replaced): its issuer, and the requests it got as text.
+    async fn provider_answering(bodies: Vec<String>) -> (String, tokio::sync::mpsc::UnboundedReceiver<String>) {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let issuer = format!("http://{}", listener.local_addr().unwrap());
-        let discovery = serde_json::json!({
-            "issuer": issuer,
-            "authorization_endpoint": format!("{issuer}/authorize"),
-            "token_endpoint": format!("{issuer}/token"),
-            "jwks_uri": format!("{issuer}/jwks"),
-            "userinfo_endpoint": "http://userinfo.example.net/me",
-            "response_types_supported": ["code"],
-            "subject_types_supported": ["public"],
-            "id_token_signing_alg_values_supported": ["RS256"],
-        })
-        .to_string();
+        let (seen, requests) = tokio::sync::mpsc::unbounded_channel();
+        let base = issuer.clone();
         tokio::spawn(async move {
-            for body in [discovery, r#"{"keys":[]}"#.to_owned()] {
+            for body in bodies {
                 let Ok((mut socket, _)) = listener.accept().await else { return };
-                let mut request = [0u8; 4096];
-                let _ = socket.read(&mut request).await;
+                let mut request = vec![0u8; 16384];
+                let n = socket.read(&mut request).await.unwrap_or(0);
+                let _ = seen.send(String::from_utf8_lossy(&request[..n]).into_owned());
+                let body = body.replace("{issuer}", &base);
                 let head = format!(
                     "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
                     body.len()
@@ -603,13 +672,94 @@ mod tests {
                 let _ = socket.write_all([head.into_bytes(), body.into_bytes()].concat().as_slice()).await;
             }
         });
-        let config = LoginConfig {
-            issuer,
-            client_id: "app".into(),
-            redirect_uri: "jp.co.panasonic.smarthems:/oauth2redirect".into(),
-        };
+        (issuer, requests)
+    }
+
+    fn discovery(extra: serde_json::Value) -> String {
+        let mut document = serde_json::json!({
+            "issuer": "{issuer}",
+            "authorization_endpoint": "{issuer}/authorize",
+            "token_endpoint": "{issuer}/token",
+            "jwks_uri": "{issuer}/jwks",
+            "response_types_supported": ["code"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+        });
+        document.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        document.to_string()
+    }
+
+    /// A provider whose discovery names any endpoint outside the https rule (userinfo included:
+    /// the access token goes there; the logout page: the ID token goes there) is refused before
+    /// a login page opens.
+    #[tokio::test]
+    async fn every_endpoint_of_the_provider_must_be_https() {
+        for extra in [
+            serde_json::json!({"userinfo_endpoint": "http://userinfo.example.net/me"}),
+            serde_json::json!({"end_session_endpoint": "http://id.example.net/logout"}),
+        ] {
+            let (issuer, _) = provider_answering(vec![discovery(extra), r#"{"keys":[]}"#.into()]).await;
+            let config = LoginConfig::new(&issuer, "app", "jp.co.panasonic.smarthems:/oauth2redirect");
+            let login = Login::new(config, reqwest::Client::new()).unwrap();
+            let result = login.begin(&MemorySecureStore::default(), false).await;
+            assert!(matches!(result, Err(LoginError::Policy(_))), "{result:?}");
+        }
+    }
+
+    /// Refresh tokens are asked for as OpenID Connect Core §11 says (offline_access with
+    /// prompt=consent) unless configured otherwise.
+    #[tokio::test]
+    async fn offline_access_is_asked_with_prompt_consent() {
+        for (with_consent, prompt) in [(true, Some("consent")), (false, None)] {
+            let (issuer, _) = provider_answering(vec![discovery(serde_json::json!({})), r#"{"keys":[]}"#.into()]).await;
+            let config = LoginConfig {
+                offline_access_with_consent: with_consent,
+                ..LoginConfig::new(&issuer, "app", "jp.co.panasonic.smarthems:/oauth2redirect")
+            };
+            let login = Login::new(config, reqwest::Client::new()).unwrap();
+            let url = login.begin(&MemorySecureStore::default(), false).await.unwrap();
+            let param = |name: &str| url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned());
+            assert!(param("scope").unwrap().split(' ').any(|s| s == "offline_access"));
+            assert_eq!(param("prompt").as_deref(), prompt);
+        }
+    }
+
+    /// Logout without a refresh token revokes the access token (RFC 7009, with its hint); with no
+    /// logout page at the provider, the next login asks for the provider's form (prompt=login),
+    /// until someone has logged in with it.
+    #[tokio::test]
+    async fn logout_without_a_logout_page_revokes_the_access_token_and_asks_for_the_form_next() {
+        let document = discovery(serde_json::json!({"revocation_endpoint": "{issuer}/revoke"}));
+        let (issuer, mut requests) = provider_answering(vec![document, r#"{"keys":[]}"#.into(), String::new()]).await;
+        let config = LoginConfig::new(&issuer, "app", "jp.co.panasonic.smarthems:/oauth2redirect");
         let login = Login::new(config, reqwest::Client::new()).unwrap();
-        let result = login.begin(&MemorySecureStore::default(), false).await;
-        assert!(matches!(result, Err(LoginError::Policy(_))), "{result:?}");
+        let store = MemorySecureStore::default();
+        kept(&store, None, 3600);
+        assert_eq!(login.sign_out(&store).await, None, "no logout page to open");
+        let revocation = [requests.recv().await, requests.recv().await, requests.recv().await].map(Option::unwrap);
+        assert!(revocation[2].starts_with("POST /revoke"), "{}", revocation[2]);
+        assert!(revocation[2].contains("token=at&token_type_hint=access_token"), "{}", revocation[2]);
+        let url = login.begin(&store, false).await.unwrap();
+        assert!(url.query_pairs().any(|(k, v)| k == "prompt" && v.split(' ').any(|p| p == "login")), "{url}");
+    }
+
+    /// With a logout page, logout hands it to the browser with the ID token as a hint and the
+    /// app's address to come back to; the next login needs no prompt=login.
+    #[tokio::test]
+    async fn logout_opens_the_providers_logout_page() {
+        let document = discovery(serde_json::json!({"end_session_endpoint": "{issuer}/logout"}));
+        let (issuer, _) = provider_answering(vec![document, r#"{"keys":[]}"#.into()]).await;
+        let config = LoginConfig::new(&issuer, "app", "jp.co.panasonic.smarthems:/oauth2redirect");
+        let login = Login::new(config, reqwest::Client::new()).unwrap();
+        let store = MemorySecureStore::default();
+        let tokens = Tokens { id_token: Some("id.token.jwt".into()), ..kept_tokens(Some("rt"), 3600) };
+        store.save(TOKENS_KEY.into(), serde_json::to_string(&tokens).unwrap()).unwrap();
+        let page = login.sign_out(&store).await.expect("the provider's logout page");
+        assert_eq!(page.path(), "/logout");
+        let param = |name: &str| page.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned());
+        assert_eq!(param("id_token_hint").as_deref(), Some("id.token.jwt"));
+        assert_eq!(param("post_logout_redirect_uri").as_deref(), Some("jp.co.panasonic.smarthems:/oauth2redirect"));
+        assert_eq!(param("client_id").as_deref(), Some("app"));
+        assert!(store.values().is_empty(), "every secret wiped, no fresh-login mark needed");
     }
 }

@@ -64,7 +64,10 @@ impl Runtime {
             Effect::CheckTerms => self.check_terms().await,
             Effect::SaveConsent { version } => self.save_consent(&version).await,
             Effect::SignOut => {
-                self.api.login.sign_out(store).await;
+                if let Some(page) = self.api.login.sign_out(store).await {
+                    // CLUB Panasonic's own session lives in the browser: end it there too.
+                    self.outbox.post(Callout::OpenLoginPage(page.to_string()));
+                }
                 Ok(Event::SignedOut)
             }
             Effect::LoadTerms(kind) => {

@@ -289,6 +289,7 @@ pub enum NoticeV1 {
     StoreNotOpened,
     StartedOver,
     NotSaved,
+    RedirectRefused,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -768,6 +769,7 @@ same_variants!(
         StoreNotOpened,
         StartedOver,
         NotSaved,
+        RedirectRefused,
     ]
 );
 same_variants!(UpdateTargetV1, UpdateTarget, [App, Firmware]);

@@ -4,10 +4,12 @@
 //! [`OidcPeer::start`] runs `tests/interop/provider.mjs` with `node` on a random loopback port
 //! (`npm ci --prefix tests/interop` first) and stops it when dropped: its stdin closes, which makes
 //! it exit, and it is killed and reaped all the same. Its one client is the app: public native
-//! client [`OidcPeer::CLIENT_ID`] (no secret), redirect [`OidcPeer::REDIRECT_URI`], PKCE required
-//! (S256 only), a rotating refresh token on every code exchange (no `offline_access`/`prompt=consent`
-//! needed), revocation and userinfo. Authorization responses come back in the query
-//! (`response_mode=query`) with `iss` (RFC 9207), errors included.
+//! client [`OidcPeer::CLIENT_ID`] (no secret), redirect [`OidcPeer::REDIRECT_URI`] (also after
+//! logout), PKCE required (S256 only), revocation, userinfo and RP-initiated logout; refresh
+//! tokens by the library's default policy (only for `offline_access` asked with `prompt=consent`,
+//! rotated for a public client). Authorization responses come back in the query
+//! (`response_mode=query`) with `iss` (RFC 9207), errors included. Every token grant it answers
+//! is recorded ([`OidcPeer::grants`]), with hashes of the refresh tokens presented and issued.
 //!
 //! The user's part on its development login and consent pages ([`complete_login`],
 //! [`cancel_login`]) is played with the same cookie-keeping, redirect-by-hand
@@ -27,35 +29,61 @@ pub struct OidcPeer {
     pub issuer: String,
     child: Child,
     stdin: Option<ChildStdin>,
+    grants: Arc<Mutex<Vec<Grant>>>,
+}
+
+/// One answer of the peer's token endpoint: which refresh token was presented and which issued
+/// (SHA-256 hex of each, never the tokens).
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct Grant {
+    pub grant: Option<String>,
+    pub presented: Option<String>,
+    pub issued: Option<String>,
+    pub status: u16,
+}
+
+/// How the peer is configured beyond the library's defaults.
+#[derive(Clone, Copy, Debug)]
+pub struct PeerOptions {
+    /// Access-token lifetime in seconds.
+    pub access_token_ttl: u64,
+    /// Rotate the refresh token on every refresh (`rotateRefreshToken: true`).
+    pub rotate_always: bool,
+}
+
+impl Default for PeerOptions {
+    fn default() -> Self {
+        PeerOptions { access_token_ttl: 3600, rotate_always: false }
+    }
 }
 
 impl OidcPeer {
     pub const CLIENT_ID: &'static str = "smarthems-app";
     pub const REDIRECT_URI: &'static str = "jp.co.panasonic.smarthems:/oauth2redirect";
 
-    /// Starts it with access tokens that live an hour (see [`OidcPeer::start_with_access_token_ttl`]).
+    /// Starts it with the library's defaults and access tokens that live an hour.
     pub fn start() -> std::io::Result<OidcPeer> {
-        Self::start_with_access_token_ttl(3600)
+        Self::start_with(PeerOptions::default())
     }
 
-    /// Starts it with access tokens that live `secs` seconds (`ACCESS_TOKEN_TTL`).
+    /// Starts it configured by `options` (`ACCESS_TOKEN_TTL`, `ROTATE_REFRESH_TOKEN`).
     ///
     /// It announces its issuer in about 0.3 s. Once, in CI, one of two peers started together said
     /// nothing for 20 s and did not exit (nothing on its standard error either), which failed a
     /// run that was not about starting it. So a peer silent for [`START_PATIENCE`] is killed and
     /// started once more, saying so on standard error; a second silence fails with both stories.
-    pub fn start_with_access_token_ttl(secs: u64) -> std::io::Result<OidcPeer> {
-        match Self::launch(secs) {
+    pub fn start_with(options: PeerOptions) -> std::io::Result<OidcPeer> {
+        match Self::launch(options) {
             Err(Launch::Silent(first)) => {
                 eprintln!("oidc-provider: {first}; starting it once more");
-                Self::launch(secs)
+                Self::launch(options)
                     .map_err(|again| std::io::Error::other(format!("{first}; started again: {}", again.into_message())))
             }
             other => other.map_err(Launch::into_message).map_err(std::io::Error::other),
         }
     }
 
-    fn launch(secs: u64) -> Result<OidcPeer, Launch> {
+    fn launch(options: PeerOptions) -> Result<OidcPeer, Launch> {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../interop");
         if !dir.join("node_modules/oidc-provider").exists() {
             return Err(Launch::Failed("oidc-provider is not installed: run `npm ci --prefix tests/interop`".into()));
@@ -64,7 +92,8 @@ impl OidcPeer {
         let mut child = Command::new("node")
             .arg("provider.mjs")
             .current_dir(&dir)
-            .env("ACCESS_TOKEN_TTL", secs.to_string())
+            .env("ACCESS_TOKEN_TTL", options.access_token_ttl.to_string())
+            .env("ROTATE_REFRESH_TOKEN", if options.rotate_always { "always" } else { "default" })
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -74,7 +103,7 @@ impl OidcPeer {
         let stderr = child.stderr.take().expect("stderr is piped");
         let stdin = child.stdin.take();
         // From here on, an early return drops `peer`, which kills and reaps node.
-        let mut peer = OidcPeer { issuer: String::new(), child, stdin };
+        let mut peer = OidcPeer { issuer: String::new(), child, stdin, grants: Arc::default() };
 
         let (tx, rx) = mpsc::channel();
         // Keep reading after the first line: a closed pipe would kill node (EPIPE) on its next write.
@@ -127,8 +156,23 @@ impl OidcPeer {
             let issuer =
                 announced["issuer"].as_str().ok_or_else(|| Launch::Failed(story(format!("no issuer in {line:?}"))))?;
             peer.issuer = issuer.to_owned();
+            // The lines after the issuer are the token grants it answers.
+            let grants = Arc::clone(&peer.grants);
+            std::thread::spawn(move || {
+                for line in rx {
+                    match serde_json::from_str::<Grant>(&line) {
+                        Ok(grant) => grants.lock().unwrap().push(grant),
+                        Err(_) => eprintln!("oidc-provider said: {line}"),
+                    }
+                }
+            });
             return Ok(peer);
         }
+    }
+
+    /// The token grants it has answered so far, oldest first.
+    pub fn grants(&self) -> Vec<Grant> {
+        self.grants.lock().unwrap().clone()
     }
 
     /// The issuer's authorization endpoint (`/auth`, as its discovery document says).
@@ -174,7 +218,11 @@ impl Drop for OidcPeer {
 /// and the `email` claim) and confirms the consent page, until the provider redirects to the app.
 /// Returns that redirect URL (`REDIRECT_URI?code=…&state=…&iss=…`) without following it.
 pub async fn complete_login(authorize_url: &str, login: &str) -> Result<String, String> {
-    let browser = Browser::new(OidcPeer::REDIRECT_URI);
+    complete_login_in(&Browser::new(OidcPeer::REDIRECT_URI), authorize_url, login).await
+}
+
+/// As [`complete_login`], in `browser` (its cookies: the provider's session after a login).
+pub async fn complete_login_in(browser: &Browser, authorize_url: &str, login: &str) -> Result<String, String> {
     let mut visit = browser.open(authorize_url).await?;
     for _ in 0..5 {
         visit = match &visit {
@@ -186,6 +234,20 @@ pub async fn complete_login(authorize_url: &str, login: &str) -> Result<String, 
         };
     }
     Err("oidc-provider did not redirect back".into())
+}
+
+/// Opens the provider's logout page (RP-initiated logout) in `browser` and confirms 「Yes, sign
+/// me out」: the redirect back to the app, not followed.
+pub async fn log_out_in(browser: &Browser, logout_page: &str) -> Result<String, String> {
+    match browser.open(logout_page).await? {
+        Visit::Redirect(url) => Ok(url),
+        page => match browser.submit(&page, &[("logout", "yes")]).await? {
+            Visit::Redirect(url) => Ok(url),
+            Visit::LoginPage { html, .. } => {
+                Err(format!("no redirect after logout: {}", crate::browser::text_of(&html)))
+            }
+        },
+    }
 }
 
 /// Presses the login page's 「[ Cancel ]」 link (the consent page has the same one, to the same
@@ -224,6 +286,12 @@ mod tests {
 
     fn s256(peer: &OidcPeer, scope: &str, state: &str) -> String {
         authorize_url(peer, scope, state, &[("code_challenge", CHALLENGE), ("code_challenge_method", "S256")])
+    }
+
+    /// As [`s256`], asking for a refresh token the way OpenID Connect Core §11 says.
+    fn offline(peer: &OidcPeer, state: &str) -> String {
+        let extra = [("code_challenge", CHALLENGE), ("code_challenge_method", "S256"), ("prompt", "consent")];
+        authorize_url(peer, "openid profile email offline_access", state, &extra)
     }
 
     /// The app's side of the redirect: its query parameters, checked to go to the app.
@@ -280,9 +348,15 @@ mod tests {
         let peer = OidcPeer::start().expect("oidc-provider starts (npm ci --prefix tests/interop)");
         assert!(peer.issuer.starts_with("http://127.0.0.1:"), "{}", peer.issuer);
 
-        // No offline_access and no prompt=consent: a refresh token all the same (issueRefreshToken).
-        let redirect =
-            complete_login(&s256(&peer, "openid profile email", "state-1"), "taro@example.jp").await.unwrap();
+        // The library's default policy (OpenID Connect Core §11): no refresh token without
+        // offline_access, nor for offline_access without prompt=consent.
+        for (n, scope) in ["openid profile email", "openid profile offline_access"].into_iter().enumerate() {
+            let redirect = complete_login(&s256(&peer, scope, &format!("s{n}")), "taro@example.jp").await.unwrap();
+            let (status, tokens) = exchange(&peer, &params(&redirect)["code"], VERIFIER).await;
+            assert_eq!(status, 200, "{tokens}");
+            assert!(tokens["refresh_token"].is_null(), "{scope}: {tokens}");
+        }
+        let redirect = complete_login(&offline(&peer, "state-1"), "taro@example.jp").await.unwrap();
         let answer = params(&redirect);
         assert_eq!(answer.get("state").map(String::as_str), Some("state-1"));
         assert_eq!(answer.get("iss"), Some(&peer.issuer), "RFC 9207 iss in the authorization response");
@@ -327,9 +401,9 @@ mod tests {
         assert_eq!((status, error["error"].as_str()), (400, Some("invalid_grant")), "reuse revoked the grant");
 
         // Revocation (a fresh login, since the grant above is gone).
-        let redirect = complete_login(&s256(&peer, "openid", "state-2"), "hanako@example.jp").await.unwrap();
+        let redirect = complete_login(&offline(&peer, "state-2"), "hanako@example.jp").await.unwrap();
         let (_, tokens) = exchange(&peer, &params(&redirect)["code"], VERIFIER).await;
-        let refresh_token = tokens["refresh_token"].as_str().expect("a refresh token with scope openid alone");
+        let refresh_token = tokens["refresh_token"].as_str().expect("a refresh token");
         let revoked = reqwest::Client::new()
             .post(format!("{}/token/revocation", peer.issuer))
             .form(&[("token", refresh_token), ("token_type_hint", "refresh_token"), ("client_id", OidcPeer::CLIENT_ID)])
@@ -343,7 +417,8 @@ mod tests {
 
     #[tokio::test]
     async fn refuses_without_s256_pkce_wrong_verifier_and_cancel() {
-        let peer = OidcPeer::start_with_access_token_ttl(7).expect("oidc-provider starts");
+        let peer = OidcPeer::start_with(PeerOptions { access_token_ttl: 7, ..PeerOptions::default() })
+            .expect("oidc-provider starts");
         let browser = Browser::new(OidcPeer::REDIRECT_URI);
         // Errors about the request go back to the app, with state and iss.
         for (extra, error) in [
@@ -367,7 +442,7 @@ mod tests {
         assert_eq!((status, error["error"].as_str()), (400, Some("invalid_grant")));
 
         // The short access token TTL.
-        let redirect = complete_login(&s256(&peer, "openid", "s"), "taro@example.jp").await.unwrap();
+        let redirect = complete_login(&offline(&peer, "s"), "taro@example.jp").await.unwrap();
         let code = &params(&redirect)["code"];
         let (_, tokens) = exchange(&peer, code, VERIFIER).await;
         assert_eq!(tokens["expires_in"], 7);

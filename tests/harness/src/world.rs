@@ -205,6 +205,8 @@ impl QaWorld {
             app_id: "jp.co.panasonic.smarthems".into(),
             google_client_id: "google-home".into(),
             old_id_paths: vec![self.old_id_path().to_string_lossy().into_owned()],
+            offline_access_with_consent: true,
+            post_logout_redirect_uri: None,
         }
     }
 

@@ -60,6 +60,8 @@ fn config(sim: &SimCloud, db: &std::path::Path) -> Config {
         app_id: "jp.co.panasonic.smarthems".into(),
         google_client_id: "google-home".into(),
         old_id_paths: vec![],
+        offline_access_with_consent: true,
+        post_logout_redirect_uri: None,
     }
 }
 

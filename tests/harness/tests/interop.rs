@@ -5,14 +5,11 @@
 
 use smarthems::runtime::login::{Login, LoginConfig, LoginError};
 use smarthems::MemorySecureStore;
-use smarthems_harness::oidc_peer::{self, OidcPeer};
+use smarthems_harness::browser::Browser;
+use smarthems_harness::oidc_peer::{self, Grant, OidcPeer, PeerOptions};
 
 fn login_for(peer: &OidcPeer) -> Login {
-    let config = LoginConfig {
-        issuer: peer.issuer.clone(),
-        client_id: OidcPeer::CLIENT_ID.into(),
-        redirect_uri: OidcPeer::REDIRECT_URI.into(),
-    };
+    let config = LoginConfig::new(&peer.issuer, OidcPeer::CLIENT_ID, OidcPeer::REDIRECT_URI);
     Login::new(config, smarthems::runtime::net::client()).expect("a loopback issuer is allowed")
 }
 
@@ -25,10 +22,38 @@ fn refresh_token(store: &MemorySecureStore) -> String {
         .expect("a refresh token is kept")
 }
 
+/// The provider's token grants once at least `count` have been recorded (its log line may trail
+/// its answer by a moment).
+async fn grants(peer: &OidcPeer, count: usize) -> Vec<Grant> {
+    for _ in 0..100 {
+        let grants = peer.grants();
+        if grants.len() >= count {
+            return grants;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the provider recorded {:?}, expected {count} grants", peer.grants());
+}
+
+/// Every refresh sent the newest refresh token the provider had issued, and none was sent twice.
+fn every_refresh_sent_the_newest(grants: &[Grant]) {
+    let mut newest = None;
+    let mut sent = std::collections::HashSet::new();
+    for grant in grants {
+        assert_eq!(grant.status, 200, "{grants:#?}");
+        if grant.grant.as_deref() == Some("refresh_token") {
+            assert_eq!(grant.presented, newest, "a refresh sent a refresh token that is not the newest: {grants:#?}");
+            assert!(sent.insert(grant.presented.clone()), "a refresh token was sent again: {grants:#?}");
+        }
+        newest = grant.issued.clone().or(newest);
+    }
+}
+
+/// With the provider's default refresh-token policy (OpenID Connect Core §11: offline_access
+/// needs prompt=consent) the app gets a refresh token, and refreshes with the rotated one.
 #[tokio::test]
-async fn logs_in_refreshes_and_revokes_against_oidc_provider() {
-    // Access tokens shorter than the core's refresh margin: every use refreshes (and rotates).
-    let peer = OidcPeer::start_with_access_token_ttl(30).expect("oidc-provider starts (npm ci --prefix tests/interop)");
+async fn a_refresh_token_from_the_providers_default_policy() {
+    let peer = OidcPeer::start().expect("oidc-provider starts (npm ci --prefix tests/interop)");
     let login = login_for(&peer);
     let store = MemorySecureStore::default();
 
@@ -38,31 +63,60 @@ async fn logs_in_refreshes_and_revokes_against_oidc_provider() {
     assert!(redirect.contains("iss="), "oidc-provider sends iss (RFC 9207)");
     let account = login.finish(&store, &redirect).await.expect("code exchange and ID token validation");
     assert!(!account.subject.is_empty());
+    let first_refresh = refresh_token(&store);
 
     // The same redirect again: the login it belonged to is used up.
     assert!(matches!(login.finish(&store, &redirect).await, Err(LoginError::NoPendingLogin)));
 
-    let first_refresh = refresh_token(&store);
-    let token = login.access_token(&store, false).await.expect("refresh with the rotating token");
-    assert!(!token.is_empty());
-    let second_refresh = refresh_token(&store);
-    assert_ne!(first_refresh, second_refresh, "oidc-provider rotates refresh tokens and the core keeps the new one");
+    // The cloud said the token is no longer valid: refreshed, with the rotated token kept.
+    login.access_token(&store, true).await.expect("refresh");
+    login.access_token(&store, true).await.expect("refresh with the rotated token");
+    assert_ne!(first_refresh, refresh_token(&store), "oidc-provider rotates a public client's refresh tokens");
+    every_refresh_sent_the_newest(&grants(&peer, 3).await);
+}
 
-    login.sign_out(&store).await;
+/// Refresh-token rotation on every refresh and 30-second access tokens (shorter than the core's
+/// refresh margin, so every use refreshes): every refresh sends the newest refresh token, an old
+/// one is never sent again. Then logout ends the provider's session in the browser (RP-initiated
+/// logout) and revokes the refresh token: the next person logs in with their own ID.
+#[tokio::test]
+async fn rotation_30_second_tokens_and_a_logout_that_lets_the_next_person_in() {
+    let options = PeerOptions { access_token_ttl: 30, rotate_always: true };
+    let peer = OidcPeer::start_with(options).expect("oidc-provider starts (npm ci --prefix tests/interop)");
+    let login = login_for(&peer);
+    let store = MemorySecureStore::default();
+    let browser = Browser::new(OidcPeer::REDIRECT_URI);
+
+    let url = login.begin(&store, false).await.unwrap();
+    let redirect = oidc_peer::complete_login_in(&browser, url.as_str(), "taro@example.jp").await.unwrap();
+    let taro = login.finish(&store, &redirect).await.expect("logged in");
+    for _ in 0..5 {
+        login.access_token(&store, false).await.expect("a 30-second token is refreshed before each use");
+    }
+    let grants = grants(&peer, 6).await;
+    assert_eq!(grants.iter().filter(|g| g.grant.as_deref() == Some("refresh_token")).count(), 5);
+    every_refresh_sent_the_newest(&grants);
+    let last_refresh = refresh_token(&store);
+
+    // Logout: the provider's logout page in the same browser, back to the app.
+    let page = login.sign_out(&store).await.expect("oidc-provider offers RP-initiated logout");
+    assert!(page.as_str().contains("id_token_hint="), "{page}");
+    let back = oidc_peer::log_out_in(&browser, page.as_str()).await.expect("logged out at the provider");
+    assert!(back.starts_with(OidcPeer::REDIRECT_URI), "{back}");
     assert!(store.values().is_empty(), "logout wipes the secure store");
-    // The revoked refresh token no longer works at the provider.
-    let token_endpoint = format!("{}/token", peer.issuer);
     let answer = reqwest::Client::new()
-        .post(token_endpoint)
-        .form(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", second_refresh.as_str()),
-            ("client_id", OidcPeer::CLIENT_ID),
-        ])
+        .post(peer.token_endpoint())
+        .form(&[("grant_type", "refresh_token"), ("refresh_token", &last_refresh), ("client_id", OidcPeer::CLIENT_ID)])
         .send()
         .await
         .unwrap();
     assert_eq!(answer.status(), 400, "revoked at logout");
+
+    // The next person, in the same browser, gets the login form and their own ID.
+    let url = login.begin(&store, false).await.unwrap();
+    let redirect = oidc_peer::complete_login_in(&browser, url.as_str(), "hanako@example.jp").await.unwrap();
+    let hanako = login.finish(&store, &redirect).await.expect("the second person logs in");
+    assert_ne!(hanako.subject, taro.subject, "the browser's session of the first person is gone");
 }
 
 #[tokio::test]
@@ -91,6 +145,8 @@ async fn refuses_what_it_must_against_oidc_provider() {
     let redirect = oidc_peer::complete_login(url.as_str(), "taro@example.jp").await.unwrap();
     let mixed_up = replace_param(&redirect, "iss", "https://attacker.example");
     assert!(matches!(login.finish(&store, &mixed_up).await, Err(LoginError::IssuerMismatch)));
+    // ... and here too the real one still completes: a wrong redirect never cancels the login.
+    assert!(login.finish(&store, &redirect).await.is_ok());
 }
 
 fn replace_param(url: &str, name: &str, value: &str) -> String {

@@ -6,6 +6,10 @@ use crate::flow::text::Language;
 pub(super) fn text(notice: Notice, lang: Language) -> String {
     let t = |ja: &str, en: &str| lang.pick(ja, en);
     match notice {
+    Notice::RedirectRefused => t(
+        "このログインの応答ではないため、受け付けませんでした。ブラウザでログインを続けてください。",
+        "That answer did not belong to this login, so it was not accepted. Please go on logging in in the browser.",
+    ),
     Notice::LinkIgnored => t(
         "このリンクは今は使えません。画面の案内に従って操作してください。",
         "This link cannot be used right now. Please follow the steps on the screen.",

@@ -104,6 +104,20 @@ impl Browser {
     }
 }
 
+/// `url` with its query parameter `name` set to `value` (a redirect altered on its way).
+pub fn with_param(url: &str, name: &str, value: &str) -> Result<String, String> {
+    let mut url = Url::parse(url).map_err(|e| e.to_string())?;
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| {
+            let v = if k == name { value.to_owned() } else { v.into_owned() };
+            (k.into_owned(), v)
+        })
+        .collect();
+    url.query_pairs_mut().clear().extend_pairs(pairs);
+    Ok(url.to_string())
+}
+
 /// The real-browser mode: a person opens the URL and pastes back where the browser ended up.
 pub fn ask_person(url: &str) -> Result<String, String> {
     let mut out = std::io::stdout().lock();

@@ -8,6 +8,7 @@ pub mod oidc_peer;
 pub mod report;
 mod steps;
 mod steps_c_and_signup;
+mod steps_links;
 mod steps_speaker;
 mod steps_start;
 pub mod tags;
@@ -28,7 +29,7 @@ pub fn secrets_in(store: &MemorySecureStore) -> Vec<String> {
         .iter()
         .filter_map(|json| serde_json::from_str::<serde_json::Value>(json).ok())
         .flat_map(|v| {
-            ["access_token", "refresh_token", "verifier"]
+            ["access_token", "refresh_token", "verifier", "id_token"]
                 .into_iter()
                 .filter_map(move |k| v.get(k).and_then(|s| s.as_str()).map(str::to_owned))
         })

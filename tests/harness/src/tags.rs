@@ -124,14 +124,27 @@ struct Steps {
     sim_only: BTreeSet<String>,
 }
 
+/// The sources of every step definition (`src/steps*.rs`, each file that holds steps, so a new one
+/// cannot be missed).
+pub fn step_sources() -> Vec<String> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&src)
+        .expect("the harness sources are readable")
+        .filter_map(|entry| Some(entry.ok()?.path()))
+        .filter(|path| {
+            path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("steps") && n.ends_with(".rs"))
+        })
+        .collect();
+    names.sort();
+    names.iter().map(|path| std::fs::read_to_string(path).expect("the step sources are readable")).collect()
+}
+
 impl Steps {
     fn load() -> Steps {
         let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-        let names = ["steps.rs", "steps_start.rs", "steps_speaker.rs", "steps_c_and_signup.rs", "world.rs"];
-        let sources: Vec<String> = names
-            .iter()
-            .map(|n| std::fs::read_to_string(src.join(n)).expect("the step sources are readable"))
-            .collect();
+        let mut sources = step_sources();
+        // The world's helpers call `sim()` for the steps that use them.
+        sources.push(std::fs::read_to_string(src.join("world.rs")).expect("the world's source is readable"));
         let sim_only = sim_only_functions(&sources.iter().map(String::as_str).collect::<Vec<_>>());
         Steps { collection: QaWorld::collection(), files: BTreeMap::new(), sim_only }
     }

@@ -13,7 +13,7 @@ use smarthems::{
 };
 use smarthems_simcloud::SimCloud;
 
-use crate::browser::Browser;
+use crate::browser::{self, Browser, Visit};
 use crate::report;
 
 /// The parties the app talks to.
@@ -109,6 +109,11 @@ pub struct QaWorld {
     pub google_account: Option<String>,
     /// How much the app had sent out (`outbound`) when a link from outside arrived.
     pub outbound_before_link: usize,
+    /// Every URL handed to the app from outside, oldest first (to hand one again).
+    pub handed_links: Vec<String>,
+    /// A real login redirect the browser produced but the app has not been given yet (held back
+    /// while an altered one went in, or never delivered: an abandoned login).
+    pub held_redirect: Option<String>,
 }
 
 impl fmt::Debug for QaWorld {
@@ -168,6 +173,8 @@ impl QaWorld {
             outbound_before_link: 0,
             app_flip: None,
             google_outcome: None,
+            handed_links: Vec::new(),
+            held_redirect: None,
         })
     }
 
@@ -305,9 +312,30 @@ impl QaWorld {
             })?;
         report::note(&format!("「{label}」をタップ"));
         self.remember_refresh_token();
-        let view = self.app()?.tap(action).await;
+        let opened = self.phone.opened.lock().unwrap().len();
+        let mut view = self.app()?.tap(action).await;
+        let newly_opened = self.phone.opened.lock().unwrap().get(opened..).and_then(|new| new.last().cloned());
+        if let Some(page) = newly_opened.filter(|page| page.contains("post_logout_redirect_uri=")) {
+            view = self.log_out_in_browser(&page).await?;
+        }
         self.after_step().await?;
         Ok(view)
+    }
+
+    /// The system browser on CLUB Panasonic's logout page, which the app opened: it ends the
+    /// provider's session (the SSO cookie) and comes straight back to the app, as a browser does.
+    async fn log_out_in_browser(&mut self, page: &str) -> Result<ScreenView, String> {
+        report::note("ブラウザ: CLUB Panasonicのログアウト");
+        if self.manual_browser {
+            let back = browser::ask_person(page)?;
+            return Ok(self.app()?.open_url(back).await);
+        }
+        match self.browser.open(page).await? {
+            Visit::Redirect(back) => Ok(self.app()?.open_url(back).await),
+            Visit::LoginPage { html, .. } => {
+                Err(format!("the logout page did not send the browser back: {}", browser::text_of(&html)))
+            }
+        }
     }
 
     /// In restart mode: kill and restart the app, and check it is on the same screen.
@@ -343,6 +371,7 @@ impl QaWorld {
     /// Hands a URL back to the app as the phone would (the browser's redirect).
     pub async fn hand_back(&mut self, url: String) -> Result<ScreenView, String> {
         report::note("ブラウザからアプリに戻る");
+        self.handed_links.push(url.clone());
         let view = self.app()?.open_url(url).await;
         self.after_step().await?;
         Ok(view)

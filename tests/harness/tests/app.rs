@@ -180,11 +180,13 @@ async fn a_replayed_redirect_is_refused_and_not_exchanged_again() {
     let page = browser.open(&url).await.unwrap();
     let Visit::Redirect(back) = browser.log_in(&page, "taro@example.jp", "Passw0rd!").await.unwrap() else { panic!() };
     assert_eq!(app.open_url(back.clone()).await.title, "スマートHEMSサービス利用規約");
-    // Log out and start a new login; the old redirect must not log anyone in.
+    // Log out and start a new login; the old redirect must not log anyone in, nor end the
+    // login now waiting.
     app.tap(Action::DeclineTerms).await;
     app.tap(Action::Logout).await;
     app.tap(Action::OpenLogin).await;
-    assert_eq!(app.open_url(back).await.title, "ログインを完了できませんでした");
+    let refused = app.open_url(back).await;
+    assert_eq!((refused.title.as_str(), refused.notice.is_some()), ("CLUB Panasonic ログイン", true));
     assert_eq!(sim.token_exchanges(), 1);
 }
 
@@ -353,7 +355,8 @@ async fn a_refreshed_id_token_must_verify_and_name_the_same_user() {
                 assert_eq!(view.title, "スマートスピーカー連携サービス登録");
                 assert_eq!(consent().as_deref(), Some(version.as_str()));
                 let after = smarthems_harness::secrets_in(&secure);
-                assert!(after.len() >= 2 && after.iter().all(|s| !before.contains(s)), "the refreshed tokens are kept");
+                // A new access and refresh token (the ID token may be the same JWT within a second).
+                assert!(after.iter().filter(|s| !before.contains(s)).count() >= 2, "the refreshed tokens are kept");
             }
             Some(fault) => {
                 assert_eq!(view.title, "もう一度ログインしてください", "{fault:?} was accepted");

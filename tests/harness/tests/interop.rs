@@ -5,7 +5,7 @@
 
 use smarthems::runtime::login::{Login, LoginConfig, LoginError};
 use smarthems::MemorySecureStore;
-use smarthems_harness::browser::Browser;
+use smarthems_harness::browser::{with_param, Browser};
 use smarthems_harness::oidc_peer::{self, Grant, OidcPeer, PeerOptions};
 
 fn login_for(peer: &OidcPeer) -> Login {
@@ -134,7 +134,7 @@ async fn refuses_what_it_must_against_oidc_provider() {
     let store = MemorySecureStore::default();
     let url = login.begin(&store, false).await.unwrap();
     let redirect = oidc_peer::complete_login(url.as_str(), "taro@example.jp").await.unwrap();
-    let forged = replace_param(&redirect, "state", "forged");
+    let forged = with_param(&redirect, "state", "forged").unwrap();
     assert!(matches!(login.finish(&store, &forged).await, Err(LoginError::StateMismatch)));
     // ... and the real one still completes, because the pending login was kept.
     assert!(login.finish(&store, &redirect).await.is_ok());
@@ -143,21 +143,8 @@ async fn refuses_what_it_must_against_oidc_provider() {
     let store = MemorySecureStore::default();
     let url = login.begin(&store, false).await.unwrap();
     let redirect = oidc_peer::complete_login(url.as_str(), "taro@example.jp").await.unwrap();
-    let mixed_up = replace_param(&redirect, "iss", "https://attacker.example");
+    let mixed_up = with_param(&redirect, "iss", "https://attacker.example").unwrap();
     assert!(matches!(login.finish(&store, &mixed_up).await, Err(LoginError::IssuerMismatch)));
     // ... and here too the real one still completes: a wrong redirect never cancels the login.
     assert!(login.finish(&store, &redirect).await.is_ok());
-}
-
-fn replace_param(url: &str, name: &str, value: &str) -> String {
-    let mut parsed = url::Url::parse(url).unwrap();
-    let pairs: Vec<(String, String)> = parsed
-        .query_pairs()
-        .map(|(k, v)| {
-            let v = if k == name { value.to_owned() } else { v.into_owned() };
-            (k.into_owned(), v)
-        })
-        .collect();
-    parsed.query_pairs_mut().clear().extend_pairs(pairs);
-    parsed.to_string()
 }

@@ -61,6 +61,7 @@ pub(crate) fn router() -> Router<Arc<Cloud>> {
         .merge(crate::registration::router())
         .route("/token", axum::routing::post(token))
         .route("/revoke", axum::routing::post(revoke))
+        .route("/logout", get(logout))
         .route("/userinfo", get(userinfo).post(userinfo))
 }
 
@@ -73,6 +74,7 @@ async fn discovery(State(cloud): State<Arc<Cloud>>) -> Json<serde_json::Value> {
         "userinfo_endpoint": format!("{issuer}/userinfo"),
         "jwks_uri": format!("{issuer}/jwks"),
         "revocation_endpoint": format!("{issuer}/revoke"),
+        "end_session_endpoint": format!("{issuer}/logout"),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "subject_types_supported": ["public"],
@@ -505,6 +507,45 @@ fn token_response(cloud: &Cloud, grant: &Grant, tokens: Tokens) -> Response {
         "id_token": id_token,
     });
     ([(header::CACHE_CONTROL, "no-store"), (header::PRAGMA, "no-cache")], Json(body)).into_response()
+}
+
+/// OpenID Connect RP-Initiated Logout: ends the browser's session (its SSO cookie) and sends it
+/// back to the client's registered `post_logout_redirect_uri` (with `state`), or shows that the
+/// person is logged out. Nothing goes to an address not registered for the client.
+async fn logout(State(cloud): State<Arc<Cloud>>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+    let Ok(params) = wire::params(query.unwrap_or_default().as_bytes()) else {
+        return pages::error(StatusCode::BAD_REQUEST, "リクエストが正しくありません。");
+    };
+    let param = |name: &str| params.get(name).map(String::as_str);
+    let back = match (param("client_id"), param("post_logout_redirect_uri")) {
+        (_, None) => None,
+        (Some(client), Some(uri)) if client_redirect_ok(client, uri) => Some(uri),
+        _ => {
+            tracing::info!("logout refused: unregistered post_logout_redirect_uri");
+            return pages::error(StatusCode::BAD_REQUEST, "このアプリからはログアウトできません（未登録の戻り先）。");
+        }
+    };
+    if let Some(id) = sso_cookie(&headers) {
+        cloud.world().end_session(id);
+    }
+    tracing::info!("logged out of CLUB Panasonic");
+    let mut response = match back.and_then(|uri| Url::parse(uri).ok()) {
+        Some(mut url) => {
+            if let Some(state) = param("state") {
+                url.query_pairs_mut().append_pair("state", state);
+            }
+            match HeaderValue::from_str(url.as_str()) {
+                Ok(location) => (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response(),
+                Err(_) => pages::error(StatusCode::BAD_REQUEST, BAD_REDIRECT),
+            }
+        }
+        None => pages::error(StatusCode::OK, "CLUB Panasonicからログアウトしました。"),
+    };
+    let expired = format!("{SSO_COOKIE}=; Path=/oidc; HttpOnly; SameSite=Lax; Max-Age=0");
+    if let Ok(cookie) = HeaderValue::from_str(&expired) {
+        response.headers_mut().insert(header::SET_COOKIE, cookie);
+    }
+    response
 }
 
 /// RFC 7009: unknown tokens are not an error (the client's goal, a dead token, is reached).

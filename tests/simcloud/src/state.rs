@@ -244,6 +244,11 @@ impl World {
         id
     }
 
+    /// Ends a browser's CLUB Panasonic session (logout): its cookie logs nobody in any more.
+    pub fn end_session(&mut self, id: &str) {
+        self.sessions.remove(id);
+    }
+
     /// The login behind an SSO cookie, as long as the account still exists.
     pub fn session(&self, id: &str) -> Option<Login> {
         self.sessions.get(id).filter(|l| self.user(&l.subject).is_some()).cloned()

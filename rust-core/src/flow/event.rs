@@ -1,7 +1,9 @@
 //! What happens to the app (events) and what it asks the runtime to do (effects).
 
 use super::devices::Device;
-use super::model::{Account, AppFlipAnswer, AppFlipRequest, IncomingUrl, Registration, RegistrationCode};
+use super::model::{
+    Account, AppFlipAnswer, AppFlipRequest, FoundRegistration, IncomingUrl, Registration, RegistrationCode,
+};
 use super::screen::{Action, Terms, TermsKind};
 use super::support::{Support, UpdateNeed};
 
@@ -55,6 +57,8 @@ pub enum Event {
         terms: Terms,
         accepted: Option<String>,
         legacy_speaker_user: bool,
+        /// This phone's registration, when the cloud holds one.
+        found: Option<FoundRegistration>,
     },
     ConsentSaved,
     SignedOut,

@@ -280,7 +280,12 @@ mod tests {
         };
         let (relaunched, effects) = update(&linked_user, Event::VersionsChecked { need: None });
         assert_eq!(effects, vec![Effect::CheckTerms, Effect::CheckLink]);
-        let revised = Event::TermsChecked { terms: terms("3"), accepted: Some("2".into()), legacy_speaker_user: false };
+        let revised = Event::TermsChecked {
+            terms: terms("3"),
+            accepted: Some("2".into()),
+            legacy_speaker_user: false,
+            found: None,
+        };
         let (asked, _) = update(&relaunched, revised);
         let revised_terms = Screen::AppTerms { terms: terms("3"), revised: true };
         assert_eq!(asked.screen, revised_terms);

@@ -2,9 +2,10 @@
 //! terms (スマートHEMSサービス利用規約), and logging out.
 
 use super::activity::start;
+use super::devices::Selection;
 use super::event::Effect;
-use super::model::{Account, IncomingUrl, Notice, State};
-use super::screen::{Action, Activity, Screen, Terms};
+use super::model::{Account, FoundRegistration, IncomingUrl, Notice, SpeakerDraft, State};
+use super::screen::{Action, Activity, Screen, SpeakerProvider, Terms};
 use super::text::Language;
 use super::view::{Offer, Page};
 
@@ -69,6 +70,29 @@ pub fn signed_in(mut next: State, account: Account) -> (State, Vec<Effect>) {
         None => Screen::Busy { activity: Activity::LoadingTerms },
     };
     (next, vec![Effect::CheckVersions])
+}
+
+/// This phone's registration as the cloud holds it, taken when the app knows none (logged out and
+/// in again): home shows its nickname and link, and the speaker question is not asked again. A
+/// registration the app knows, or one being changed, stays as the app has it.
+pub fn found(mut next: State, found: Option<FoundRegistration>) -> State {
+    let Some(found) = found else { return next };
+    if next.registered.is_some() || next.speaker_nickname.is_some() || next.speaker.is_some() {
+        return next;
+    }
+    next.speaker_prompt_answered = true;
+    next.speaker_nickname = Some(found.nickname.clone());
+    next.speaker_linked = Some(found.linked);
+    next.registered = Some(SpeakerDraft {
+        nickname: found.nickname,
+        selection: Selection { devices: Vec::new(), chosen: found.device_ids.into_iter().collect() },
+        privacy_version: Some(found.privacy_version),
+        speaker_terms_version: Some(found.speaker_terms_version),
+        provider: Some(SpeakerProvider::GoogleHome),
+        rooms: found.rooms,
+        ..SpeakerDraft::default()
+    });
+    next
 }
 
 /// Step 4: the current app terms, and the version this user accepted (if any).
@@ -247,6 +271,48 @@ mod tests {
         let terms = State { notice: Some(Notice::SpeakerUpdated), ..on(Screen::SpeakerPrompt) };
         assert_eq!(update(&terms, Event::IncomingAgain(url())), (terms.clone(), vec![]));
         assert_eq!(update(&terms, Event::Incoming(url())).0.notice, Some(Notice::LinkIgnored));
+    }
+
+    /// Logged out and in again: the cloud's registration for this phone is home's, and the
+    /// speaker question is not asked again; a registration the app knows or is changing wins.
+    #[test]
+    fn logging_in_again_finds_the_registration() {
+        let found = FoundRegistration {
+            nickname: "たろう".into(),
+            device_ids: vec!["ac-1".into()],
+            rooms: [("ac-1".to_owned(), "リビング".to_owned())].into(),
+            privacy_version: "p1".into(),
+            speaker_terms_version: "s1".into(),
+            linked: true,
+        };
+        let checked = |state: &State| {
+            let event = Event::TermsChecked {
+                terms: terms("2"),
+                accepted: Some("2".into()),
+                legacy_speaker_user: false,
+                found: Some(found.clone()),
+            };
+            update(state, event).0
+        };
+        let home = checked(&on(busy(Activity::LoadingTerms)));
+        assert_eq!(
+            home.screen,
+            Screen::Home {
+                display_name: "太郎".into(),
+                speaker_nickname: Some("たろう".into()),
+                speaker_linked: Some(true)
+            }
+        );
+        let registered = home.registered.expect("what was registered, to change it from home");
+        assert_eq!(
+            (registered.nickname.as_str(), registered.rooms.get("ac-1").map(String::as_str)),
+            ("たろう", Some("リビング"))
+        );
+        assert!(registered.selection.chosen.contains("ac-1"));
+        // A registration in progress on this phone is not replaced by the cloud's.
+        let typing =
+            State { screen: busy(Activity::LoadingTerms), ..speaking(Screen::Nickname, SpeakerDraft::default()) };
+        assert_eq!(checked(&typing).speaker_nickname, None);
     }
 
     #[test]

@@ -53,7 +53,8 @@ pub use app_flip::with_params;
 pub use devices::{Category, Device, Selection};
 pub use event::{Effect, Event, Failure, PhoneTask};
 pub use model::{
-    Account, AppFlipAnswer, AppFlipRequest, IncomingUrl, Notice, Registration, RegistrationCode, SpeakerDraft, State,
+    Account, AppFlipAnswer, AppFlipRequest, FoundRegistration, IncomingUrl, Notice, Registration, RegistrationCode,
+    SpeakerDraft, State,
 };
 pub use nickname::NicknameError;
 pub use screen::{Action, Activity, Problem, Screen, SpeakerProvider, Terms, TermsKind};
@@ -109,8 +110,8 @@ fn transition(state: &State, event: Event) -> (State, Vec<Effect>) {
         // ── Results of effects ──
         Event::LoginOpened => login::login_opened(next),
         Event::SignedIn(account) => login::signed_in(next, account),
-        Event::TermsChecked { terms, accepted, legacy_speaker_user } => {
-            login::terms_checked(state, next, terms, accepted, legacy_speaker_user)
+        Event::TermsChecked { terms, accepted, legacy_speaker_user, found } => {
+            login::terms_checked(state, login::found(next, found), terms, accepted, legacy_speaker_user)
         }
         Event::ConsentSaved => login::after_terms(next),
         Event::SignedOut => login::signed_out(),

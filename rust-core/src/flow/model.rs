@@ -32,6 +32,19 @@ pub struct SpeakerDraft {
     pub move_here: bool,
 }
 
+/// This phone's speaker registration as the cloud holds it, read at login: a user who logs out
+/// and in again finds their registration and its Google link instead of the speaker question.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct FoundRegistration {
+    pub nickname: String,
+    pub device_ids: Vec<String>,
+    pub rooms: std::collections::BTreeMap<String, String>,
+    pub privacy_version: String,
+    pub speaker_terms_version: String,
+    /// Whether Google Home holds a link serving it.
+    pub linked: bool,
+}
+
 /// What the cloud needs to register the speaker service (step 17's 「登録」).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Registration {

@@ -67,6 +67,33 @@ struct Consents {
 struct Profile {
     #[serde(default)]
     legacy_speaker_user: bool,
+    /// The speaker registrations under the account, one per speaker user (phone).
+    #[serde(default)]
+    speaker_registrations: Vec<WireRegistration>,
+}
+
+#[derive(Deserialize)]
+struct WireRegistration {
+    speaker_user: String,
+    nickname: String,
+    #[serde(default)]
+    device_ids: Vec<String>,
+    #[serde(default)]
+    rooms: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    privacy_version: String,
+    #[serde(default)]
+    speaker_terms_version: String,
+    #[serde(default)]
+    linked: bool,
+}
+
+/// What the app reads of the account at login.
+pub struct AccountProfile {
+    /// The user had the speaker service under the old Panasonic ID (the 6-B note).
+    pub legacy_speaker_user: bool,
+    /// This phone's speaker registration, if the cloud holds one.
+    pub found: Option<crate::flow::FoundRegistration>,
 }
 
 #[derive(Deserialize)]
@@ -227,8 +254,20 @@ impl Cloud {
     }
 
     /// Whether the user had the speaker service under the old Panasonic ID.
-    pub async fn legacy_speaker_user(&self, token: &str) -> Result<bool, CloudError> {
-        Ok(self.get::<Profile>("me/profile", Some(token)).await?.legacy_speaker_user)
+    /// The account's profile: the old-speaker flag and this phone's (`speaker_user`'s) registration.
+    pub async fn profile(&self, token: &str, speaker_user: &str) -> Result<AccountProfile, CloudError> {
+        let profile = self.get::<Profile>("me/profile", Some(token)).await?;
+        let found = profile.speaker_registrations.into_iter().find(|r| r.speaker_user == speaker_user).map(|r| {
+            crate::flow::FoundRegistration {
+                nickname: r.nickname.chars().take(MAX_NAME_CHARS).collect(),
+                device_ids: r.device_ids.into_iter().take(MAX_DEVICES).collect(),
+                rooms: r.rooms,
+                privacy_version: r.privacy_version,
+                speaker_terms_version: r.speaker_terms_version,
+                linked: r.linked,
+            }
+        });
+        Ok(AccountProfile { legacy_speaker_user: profile.legacy_speaker_user, found })
     }
 
     /// The AiSEG2's devices as it reports them now.

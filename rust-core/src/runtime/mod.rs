@@ -130,12 +130,14 @@ impl Runtime {
     }
 
     async fn check_terms(&self) -> Result<Event, StepError> {
+        let speaker_user = &self.speaker_user;
         self.api
             .authorized(|cloud, token| async move {
                 let terms = cloud.terms(TermsKind::App).await?;
                 let accepted = cloud.accepted_app_terms(&token).await?;
-                let legacy_speaker_user = cloud.legacy_speaker_user(&token).await?;
-                Ok(Event::TermsChecked { terms, accepted, legacy_speaker_user })
+                let profile = cloud.profile(&token, speaker_user).await?;
+                let (legacy_speaker_user, found) = (profile.legacy_speaker_user, profile.found);
+                Ok(Event::TermsChecked { terms, accepted, legacy_speaker_user, found })
             })
             .await
     }

@@ -136,6 +136,7 @@ async fn profile(State(cloud): State<Arc<Cloud>>, Subject(subject): Subject) -> 
             "subject": user.subject,
             "display_name": user.display_name,
             "legacy_speaker_user": world.speaker.is_legacy(&user.email),
+            "speaker_registrations": world.speaker.registrations_of(&user.email),
         }))
         .into_response(),
         None => wire::invalid_token(),

@@ -326,6 +326,27 @@ impl SpeakerWorld {
         self.legacy.contains(&key(email))
     }
 
+    /// The account's registrations, one per speaker user (phone), as the profile shows them:
+    /// what each registered and whether a Google link serves it.
+    pub fn registrations_of(&self, email: &str) -> Vec<serde_json::Value> {
+        let mut found: Vec<_> = self.registrations.iter().filter(|((account, _), _)| *account == key(email)).collect();
+        found.sort_by(|a, b| a.0.cmp(b.0));
+        found
+            .into_iter()
+            .map(|(who, r)| {
+                json!({
+                    "speaker_user": r.speaker_user,
+                    "nickname": r.nickname,
+                    "device_ids": r.device_ids,
+                    "rooms": r.rooms,
+                    "privacy_version": r.privacy_version,
+                    "speaker_terms_version": r.speaker_terms_version,
+                    "linked": self.linked(who).is_some(),
+                })
+            })
+            .collect()
+    }
+
     /// The registration the account's latest accepted PUT was for (the phone that registered last).
     pub fn registration(&self, email: &str) -> Option<Registration> {
         let puts = self.registration_puts.get(&key(email))?;

@@ -3,7 +3,8 @@
 # - the HTML report in a real headless Chromium (Debian's chromium, driven by playwright-core
 #   from npm): a run with one passing and one failing scenario; the page shows the counts, the
 #   coverage line and the failing step's reason without a click;
-# - `harness walk` in tmux: keys sent, the pane read, from the first screen to the terms;
+# - `harness walk` in tmux: keys sent, the pane read: log in through the browser, accept the
+#   terms, restart the app, decline the speaker, Home, quit;
 # - `harness load` with a few users.
 # Ends with `N passed, N failed` over the three checks.
 set -uo pipefail
@@ -54,7 +55,9 @@ walk_check() {
     wait_for "1. CLUB Panasonic ログイン画面へ" &&
       tmux send-keys -t "$session" "1" Enter && wait_for "画面: CLUB Panasonic ログイン" &&
       tmux send-keys -t "$session" "b" Enter && wait_for "[AppTerms]" &&
-      tmux send-keys -t "$session" "r" Enter && wait_for "(via" &&
+      tmux send-keys -t "$session" "1" Enter && wait_for "[SpeakerPrompt]" &&
+      tmux send-keys -t "$session" "r" Enter && wait_for "> r" &&
+      tmux send-keys -t "$session" "2" Enter && wait_for "[Home]" &&
       tmux send-keys -t "$session" "q" Enter && wait_for "bye"
   } || ok=1
   echo "$pane" | tail -12

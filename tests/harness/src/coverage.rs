@@ -26,6 +26,7 @@ use smarthems::flow::{Action, Event};
 pub type Transition = (String, String, String);
 
 /// The flow's screens, buttons and transitions, from the explored graph.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct Universe {
     pub screens: BTreeSet<String>,
     pub buttons: BTreeSet<(String, String)>,
@@ -73,6 +74,31 @@ fn cause_of(label: &str) -> (bool, String) {
 }
 
 impl Universe {
+    /// The universe of this build of the core: explored once (seconds of CPU), then read from
+    /// `cache`, keyed by the running binary (size and time), so runs of the same build — and
+    /// the real-environment test's one process per scenario — do not explore again.
+    pub fn cached(cache: &std::path::Path) -> Universe {
+        let key = std::env::current_exe()
+            .and_then(std::fs::metadata)
+            .map(|m| format!("{}-{:?}", m.len(), m.modified().ok()))
+            .unwrap_or_default();
+        let read = std::fs::read_to_string(cache).ok().and_then(|text| {
+            let (stored, json) = text.split_once('\n')?;
+            (stored == key).then(|| serde_json::from_str::<Universe>(json).ok()).flatten()
+        });
+        read.unwrap_or_else(|| {
+            let u = Universe::explore();
+            if let Ok(json) = serde_json::to_string(&u) {
+                // Written whole, then renamed: a process reading it never sees half of it.
+                let part = cache.with_extension(format!("{}.part", std::process::id()));
+                if std::fs::write(&part, format!("{key}\n{json}")).is_ok() {
+                    let _ = std::fs::rename(&part, cache);
+                }
+            }
+            u
+        })
+    }
+
     pub fn explore() -> Universe {
         let g = graph::explore();
         let mut u = Universe {
@@ -113,8 +139,9 @@ pub struct Seen {
     pub screens: BTreeSet<String>,
     pub buttons: BTreeSet<(String, String)>,
     pub transitions: BTreeSet<Transition>,
-    /// Taps whose action the harness did not see (made straight on the façade by a step).
-    pub unknown_taps: usize,
+    /// Taps whose action the harness did not see (made straight on the façade by a step), as
+    /// (from, to) screens; `figures` names the action where the graph leaves one choice.
+    pub unknown_taps: Vec<(String, String)>,
 }
 
 #[derive(Default)]
@@ -126,6 +153,8 @@ struct Tracker {
     kind: Option<String>,
     /// The action of the tap the harness is making.
     tapping: Option<String>,
+    /// The action of the tap being applied (None for a tap the harness did not announce).
+    tap_now: Option<String>,
 }
 
 static TRACKER: Mutex<Option<Tracker>> = Mutex::new(None);
@@ -173,13 +202,18 @@ pub fn tapping(action: &Action) {
 }
 
 fn on_event(kind: &str) {
-    with(|t| t.kind = Some(kind.to_owned()));
+    with(|t| {
+        if kind == "Tap" {
+            t.tap_now = t.tapping.take();
+        }
+        t.kind = Some(kind.to_owned());
+    });
 }
 
 fn on_screen(to: &str) {
     with(|t| {
         let kind = t.kind.take().unwrap_or_else(|| "?".into());
-        let cause = if kind == "Tap" { t.tapping.take() } else { Some(kind) };
+        let cause = if kind == "Tap" { t.tap_now.take() } else { Some(kind) };
         t.seen.screens.insert(to.to_owned());
         let Some(from) = t.current.replace(to.to_owned()) else { return };
         match cause {
@@ -191,7 +225,8 @@ fn on_screen(to: &str) {
                     t.seen.transitions.insert((from, cause, to.to_owned()));
                 }
             }
-            _ => t.seen.unknown_taps += 1,
+            None => t.seen.unknown_taps.push((from, to.to_owned())),
+            Some(_) => {}
         }
     });
 }
@@ -263,7 +298,29 @@ pub struct Figures {
     pub missed_transitions: Vec<Transition>,
 }
 
+/// A tap the harness did not see, named by the graph when only one action fits: the only tap
+/// from `from` to `to`, or (staying on the screen) the only button there that never leaves it.
+fn resolve(u: &Universe, from: &str, to: &str) -> Option<String> {
+    let leaves = |cause: &str| u.transitions.iter().any(|(f, c, _)| f == from && c == cause);
+    let fits: Vec<&String> = if from == to {
+        u.buttons.iter().filter(|(s, c)| s == from && !leaves(c)).map(|(_, c)| c).collect()
+    } else {
+        u.transitions.iter().filter(|(f, c, t)| f == from && t == to && graph_is_tap(c)).map(|(_, c, _)| c).collect()
+    };
+    (fits.len() == 1).then(|| fits[0].clone())
+}
+
 pub fn figures(seen: &Seen, u: &Universe) -> Figures {
+    let mut seen = seen.clone();
+    for (from, to) in std::mem::take(&mut seen.unknown_taps) {
+        if let Some(cause) = resolve(u, &from, &to) {
+            seen.buttons.insert((from.clone(), cause.clone()));
+            if from != to {
+                seen.transitions.insert((from, cause, to));
+            }
+        }
+    }
+    let seen = &seen;
     Figures {
         screens: (u.screens.intersection(&seen.screens).count(), u.screens.len()),
         buttons: (u.buttons.intersection(&seen.buttons).count(), u.buttons.len()),

@@ -147,7 +147,8 @@ pub async fn run_filtered(features: &Path, filter: Filter) -> (usize, usize) {
         if filter.verbose { ", every screen" } else { " (screens in full when a scenario fails; --verbose for all)" }
     );
     // The flow's graph is explored meanwhile (a few seconds of one core) for the coverage figures.
-    let universe = tokio::task::spawn_blocking(coverage::Universe::explore);
+    let cache = dir.parent().map(|base| base.join("flow-universe.json")).unwrap_or_default();
+    let universe = tokio::task::spawn_blocking(move || coverage::Universe::cached(&cache));
     coverage::start();
     let console = console::Console::new(filter.verbose, total);
     QaWorld::cucumber()
@@ -188,7 +189,10 @@ pub async fn run_filtered(features: &Path, filter: Filter) -> (usize, usize) {
     let info = report::RunInfo {
         started: when,
         commit: report::commit(),
-        environment: environment(),
+        environment: match environment() {
+            sim if sim.starts_with("simulated") => format!("{sim}; a fresh one per scenario"),
+            real => real,
+        },
         millis: started.elapsed().as_millis(),
         selection,
     };
@@ -275,6 +279,6 @@ pub fn environment() -> String {
             bare(cloud),
             if env("SMARTHEMS_BROWSER").as_deref() == Some("manual") { ", browser by a person" } else { "" }
         ),
-        _ => "simulated cloud (embedded, on loopback; a fresh one per scenario)".into(),
+        _ => "simulated cloud (embedded, on loopback)".into(),
     }
 }

@@ -175,7 +175,9 @@ impl Onboarding {
         self.expect("PrivacyPolicy")?;
         self.tap("同意する").await?;
         self.expect("DeviceSelection")?;
-        self.tap("エアコン 全て").await?;
+        // Every device of the first category (「エアコン 全て」).
+        let all = self.app.screen().buttons.into_iter().find(|b| matches!(b.action, Action::ToggleCategory { .. }));
+        self.tap(&all.ok_or("no category to check on DeviceSelection")?.label).await?;
         self.tap("次へ").await?;
         self.expect("AccountLink")?;
         self.tap("Google Home").await?;
@@ -268,10 +270,13 @@ pub async fn load(options: LoadOptions) -> Result<bool, String> {
     let password = env("SMARTHEMS_PASSWORD").unwrap_or_else(|| "Passw0rd!".into());
     let email = |n: usize, flow: &str| pattern.replace("{n}", &n.to_string()).replace("{flow}", flow);
     if let Some(sim) = &sim {
+        // Flow B's AiSEG2: the devices of the features' household.
+        let devices = sim.aiseg_devices("taro@example.jp");
         for n in 0..options.users {
             for flow in ["a", "b"] {
                 sim.add_user(&email(n, flow), &password, "負荷 試験");
             }
+            sim.set_aiseg_devices(&email(n, "b"), devices.clone());
         }
     }
     let total = options.users * 2;

@@ -421,3 +421,51 @@ pub fn picture(seen: &Seen, u: &Universe) -> String {
     out.push_str("```\n");
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Answers and links count by their kind; a tap by its action's label as the picture draws it.
+    #[test]
+    fn graph_labels_become_causes() {
+        assert_eq!(cause_of("Failed Offline"), (false, "Failed".to_owned()));
+        assert_eq!(cause_of("2D code link"), (false, "RegistrationLink".to_owned()));
+        assert_eq!(cause_of("App Flip request (forged)"), (false, "AppFlip".to_owned()));
+        assert_eq!(cause_of("LinkChecked not linked"), (false, "LinkChecked".to_owned()));
+        assert_eq!(cause_of("ChooseSpeaker GoogleHome"), (true, "ChooseSpeaker GoogleHome".to_owned()));
+        assert_eq!(cause_of("Register"), (true, "Register".to_owned()));
+        let tap = graph::label(&Event::Tap(Action::SubmitNickname));
+        assert_eq!(cause_of(&tap), (true, tap.clone()));
+        assert!(graph_is_tap(&tap) && !graph_is_tap("SignedIn"));
+    }
+
+    /// A tap the harness did not announce is named only where the graph leaves one choice.
+    #[test]
+    fn unannounced_taps_are_named_only_when_one_action_fits() {
+        let s = |x: &str| x.to_owned();
+        let u = Universe {
+            screens: [s("Nickname"), s("PrivacyPolicy"), s("Busy_LoadingHelp")].into(),
+            buttons: [
+                (s("Nickname"), s("EditNickname")),
+                (s("Nickname"), s("SubmitNickname")),
+                (s("Nickname"), s("OpenHelp")),
+            ]
+            .into(),
+            transitions: [
+                (s("Nickname"), s("SubmitNickname"), s("PrivacyPolicy")),
+                (s("Nickname"), s("OpenHelp"), s("Busy_LoadingHelp")),
+            ]
+            .into(),
+            arrows: vec![],
+            nodes: vec![],
+        };
+        assert_eq!(resolve(&u, "Nickname", "Nickname"), Some(s("EditNickname")));
+        assert_eq!(resolve(&u, "Nickname", "PrivacyPolicy"), Some(s("SubmitNickname")));
+        assert_eq!(resolve(&u, "PrivacyPolicy", "Nickname"), None);
+        let seen = Seen { unknown_taps: vec![(s("Nickname"), s("Nickname"))], ..Seen::default() };
+        let f = figures(&seen, &u);
+        assert_eq!(f.buttons, (1, 3));
+        assert_eq!(f.missed_screens, vec![s("Busy_LoadingHelp"), s("Nickname"), s("PrivacyPolicy")]);
+    }
+}

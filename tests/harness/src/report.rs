@@ -280,11 +280,33 @@ pub fn run_folder(base: &Path) -> std::io::Result<(PathBuf, String)> {
         dir = base.join(format!("{stamp}-{n}"));
     }
     std::fs::create_dir_all(&dir)?;
+    prune(base, KEEP_RUNS);
     let latest = base.join("latest");
     let _ = std::fs::remove_file(&latest);
     #[cfg(unix)]
     std::os::unix::fs::symlink(dir.file_name().expect("a folder name"), &latest)?;
     Ok((dir, format!("{} {h:02}:{m:02}:{s:02} JST (UTC+9)", japan.date)))
+}
+
+/// How many run folders are kept (the oldest go first).
+const KEEP_RUNS: usize = 30;
+
+/// Removes all but the newest `keep` run folders under `base` (named by their time, they sort
+/// oldest first); nothing else there (`screens/`, `latest`, the graph cache) is touched.
+fn prune(base: &Path, keep: usize) {
+    let is_run = |name: &str| name.len() >= 24 && name.as_bytes()[0].is_ascii_digit() && name.contains("+0900");
+    let mut runs: Vec<PathBuf> = std::fs::read_dir(base)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()) && is_run(&e.file_name().to_string_lossy()))
+        .map(|e| e.path())
+        .collect();
+    runs.sort();
+    let old = runs.len().saturating_sub(keep);
+    for run in &runs[..old] {
+        let _ = std::fs::remove_dir_all(run);
+    }
 }
 
 /// The commit the run was built from (`abc1234`, `+dirty` with uncommitted changes).
@@ -304,5 +326,32 @@ pub fn commit() -> String {
             format!("{hash}{}", if dirty { " (+ uncommitted changes)" } else { "" })
         }
         None => "unknown (not a git checkout)".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn each_run_has_its_own_folder_and_old_ones_go() {
+        let base = tempfile::tempdir().unwrap();
+        std::fs::create_dir(base.path().join("screens")).unwrap();
+        for old in ["2026-01-01T09-00-00+0900", "2026-01-02T09-00-00+0900"] {
+            std::fs::create_dir(base.path().join(old)).unwrap();
+        }
+        let (first, _) = super::run_folder(base.path()).unwrap();
+        let (second, _) = super::run_folder(base.path()).unwrap();
+        assert_ne!(first, second);
+        let latest = std::fs::read_link(base.path().join("latest")).unwrap();
+        assert_eq!(latest, second.file_name().unwrap());
+        super::prune(base.path(), 2);
+        let mut left: Vec<String> = std::fs::read_dir(base.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        let names = |d: &std::path::Path| d.file_name().unwrap().to_string_lossy().into_owned();
+        let mut expected = vec![names(&first), names(&second), "latest".into(), "screens".into()];
+        expected.sort();
+        assert_eq!(left, expected);
     }
 }

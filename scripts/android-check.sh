@@ -67,7 +67,7 @@ if [ "$ui_status" -ne 0 ] && [ $((failures + errors)) -eq 0 ]; then
 fi
 if [ -f "$screens_dir/index.md" ]; then
   echo "screens: $(find "$screens_dir" -name '*.png' | wc -l) PNGs, index $screens_dir/index.md"
-  # The QA report (target/qa-report, written by the harness) links screens/index.html: the
+  # The QA report (target/qa-report/<run>/, written by the harness) links ../screens/index.html: the
   # rendered phone screens, copied beside it so the report folder stands alone.
   report_screens="${CARGO_TARGET_DIR:-target}/qa-report/screens"
   rm -rf "$report_screens" && mkdir -p "$report_screens"
@@ -76,7 +76,7 @@ if [ -f "$screens_dir/index.md" ]; then
     echo '<!doctype html><meta charset=utf-8><title>smarthems — phone screens</title>'
     echo '<style>body{font-family:sans-serif;margin:1em}figure{display:inline-block;margin:.5em;text-align:center}img{width:206px;border:1px solid #ccc}</style>'
     echo '<h1>画面（Android シェルの描画） — phone screens rendered from the real core</h1>'
-    echo '<p>Compose for Desktop, the shell’s own composables; normal, largest font (200 %) and dark. <a href="../index.html">QA report</a></p>'
+    echo '<p>Compose for Desktop, the shell’s own composables; normal, largest font (200 %) and dark. <a href="../latest/index.html">QA report (latest run)</a></p>'
     for png in $(cd "$screens_dir" && ls ./*.png | sed 's|^\./||' | grep -v -e '-dark\.png$' -e '-largest-font\.png$' | sort); do
       base=${png%.png}
       echo "<figure><a href=\"$png\"><img src=\"$png\" alt=\"$base\"></a><figcaption>$base · <a href=\"$base-largest-font.png\">largest font</a> · <a href=\"$base-dark.png\">dark</a></figcaption></figure>"

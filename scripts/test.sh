@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the project on a fresh machine: installs what it needs from the registries
-# (rustup components, npm for the oidc-provider interop peer, Java + Maven, CJK fonts for the
-# Android screenshots, debootstrap for the Swift root, keyutils), then each suite in turn, and ends with one line per suite and a total.
+# (rustup components, npm for the oidc-provider interop peer, Chromium, playwright-core and tmux
+# for QA's tools, Java + Maven, CJK fonts for the Android screenshots, debootstrap for the Swift root, keyutils), then each suite in turn, and ends with one line per suite and a total.
 #
 # Every cargo step builds the workspace with one feature set (`--workspace`), so the build made by
 # the first step serves the ones after it instead of being made again with other features.
@@ -55,6 +55,7 @@ keyring_test() {
 
 suite "Rust: core, simulated cloud, harness features, interop" rust_tests
 suite "Lints: cargo fmt --check, cargo clippy -D warnings" lints
+suite "QA tools: report in headless Chromium, harness walk in tmux, harness load" bash scripts/qa-check.sh
 suite "Kotlin bindings on the JVM (Maven, JUnit 5, JNA)" kotlin_tests
 suite "Android shell: type check and screenshot test (Maven; android/check, android/ui)" bash scripts/android-check.sh
 suite "Swift package on Linux (XCTest in a Debian trixie root)" env SMARTHEMS_SWIFT_SKIP_BINDINGS=1 bash scripts/swift-test.sh

@@ -186,7 +186,8 @@ pub struct Graph {
     pub edges: Vec<Edge>,
 }
 
-fn label(event: &Event) -> String {
+/// How a step of the graph is labelled in the picture (a tap by its action's name).
+pub fn label(event: &Event) -> String {
     match event {
         Event::Tap(Action::EditNickname { .. }) => "EditNickname".into(),
         Event::Tap(Action::ToggleDevice { .. }) => "ToggleDevice".into(),

@@ -4,6 +4,9 @@
 //! `run` is shared by the `harness` binary (QA's main job) and the `features` test.
 
 pub mod browser;
+pub mod console;
+pub mod coverage;
+pub mod load;
 pub mod oidc_peer;
 pub mod report;
 mod steps;
@@ -12,11 +15,12 @@ mod steps_links;
 mod steps_speaker;
 mod steps_start;
 pub mod tags;
+pub mod walk;
 pub mod world;
 
 use std::path::{Path, PathBuf};
 
-use cucumber::{event::ScenarioFinished, writer, World as _, WriterExt as _};
+use cucumber::{writer, World as _, WriterExt as _};
 use futures::FutureExt as _;
 use smarthems::MemorySecureStore;
 
@@ -69,6 +73,10 @@ pub fn report_dir() -> PathBuf {
 pub struct Filter {
     pub tags: Option<cucumber::gherkin::tagexpr::TagOperation>,
     pub name: Option<String>,
+    /// The tag expression as given (for the report).
+    pub tags_text: Option<String>,
+    /// Print every screen of every step (by default only those of a failing scenario).
+    pub verbose: bool,
 }
 
 impl Filter {
@@ -83,12 +91,15 @@ impl Filter {
         while let Some(arg) = args.next() {
             match arg.as_str() {
                 "--tags" | "-t" => {
-                    filter.tags = parse_tags(&args.next().ok_or("--tags needs an expression, e.g. 'not @sim'")?)?
+                    let expr = args.next().ok_or("--tags needs an expression, e.g. 'not @sim'")?;
+                    filter.tags = parse_tags(&expr)?;
+                    filter.tags_text = Some(expr);
                 }
                 "--name" | "-n" => filter.name = Some(args.next().ok_or("--name needs a part of a scenario's name")?),
+                "--verbose" | "-v" => filter.verbose = true,
                 other if other.starts_with('-') => {
                     return Err(format!(
-                        "unknown option {other}; usage: harness [--tags EXPR] [--name TEXT] [FEATURE FILE OR FOLDER]"
+                        "unknown option {other}; usage: harness [--verbose] [--tags EXPR] [--name TEXT] [FEATURE FILE OR FOLDER]"
                     ))
                 }
                 _ if path.is_some() => return Err("only one feature file or folder".into()),
@@ -98,6 +109,7 @@ impl Filter {
         if filter.tags.is_none() {
             if let Some(expr) = std::env::var("SMARTHEMS_TAGS").ok().filter(|e| !e.trim().is_empty()) {
                 filter.tags = parse_tags(&expr)?;
+                filter.tags_text = Some(expr);
             }
         }
         Ok((filter, path))
@@ -117,52 +129,157 @@ impl Filter {
     }
 }
 
-/// Runs the feature files under `features` one scenario at a time, printing every screen;
-/// writes `junit.xml` and `index.html` to `report_dir()`. Returns (passed, failed) scenarios.
+/// Runs the feature files under `features` one scenario at a time, one line per step; writes the
+/// run's folder under `report_dir()` (`index.html`, `junit.xml`, `coverage.txt`, `flow.md`).
+/// Returns (passed, failed) scenarios.
 pub async fn run(features: &Path) -> (usize, usize) {
     run_filtered(features, Filter::default()).await
 }
 
 /// `run`, for the scenarios the filter selects only.
 pub async fn run_filtered(features: &Path, filter: Filter) -> (usize, usize) {
-    let dir = report_dir();
-    std::fs::create_dir_all(&dir).expect("the report folder can be created");
+    let started = std::time::Instant::now();
+    let (dir, when) = report::run_folder(&report_dir()).expect("the report folder can be created");
     let junit = std::fs::File::create(dir.join("junit.xml")).expect("junit.xml can be created");
-    let summary = QaWorld::cucumber()
+    let total = count_selected(features, &filter);
+    let selection = describe_selection(features, &filter);
+    println!(
+        "running {total} scenario(s) of {selection}; one line per step{}",
+        if filter.verbose { ", every screen" } else { " (screens in full when a scenario fails; --verbose for all)" }
+    );
+    // The flow's graph is explored meanwhile (a few seconds of one core) for the coverage figures.
+    let cache = dir.parent().map(|base| base.join("flow-universe.json")).unwrap_or_default();
+    let universe = tokio::task::spawn_blocking(move || coverage::Universe::cached(&cache));
+    coverage::start();
+    let console = console::Console::new(filter.verbose, total);
+    QaWorld::cucumber()
         .max_concurrent_scenarios(1)
         .fail_on_skipped()
         .before(|feature, rule, scenario, world| {
-            report::begin_scenario(&scenario.name);
+            coverage::new_phone();
             // Only a scenario tagged @sim may steer the simulated cloud: an untagged one fails
             // here the way it would against a real environment.
             let tags = feature.tags.iter().chain(rule.iter().flat_map(|r| &r.tags)).chain(&scenario.tags);
             world.sim_allowed = tags.into_iter().any(|t| t == tags::SIM);
             async {}.boxed_local()
         })
-        .after(|_, _, _, finished, _| {
-            report::end_scenario(matches!(finished, ScenarioFinished::StepPassed));
+        .after(|_, _, _, _, world| {
+            if let Some(world::Parties::Simulated(sim)) = world.map(|w| &w.parties) {
+                report::set_requests(sim.requests().into_iter().map(|r| format!("{} {}", r.method, r.path)).collect());
+            }
             async {}.boxed_local()
         })
-        .with_writer(
-            writer::Basic::raw(std::io::stdout(), writer::Coloring::Never, 0)
-                .summarized()
-                .tee::<QaWorld, _>(writer::JUnit::for_tee(junit, 0))
-                .normalized(),
-        )
+        .with_writer(console.tee::<QaWorld, _>(writer::JUnit::for_tee(junit, 0)).normalized())
         // Our own binary owns the command line (the feature path), not cucumber's parser.
         .with_default_cli()
         .filter_run(features, move |feature, rule, scenario| filter.selects(feature, rule, scenario))
         .await;
-    let (passed, failed) = report::write_html(&dir.join("index.html")).expect("the HTML report can be written");
-    // A feature file that does not parse, or a failing hook, never reaches the scenario hooks
-    // that count results: without this a typo in a feature would silently drop its scenarios.
-    use cucumber::writer::Stats as _;
-    let broken = summary.parsing_errors() + summary.hook_errors();
+    let seen = coverage::finish();
+    let figures = match universe.await {
+        Ok(universe) => {
+            let figures = coverage::figures(&seen, &universe);
+            let _ = std::fs::write(dir.join("flow.md"), coverage::picture(&seen, &universe));
+            let _ = std::fs::write(dir.join("coverage.txt"), figures.text());
+            Some(figures)
+        }
+        Err(error) => {
+            eprintln!("the flow graph could not be explored: {error}");
+            None
+        }
+    };
+    let info = report::RunInfo {
+        started: when,
+        commit: report::commit(),
+        environment: match environment() {
+            sim if sim.starts_with("simulated") => format!("{sim}; a fresh one per scenario"),
+            real => real,
+        },
+        millis: started.elapsed().as_millis(),
+        selection,
+    };
+    let coverage_html = figures.as_ref().map(coverage::Figures::html).unwrap_or_default();
+    let (passed, failed) =
+        report::write_html(&dir.join("index.html"), &info, &coverage_html).expect("the HTML report can be written");
+    // A feature file that does not parse never reaches the scenario events that count results:
+    // without this a typo in a feature would silently drop its scenarios.
+    let broken = console::broken();
     if broken > 0 {
-        eprintln!("{broken} feature file(s) or hooks failed before their scenarios could run");
+        eprintln!("{broken} feature file(s) failed before their scenarios could run");
     }
-    let failed = failed + broken;
+    if let Some(figures) = &figures {
+        println!("\n{}", figures.summary());
+    }
     let dir = dir.canonicalize().unwrap_or(dir);
-    println!("\nQA report: {}", dir.join("index.html").display());
-    (passed, failed)
+    println!("QA report: {}", dir.join("index.html").display());
+    (passed, failed + broken)
+}
+
+/// How many scenarios the filter selects under `features` (for the `[n/N]` progress).
+fn count_selected(features: &Path, filter: &Filter) -> usize {
+    fn files(path: &Path, out: &mut Vec<PathBuf>) {
+        if path.is_dir() {
+            for entry in std::fs::read_dir(path).into_iter().flatten().flatten() {
+                files(&entry.path(), out);
+            }
+        } else if path.extension().is_some_and(|x| x == "feature") {
+            out.push(path.to_owned());
+        }
+    }
+    let mut all = Vec::new();
+    files(features, &mut all);
+    all.iter()
+        .filter_map(|f| cucumber::gherkin::Feature::parse_path(f, cucumber::gherkin::GherkinEnv::default()).ok())
+        .map(|feature| {
+            let rules = feature.rules.iter().flat_map(|r| r.scenarios.iter().map(move |s| (Some(r), s)));
+            feature
+                .scenarios
+                .iter()
+                .map(|s| (None, s))
+                .chain(rules)
+                .filter(|(rule, s)| filter.selects(&feature, *rule, s))
+                .map(|(_, s)| {
+                    s.examples
+                        .iter()
+                        .map(|e| e.table.as_ref().map_or(1, |t| t.rows.len().saturating_sub(1)))
+                        .sum::<usize>()
+                        .max(1)
+                })
+                .sum::<usize>()
+        })
+        .sum()
+}
+
+fn describe_selection(features: &Path, filter: &Filter) -> String {
+    let mut out = features.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap_or(features).display().to_string();
+    if let Some(tags) = &filter.tags_text {
+        out.push_str(&format!(" --tags '{tags}'"));
+    }
+    if let Some(name) = &filter.name {
+        out.push_str(&format!(" --name '{name}'"));
+    }
+    out
+}
+
+/// The environment the run drove, in words: never a secret (no password, client secret or query).
+pub fn environment() -> String {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let bare = |u: String| match url::Url::parse(&u) {
+        Ok(mut url) => {
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            url.set_query(None);
+            url.set_fragment(None);
+            url.to_string()
+        }
+        Err(_) => "(not a URL)".into(),
+    };
+    match (env("SMARTHEMS_ISSUER"), env("SMARTHEMS_CLOUD_BASE_URL")) {
+        (Some(issuer), Some(cloud)) => format!(
+            "real environment: issuer {}, API {}{}",
+            bare(issuer),
+            bare(cloud),
+            if env("SMARTHEMS_BROWSER").as_deref() == Some("manual") { ", browser by a person" } else { "" }
+        ),
+        _ => "simulated cloud (embedded, on loopback)".into(),
+    }
 }

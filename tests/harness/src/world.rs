@@ -62,7 +62,6 @@ struct ScreenPrinter;
 impl ScreenListener for ScreenPrinter {
     fn on_screen(&self, view: ScreenView) {
         report::print_screen(&view);
-        report::record_screen(&view);
     }
 }
 
@@ -133,7 +132,8 @@ impl QaWorld {
             + phone.app_flip_answers.lock().unwrap().len())
     }
 
-    async fn new() -> Result<QaWorld, std::io::Error> {
+    /// A fresh phone and parties (the simulated cloud unless `SMARTHEMS_*` name a real environment).
+    pub async fn new() -> Result<QaWorld, std::io::Error> {
         let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
         let parties = match (env("SMARTHEMS_ISSUER"), env("SMARTHEMS_CLOUD_BASE_URL")) {
             (Some(issuer), Some(cloud_base_url)) => Parties::Real {
@@ -255,6 +255,7 @@ impl QaWorld {
         self.password = password.into();
         self.google_home_seen = 0;
         self.google_account = google_account;
+        crate::coverage::new_phone();
         self.launch().await.map(drop)
     }
 
@@ -282,6 +283,7 @@ impl QaWorld {
             .map_err(|e| e.to_string())?;
         self.subscription = Some(app.subscribe(Arc::new(ScreenPrinter)));
         let view = app.start().await;
+        crate::coverage::launched(&view);
         self.app = Some(app);
         Ok(view)
     }
@@ -311,6 +313,7 @@ impl QaWorld {
                 format!("「{}」 has no button 「{label}」; it shows {}", view.title, shown.join(" "))
             })?;
         report::note(&format!("「{label}」をタップ"));
+        crate::coverage::tapping(&action);
         self.remember_refresh_token();
         let opened = self.phone.opened.lock().unwrap().len();
         let mut view = self.app()?.tap(action).await;

@@ -43,8 +43,8 @@ pub struct Api {
     pub login: Login,
     pub secure: Arc<dyn SecureStore>,
     retry: RetryPolicy,
-    /// The cloud's app-config, fetched once per launch (per app object): the version check, help
-    /// and the Google Home link all read it, and it changes with app releases, not during a run.
+    /// The cloud's app-config, fetched once per launch (per app object) for the version check and
+    /// the Google Home link; help and a version check that asked for an update fetch it again.
     app_config: std::sync::Mutex<Option<Arc<AppConfig>>>,
 }
 

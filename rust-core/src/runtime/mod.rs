@@ -199,6 +199,9 @@ impl Runtime {
     }
 
     async fn load_help(&self) -> Event {
+        // Help shows the support lines of now: fetched again (hours change during a run), and
+        // kept for the other readers.
+        self.api.forget_app_config();
         let support = match self.api.app_config().await {
             Ok(config) => config.support.clone().unwrap_or_else(support::built_in),
             Err(error) => {

@@ -16,6 +16,8 @@ need_rust
 target_dir="${CARGO_TARGET_DIR:-target}"
 max_bytes=$((4 * 1024 * 1024))
 
+# Two release builds of the dependencies on a first run: for the cdylib alone cargo compiles
+# them as LTO bitcode only, for the bench binary as objects too.
 echo "== release build: the cdylib alone (LTO), then the bench"
 cargo rustc --release --locked -p smarthems --lib --crate-type cdylib
 cargo build --release --locked -p smarthems --bin bench

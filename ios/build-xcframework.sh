@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bindings.sh
 for target in aarch64-apple-ios aarch64-apple-ios-sim x86_64-apple-ios; do
-  cargo build --release --locked -p smarthems --target "$target"
+  # The staticlib alone, so the release profile's LTO applies to it (issue 13).
+  cargo rustc --release --locked -p smarthems --lib --target "$target" --crate-type staticlib
 done
 mkdir -p ios/build/sim ios/build/headers
 lipo -create target/aarch64-apple-ios-sim/release/libsmarthems.a target/x86_64-apple-ios/release/libsmarthems.a \

@@ -202,7 +202,8 @@ impl SmartHems {
     ) -> Result<Arc<SmartHems>, SetupError> {
         let Tuning { retry, fixed_time } = tuning;
         let insecure = |field: &str| SetupError::InsecureUrl { field: field.into() };
-        let http = net::client();
+        // Built on the first request, not here: a relaunch draws its first screen sooner.
+        let http = net::Http::lazy();
         let redirect_uri = url::Url::parse(&config.redirect_uri).map_err(|_| insecure("redirect_uri"))?;
         let mut service_origin = net::allowed_url(&config.cloud_base_url).ok_or_else(|| insecure("cloud_base_url"))?;
         service_origin.set_path("/");

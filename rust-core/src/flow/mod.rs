@@ -161,6 +161,10 @@ fn offers(state: &State, action: &Action) -> bool {
     match action {
         Action::EditNickname { .. } => state.screen == Screen::Nickname,
         Action::SetRoom { id, .. } => speaker::has_device(state, id),
+        // What `speaker::device_offers` offers, always enabled, without listing every device
+        // (the check runs on each tap; a screen of 5,000 devices made it the slowest part).
+        Action::ToggleDevice { id } => speaker::has_device(state, id),
+        Action::ToggleCategory { category } => speaker::has_category(state, *category),
         _ => offered(state).iter().any(|offer| offer.action == *action && offer.enabled),
     }
 }

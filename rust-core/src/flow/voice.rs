@@ -60,8 +60,31 @@ pub fn normalise(name: &str) -> String {
         .collect()
 }
 
-fn ending(name: &str) -> Option<NameWarning> {
-    let last = normalise(name).chars().last()?;
+/// `normalise`, remembered per thread: a device screen asks again for the same names on every
+/// tap, and NFKC over thousands of names was most of the screen's cost. A pure memo (the same
+/// name always gives the same form), emptied when it grows past `REMEMBERED`, so the flow stays
+/// a pure function of its state.
+fn normalised(name: &str) -> std::rc::Rc<str> {
+    const REMEMBERED: usize = 50_000;
+    thread_local! {
+        static NORMAL: std::cell::RefCell<HashMap<Box<str>, std::rc::Rc<str>>> = Default::default();
+    }
+    NORMAL.with(|memo| {
+        let mut memo = memo.borrow_mut();
+        if let Some(found) = memo.get(name) {
+            return found.clone();
+        }
+        if memo.len() >= REMEMBERED {
+            memo.clear();
+        }
+        let form: std::rc::Rc<str> = normalise(name).into();
+        memo.insert(name.into(), form.clone());
+        form
+    })
+}
+
+fn ending(normal: &str) -> Option<NameWarning> {
+    let last = normal.chars().last()?;
     if last.is_ascii_digit() || last.is_numeric() {
         Some(NameWarning::EndsWithDigit)
     } else if last.is_ascii_alphabetic() {
@@ -76,21 +99,24 @@ fn ending(name: &str) -> Option<NameWarning> {
 /// Warnings for each chosen device, by id; devices without a warning are left out. Devices in
 /// different rooms may share a name: the room tells them apart (「寝室の照明」「居間の照明」).
 pub fn check(chosen: &[&Device], rooms: &BTreeMap<String, String>) -> HashMap<String, Vec<NameWarning>> {
-    let room_of = |d: &Device| rooms.get(&d.id).map(|r| normalise(r)).unwrap_or_default();
-    let mut same_name: HashMap<(String, String), usize> = HashMap::new();
-    let mut per_category: HashMap<(Category, String), usize> = HashMap::new();
-    for d in chosen {
-        *same_name.entry((room_of(d), normalise(&d.name))).or_default() += 1;
-        *per_category.entry((d.category, room_of(d))).or_default() += 1;
+    // Each device's room and name in the compared form, once.
+    let forms: Vec<(std::rc::Rc<str>, std::rc::Rc<str>)> = chosen
+        .iter()
+        .map(|d| (rooms.get(&d.id).map(|r| normalised(r)).unwrap_or_else(|| "".into()), normalised(&d.name)))
+        .collect();
+    let mut same_name: HashMap<(&str, &str), usize> = HashMap::new();
+    let mut per_category: HashMap<(Category, &str), usize> = HashMap::new();
+    for (d, (room, name)) in chosen.iter().zip(&forms) {
+        *same_name.entry((room, name)).or_default() += 1;
+        *per_category.entry((d.category, room)).or_default() += 1;
     }
     let mut out = HashMap::new();
-    for d in chosen {
-        let mut warnings: Vec<NameWarning> = ending(&d.name).into_iter().collect();
-        let name = normalise(&d.name);
-        if same_name[&(room_of(d), name.clone())] > 1 {
+    for (d, (room, name)) in chosen.iter().zip(&forms) {
+        let mut warnings: Vec<NameWarning> = ending(name).into_iter().collect();
+        if same_name[&(&**room, &**name)] > 1 {
             warnings.push(NameWarning::SharedName);
         }
-        if name == normalise(&d.category.label(Language::Japanese)) && per_category[&(d.category, room_of(d))] > 1 {
+        if **name == *normalised(&d.category.label(Language::Japanese)) && per_category[&(d.category, &**room)] > 1 {
             warnings.push(NameWarning::GenericName);
         }
         if d.name.chars().count() > MAX_NAME_CHARS {

@@ -7,7 +7,7 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use super::cloud::{Cloud, CloudError};
+use super::cloud::{AppConfig, Cloud, CloudError};
 use super::login::{Login, LoginError};
 use super::retry::RetryPolicy;
 use super::secure::SecureStore;
@@ -43,18 +43,21 @@ pub struct Api {
     pub login: Login,
     pub secure: Arc<dyn SecureStore>,
     retry: RetryPolicy,
+    /// The cloud's app-config, fetched once per launch (per app object) for the version check and
+    /// the Google Home link; help and a version check that asked for an update fetch it again.
+    app_config: std::sync::Mutex<Option<Arc<AppConfig>>>,
 }
 
 impl Api {
     /// `None` when `cloud_base_url` is not an allowed (https or loopback) URL.
     pub fn new(
         cloud_base_url: &str,
-        http: reqwest::Client,
+        http: impl Into<super::net::Http>,
         login: Login,
         secure: Arc<dyn SecureStore>,
         retry: RetryPolicy,
     ) -> Option<Api> {
-        Some(Api { cloud: Cloud::new(cloud_base_url, http)?, login, secure, retry })
+        Some(Api { cloud: Cloud::new(cloud_base_url, http)?, login, secure, retry, app_config: Default::default() })
     }
 
     /// `attempt` under the retry policy: transient failures are tried again before giving up.
@@ -85,6 +88,23 @@ impl Api {
             }
         })
         .await
+    }
+
+    /// The app-config, from the cloud the first time (best effort, like every reader's use of
+    /// it), then as kept. A failed fetch is not kept: the next reader tries again.
+    pub async fn app_config(&self) -> Result<Arc<AppConfig>, CloudError> {
+        if let Some(kept) = self.app_config.lock().unwrap_or_else(|e| e.into_inner()).clone() {
+            return Ok(kept);
+        }
+        let config = Arc::new(self.best_effort(|cloud| cloud.app_config()).await?);
+        *self.app_config.lock().unwrap_or_else(|e| e.into_inner()) = Some(config.clone());
+        Ok(config)
+    }
+
+    /// Forgets the kept app-config: the next reader fetches it again (after an update the user
+    /// was asked for, the check must see the cloud's answer of now).
+    pub fn forget_app_config(&self) {
+        *self.app_config.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
     /// `call` once, for what has a fallback (the Google Home link without its agent id, help

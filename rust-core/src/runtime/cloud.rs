@@ -175,17 +175,17 @@ fn path_segment(text: &str) -> String {
 /// under the retry policy.
 pub struct Cloud {
     base: Url,
-    http: reqwest::Client,
+    http: super::net::Http,
 }
 
 impl Cloud {
     /// `base` is the API root, e.g. `https://…/api/v1`.
-    pub(super) fn new(base: &str, http: reqwest::Client) -> Option<Cloud> {
+    pub(super) fn new(base: &str, http: impl Into<super::net::Http>) -> Option<Cloud> {
         let mut base = net::allowed_url(base)?;
         if !base.path().ends_with('/') {
             base.set_path(&format!("{}/", base.path()));
         }
-        Some(Cloud { base, http })
+        Some(Cloud { base, http: http.into() })
     }
 
     async fn call<T: DeserializeOwned>(

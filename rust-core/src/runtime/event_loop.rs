@@ -42,6 +42,7 @@ impl Listeners {
 
     fn notify(&self, view: &ScreenView) {
         // Copy the list first: a listener may subscribe or drop a subscription from its callback.
+        // With none subscribed, the screen is not copied at all.
         let listeners: Vec<_> = self.list.lock().unwrap_or_else(|e| e.into_inner()).clone();
         for (_, listener) in listeners {
             listener.on_screen(view.clone());
@@ -79,6 +80,9 @@ impl Drop for TapDone {
 /// The app's state and everything that moves it on.
 pub struct EventLoop {
     state: Mutex<State>,
+    /// The screen of `state`, built once per transition: the listeners, the caller's answer and
+    /// `view()` share it (building it is most of a tap's cost on a screen of many devices).
+    shown: Mutex<Arc<ScreenView>>,
     /// One event (and its chain of effects) at a time, in the order they arrive. Never held
     /// while the shell is called: calls out go through the outbox.
     turn: tokio::sync::Mutex<()>,
@@ -95,8 +99,10 @@ pub struct EventLoop {
 
 impl EventLoop {
     pub fn new(state: State, store: Store, runtime: Runtime, language: Language, platform: Arc<dyn Platform>) -> Self {
+        let shown = Mutex::new(Arc::new(flow::view(&state, language)));
         EventLoop {
             state: Mutex::new(state),
+            shown,
             turn: tokio::sync::Mutex::new(()),
             store,
             runtime,
@@ -110,7 +116,7 @@ impl EventLoop {
 
     /// The screen to draw now.
     pub fn view(&self) -> ScreenView {
-        flow::view(&self.state.lock().unwrap_or_else(|e| e.into_inner()), self.language)
+        ScreenView::clone(&self.shown.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// Applies `event` on the core's own runtime, whatever thread or executor the caller is on.
@@ -232,11 +238,17 @@ impl EventLoop {
             tracing::error!(%error, "could not save the app state");
             next.notice = Some(flow::Notice::NotSaved);
         }
-        let view = flow::view(&next, self.language);
-        *self.state.lock().unwrap_or_else(|e| e.into_inner()) = next;
+        let view = Arc::new(flow::view(&next, self.language));
+        {
+            // Both under one lock order (state, then screen), so `view()` never sees a screen
+            // older than the state beside it for long.
+            let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            *state = next;
+            *self.shown.lock().unwrap_or_else(|e| e.into_inner()) = view.clone();
+        }
         tracing::info!(screen = %flow::graph::node_name(&view.screen), "screen");
         // Under the turn, so listeners hear the screens in the order they were shown.
-        self.runtime.outbox.post(Callout::Screen(Box::new(view)));
+        self.runtime.outbox.post(Callout::Screen(view));
         effects
     }
 }

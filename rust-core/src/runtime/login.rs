@@ -198,7 +198,7 @@ fn unknown_key(error: &openidconnect::ClaimsVerificationError) -> bool {
 pub struct Login {
     config: LoginConfig,
     redirect: Url,
-    http: reqwest::Client,
+    http: super::net::Http,
     /// Discovered once and kept; found again when an ID token names a key we do not have yet
     /// (the provider rotated its signing key while the app was running).
     provider: tokio::sync::Mutex<Option<Arc<Provider>>>,
@@ -236,12 +236,12 @@ fn token_error<RE: std::error::Error + 'static>(
 }
 
 impl Login {
-    pub fn new(config: LoginConfig, http: reqwest::Client) -> Result<Login, &'static str> {
+    pub fn new(config: LoginConfig, http: impl Into<super::net::Http>) -> Result<Login, &'static str> {
         if net::allowed_url(&config.issuer).is_none() {
             return Err("issuer");
         }
         let redirect = Url::parse(&config.redirect_uri).map_err(|_| "redirect_uri")?;
-        Ok(Login { config, redirect, http, provider: tokio::sync::Mutex::default() })
+        Ok(Login { config, redirect, http: http.into(), provider: tokio::sync::Mutex::default() })
     }
 
     async fn provider(&self) -> Result<Arc<Provider>, LoginError> {
@@ -284,7 +284,7 @@ impl Login {
     async fn discover(&self) -> Result<Provider, LoginError> {
         use openidconnect::DiscoveryError as D;
         let issuer = IssuerUrl::new(self.config.issuer.clone()).map_err(|_| LoginError::Policy("issuer"))?;
-        let metadata = Metadata::discover_async(issuer, &self.http).await.map_err(|e| match e {
+        let metadata = Metadata::discover_async(issuer, &*self.http).await.map_err(|e| match e {
             D::Request(e) => LoginError::Unreachable(e.to_string()),
             D::Response(status, ..) if status.is_server_error() || status.as_u16() == 429 => {
                 LoginError::ProviderBusy(status.as_u16())
@@ -397,7 +397,7 @@ impl Login {
             .exchange_code(AuthorizationCode::new(code))
             .map_err(|_| LoginError::Policy("no token endpoint"))?
             .set_pkce_verifier(PkceCodeVerifier::new(pending.verifier))
-            .request_async(&self.http)
+            .request_async(&*self.http)
             .await
             .map_err(|e| token_error(e, LoginError::Refused))?;
 
@@ -427,7 +427,7 @@ impl Login {
         subject: openidconnect::SubjectIdentifier,
     ) -> Option<String> {
         let request = provider.client.user_info(token, Some(subject)).ok()?;
-        let claims: openidconnect::core::CoreUserInfoClaims = match request.request_async(&self.http).await {
+        let claims: openidconnect::core::CoreUserInfoClaims = match request.request_async(&*self.http).await {
             Ok(claims) => claims,
             Err(error) => {
                 tracing::warn!(%error, "userinfo failed; greeting without a name");
@@ -516,7 +516,7 @@ impl Login {
             .client
             .exchange_refresh_token(&RefreshToken::new(refresh))
             .map_err(|_| LoginError::Policy("no token endpoint"))?
-            .request_async(&self.http)
+            .request_async(&*self.http)
             .await
             .map_err(|e| token_error(e, |_| LoginError::SessionEnded))?;
         let subject = match response.id_token() {

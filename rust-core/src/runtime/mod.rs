@@ -82,8 +82,7 @@ impl Runtime {
             }
             Effect::Register(registration) => self.register(&registration).await,
             Effect::OpenGoogleHome => {
-                let agent_id =
-                    self.api.best_effort(|cloud| cloud.app_config()).await.ok().and_then(|c| c.google_home_agent_id);
+                let agent_id = self.api.app_config().await.ok().and_then(|c| c.google_home_agent_id.clone());
                 self.outbox.post(Callout::OpenGoogleHome(platform::google_home_link(agent_id.as_deref())));
                 return None;
             }
@@ -205,8 +204,11 @@ impl Runtime {
     }
 
     async fn load_help(&self) -> Event {
-        let support = match self.api.best_effort(|cloud| cloud.app_config()).await {
-            Ok(config) => config.support.unwrap_or_else(support::built_in),
+        // Help shows the support lines of now: fetched again (hours change during a run), and
+        // kept for the other readers.
+        self.api.forget_app_config();
+        let support = match self.api.app_config().await {
+            Ok(config) => config.support.clone().unwrap_or_else(support::built_in),
             Err(error) => {
                 tracing::info!(%error, "help from the built-in data");
                 support::built_in()
@@ -229,9 +231,19 @@ impl Runtime {
         Ok(Event::AppFlipAnswered)
     }
 
-    /// Step 1: an update the user must make. A check that cannot be made blocks nothing.
+    /// Step 1: an update the user must make. A check that cannot be made blocks nothing. The
+    /// app-config is the one kept since launch, unless it asked for an update: then the check
+    /// after the user updates fetches it again.
     async fn update_needed(&self) -> Option<UpdateNeed> {
-        let config = match self.api.best_effort(|cloud| cloud.app_config()).await {
+        let need = self.update_needed_by_config().await;
+        if need.is_some() {
+            self.api.forget_app_config();
+        }
+        need
+    }
+
+    async fn update_needed_by_config(&self) -> Option<UpdateNeed> {
+        let config = match self.api.app_config().await {
             Ok(config) => config,
             Err(error) => {
                 tracing::info!(%error, "version check skipped");
@@ -242,7 +254,7 @@ impl Runtime {
             return Some(UpdateNeed {
                 target: UpdateTarget::App,
                 installed: self.app_version.clone(),
-                required: config.min_app_version,
+                required: config.min_app_version.clone(),
             });
         }
         if !self.api.login.has_session(self.api.secure.as_ref()) {
@@ -253,7 +265,7 @@ impl Runtime {
         support::is_below(&firmware, &config.min_firmware_version).then_some(UpdateNeed {
             target: UpdateTarget::Firmware,
             installed: firmware,
-            required: config.min_firmware_version,
+            required: config.min_firmware_version.clone(),
         })
     }
 }

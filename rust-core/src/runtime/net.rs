@@ -23,6 +23,32 @@ pub fn allowed_url(text: &str) -> Option<Url> {
     Url::parse(text).ok().filter(is_allowed)
 }
 
+/// The one HTTP client, built when the first request needs it rather than with the app object:
+/// building it (TLS set-up with the platform's verifier) was most of a cold start, and a relaunch
+/// onto a saved screen often sends nothing at first. Clones share the client.
+#[derive(Clone, Default)]
+pub struct Http(std::sync::Arc<std::sync::OnceLock<reqwest::Client>>);
+
+impl Http {
+    /// A client made by `client()` on first use.
+    pub fn lazy() -> Http {
+        Http::default()
+    }
+}
+
+impl From<reqwest::Client> for Http {
+    fn from(made: reqwest::Client) -> Http {
+        Http(std::sync::Arc::new(made.into()))
+    }
+}
+
+impl std::ops::Deref for Http {
+    type Target = reqwest::Client;
+    fn deref(&self) -> &reqwest::Client {
+        self.0.get_or_init(client)
+    }
+}
+
 /// The HTTP client for every call the core makes. Redirects are not followed: OAuth token and
 /// API calls must never be redirected somewhere else with their credentials.
 pub fn client() -> reqwest::Client {

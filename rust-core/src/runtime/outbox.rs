@@ -20,7 +20,7 @@ pub enum Callout {
     OpenGoogleHome(String),
     OpenStore,
     AnswerGoogle(AppFlipAnswer),
-    Screen(Box<ScreenView>),
+    Screen(std::sync::Arc<ScreenView>),
 }
 
 /// The queue of calls out, and who is delivering it.

@@ -197,6 +197,12 @@ pub fn has_device(state: &State, id: &str) -> bool {
         && state.speaker.as_ref().is_some_and(|d| d.selection.devices.iter().any(|dev| dev.id == id))
 }
 
+/// Whether the device screen shows a 「全て」 box for `category` (it has a device of that kind).
+pub fn has_category(state: &State, category: Category) -> bool {
+    state.screen == Screen::DeviceSelection
+        && state.speaker.as_ref().is_some_and(|d| d.selection.devices.iter().any(|dev| dev.category == category))
+}
+
 /// An empty draft for views of a state that has none (cannot happen through the screens).
 fn draft_of(state: &State) -> std::borrow::Cow<'_, SpeakerDraft> {
     match &state.speaker {

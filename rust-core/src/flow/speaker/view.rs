@@ -1,6 +1,7 @@
 //! What the user sees while registering the speaker service: each screen's offers and page.
 
 use super::draft_of;
+use crate::flow::devices::Device;
 use crate::flow::login::terms_offers;
 use crate::flow::model::State;
 use crate::flow::nickname::{self, NicknameError};
@@ -109,6 +110,9 @@ pub fn device_buttons(state: &State, offers: Vec<Offer>, lang: Language) -> Vec<
     let selection = &draft.selection;
     let chosen = selection.chosen_devices();
     let warnings = voice::check(&chosen, &draft.rooms);
+    // One pass over the devices, not one search per button (quadratic at thousands of devices).
+    let by_id: std::collections::HashMap<&str, &Device> =
+        selection.devices.iter().map(|d| (d.id.as_str(), d)).collect();
     let mut buttons = Vec::with_capacity(offers.len());
     for offer in offers {
         let button = match &offer.action {
@@ -117,7 +121,7 @@ pub fn device_buttons(state: &State, offers: Vec<Offer>, lang: Language) -> Vec<
                 section: Some(category.label(lang)),
                 ..Button::new(all_of(*category, lang), offer.action.clone(), offer.primary)
             },
-            Action::ToggleDevice { id } => match selection.devices.iter().find(|d| d.id == *id) {
+            Action::ToggleDevice { id } => match by_id.get(id.as_str()) {
                 Some(device) => {
                     let room = draft.rooms.get(&device.id);
                     let hint = warnings

@@ -207,6 +207,8 @@ fn app_on_saved(db: &Path) -> Arc<SmartHems> {
         app_id: "jp.co.panasonic.smarthems".into(),
         google_client_id: "google-home".into(),
         old_id_paths: vec![],
+        offline_access_with_consent: true,
+        post_logout_redirect_uri: None,
     };
     SmartHems::new(config, Arc::new(Phone), Arc::new(MemorySecureStore::default())).expect("the app starts")
 }

@@ -103,6 +103,8 @@ impl Onboarding {
             app_id: "jp.co.panasonic.smarthems".into(),
             google_client_id: "google-home".into(),
             old_id_paths: vec![],
+            offline_access_with_consent: true,
+            post_logout_redirect_uri: None,
         };
         let phone = Arc::new(Phone::default());
         let tuning = smarthems::Tuning {

@@ -73,6 +73,8 @@ async fn flows_a_and_b_make_no_more_requests_than_their_minimum() {
         app_id: "jp.co.panasonic.smarthems".into(),
         google_client_id: "google-home".into(),
         old_id_paths: vec![],
+        offline_access_with_consent: true,
+        post_logout_redirect_uri: None,
     };
     let phone = Arc::new(Phone::default());
     let app = SmartHems::new(config, phone.clone(), Arc::new(MemorySecureStore::default())).unwrap();

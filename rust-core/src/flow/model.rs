@@ -161,6 +161,9 @@ pub enum Notice {
     /// What the user did could not be saved on the phone (full or failing storage): it is kept
     /// while the app runs, and lost if the app is closed.
     NotSaved,
+    /// The cloud asked the app to wait a little before trying again; it is waiting (shown over
+    /// the busy screen until the answer comes).
+    WaitingForService,
 }
 
 /// A URL handed to the app from outside (browser redirect). Its query carries a one-time code,

@@ -269,6 +269,8 @@ pub enum ProblemV1 {
     LoginRejected,
     LoginInterrupted,
     CodeExpired,
+    // Added in format 2's time, like the notices below.
+    Untrusted,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -289,6 +291,7 @@ pub enum NoticeV1 {
     StoreNotOpened,
     StartedOver,
     NotSaved,
+    WaitingForService,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -748,7 +751,7 @@ macro_rules! same_variants {
 same_variants!(
     ProblemV1,
     Problem,
-    [Offline, ServiceTrouble, SessionExpired, LoginCancelled, LoginRejected, LoginInterrupted, CodeExpired,]
+    [Offline, ServiceTrouble, SessionExpired, LoginCancelled, LoginRejected, LoginInterrupted, CodeExpired, Untrusted,]
 );
 same_variants!(
     NoticeV1,
@@ -768,6 +771,7 @@ same_variants!(
         StoreNotOpened,
         StartedOver,
         NotSaved,
+        WaitingForService,
     ]
 );
 same_variants!(UpdateTargetV1, UpdateTarget, [App, Firmware]);

@@ -193,6 +193,8 @@ impl EventLoop {
     /// is told so over the busy screen.
     async fn run_effect(self: &Arc<Self>, effect: flow::Effect) -> Option<Event> {
         let mut waited = self.runtime.api.waited.lock().await;
+        // A wait told by work run outside this loop is not this effect's.
+        while waited.try_recv().is_ok() {}
         let run = self.runtime.run(effect);
         tokio::pin!(run);
         loop {

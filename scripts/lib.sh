@@ -59,3 +59,19 @@ need_rust_tools() {
     fi
   fi
 }
+
+# cargo-deny for the Lints suite (deny.toml). Built from crates.io with `cargo install --locked`
+# once (github.com, where its prebuilt binaries are, is out of reach here); the binary stays in
+# ~/.cargo/bin. Measured 2026-11-29: 70 min wall time at nice 19 on the shared 2-core machine
+# while three other builds ran (not yet measured on an idle one); the check itself takes 3 s.
+# A cargo-binstall found on the machine is used instead.
+CARGO_DENY_VERSION=0.20.2
+need_cargo_deny() {
+  if cargo deny --version 2>/dev/null | grep -q "$CARGO_DENY_VERSION"; then return 0; fi
+  if command -v cargo-binstall >/dev/null; then
+    echo "== installing cargo-deny $CARGO_DENY_VERSION (cargo binstall)"
+    cargo binstall -y --locked "cargo-deny@$CARGO_DENY_VERSION" >/dev/null && return 0
+  fi
+  echo "== installing cargo-deny $CARGO_DENY_VERSION (cargo install --locked; several minutes, once)"
+  cargo install --locked --quiet "cargo-deny@$CARGO_DENY_VERSION"
+}

@@ -38,7 +38,11 @@ rust_tests() {
 }
 
 lints() {
-  cargo fmt --all --check && cargo clippy --workspace --all-targets --locked -- -D warnings
+  cargo fmt --all --check && cargo clippy --workspace --all-targets --locked -- -D warnings || return 1
+  # Licences, duplicate major versions the workspace causes, crates.io only (deny.toml). The
+  # advisories need the RustSec database, which CI cannot fetch here: README, "Dependencies".
+  need_cargo_deny || return 1
+  cargo deny --locked check --hide-inclusion-graph licenses bans sources
 }
 
 kotlin_tests() {
@@ -54,7 +58,7 @@ keyring_test() {
 }
 
 suite "Rust: core, simulated cloud, harness features, interop" rust_tests
-suite "Lints: cargo fmt --check, cargo clippy -D warnings" lints
+suite "Lints: cargo fmt --check, cargo clippy -D warnings, cargo deny (licences, bans, sources)" lints
 suite "QA tools: report in headless Chromium, harness walk in tmux, harness load" bash scripts/qa-check.sh
 suite "Kotlin bindings on the JVM (Maven, JUnit 5, JNA)" kotlin_tests
 suite "Android shell: type check and screenshot test (Maven; android/check, android/ui)" bash scripts/android-check.sh

@@ -35,6 +35,9 @@ pub enum Failure {
     DevicesChanged,
     /// The 2D code has expired or was already used: show a new one on the AiSEG2.
     CodeExpired,
+    /// The server's TLS certificate could not be trusted (a wrong clock on the phone, a network
+    /// that intercepts traffic): nothing was sent; check the date and time, or another network.
+    Untrusted,
 }
 
 /// Everything that can happen to the app.
@@ -101,6 +104,9 @@ pub enum Event {
         now: i64,
     },
     Failed(Failure),
+    /// The cloud asked the app to wait before trying again (`Retry-After`); the effect under way
+    /// is waiting it out.
+    AskedToWait,
     /// The phone could not do what the app asked of it (its callback failed).
     PhoneFailed(PhoneTask),
 }
@@ -190,6 +196,7 @@ impl Event {
             Event::HelpLoaded { .. } => "HelpLoaded",
             Event::Failed(_) => "Failed",
             Event::PhoneFailed(_) => "PhoneFailed",
+            Event::AskedToWait => "AskedToWait",
         }
     }
 }

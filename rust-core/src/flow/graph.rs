@@ -20,7 +20,7 @@ pub fn outcomes(state: &State, effect: &Effect) -> Vec<Event> {
     let fail = |f: Failure| Event::Failed(f);
     let terms = Terms { version: "2".into(), title: "規約".into(), body: String::new() };
     match effect {
-        Effect::OpenLogin { .. } => vec![Event::LoginOpened, fail(Failure::Offline)],
+        Effect::OpenLogin { .. } => vec![Event::LoginOpened, fail(Failure::Offline), fail(Failure::Untrusted)],
         // One account and no old-speaker flag: a second person and the 6-B note change no screen
         // order (unit tests cover them), and exploring them would only multiply the states.
         Effect::FinishLogin(_) => vec![

@@ -123,6 +123,13 @@ fn transition(state: &State, event: Event) -> (State, Vec<Effect>) {
         Event::AppFlipAnswered => app_flip::answered(next),
         Event::HelpLoaded { support, now } => help::loaded(next, support, now),
         Event::Failed(failure) => problem::failed(state, next, failure),
+        // Told over the busy screen only: elsewhere nothing is waiting.
+        Event::AskedToWait => {
+            if state.running().is_some() {
+                next.notice = Some(Notice::WaitingForService);
+            }
+            (next, vec![])
+        }
         // ── The phone could not do what it was asked: say so where the user is ──
         Event::PhoneFailed(task) => {
             next.notice = Some(match task {
@@ -151,7 +158,9 @@ fn settle_notice(event: &Event, next: &mut State) {
                 Some(Notice::LinkNotAnswered | Notice::LogInFirst | Notice::RegisterBeforeLinking)
             )
     );
-    if acted || untrue {
+    // The wait is over once anything else happens.
+    let waited = next.notice == Some(Notice::WaitingForService) && *event != Event::AskedToWait;
+    if acted || untrue || waited {
         next.notice = None;
     }
 }
@@ -321,7 +330,9 @@ pub fn back(state: &State) -> Option<Action> {
         Screen::Problem { problem: Problem::LoginCancelled | Problem::LoginRejected | Problem::LoginInterrupted } => {
             Action::CancelLogin
         }
-        Screen::Problem { problem: Problem::Offline | Problem::ServiceTrouble | Problem::SessionExpired }
+        Screen::Problem {
+            problem: Problem::Offline | Problem::Untrusted | Problem::ServiceTrouble | Problem::SessionExpired,
+        }
         | Screen::Welcome
         | Screen::Busy { .. }
         | Screen::AppTerms { .. }

@@ -177,6 +177,9 @@ pub enum Notice {
     /// A login redirect that is not the awaited login's (forged, stale, replayed, an earlier
     /// abandoned login's) was refused; the app still waits for the real one.
     RedirectRefused,
+    /// The cloud asked the app to wait a little before trying again; it is waiting (shown over
+    /// the busy screen until the answer comes).
+    WaitingForService,
 }
 
 /// A URL handed to the app from outside (browser redirect). Its query carries a one-time code,

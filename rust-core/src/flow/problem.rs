@@ -27,6 +27,7 @@ pub fn failed(state: &State, mut next: State, failure: Failure) -> (State, Vec<E
     }
     let problem = match failure {
         Failure::Offline => Problem::Offline,
+        Failure::Untrusted => Problem::Untrusted,
         // Only App Flip's approval meets NotRegistered (answered above); anywhere else it is the
         // service's trouble.
         Failure::ServiceTrouble | Failure::NotRegistered => Problem::ServiceTrouble,
@@ -55,7 +56,7 @@ pub fn failed(state: &State, mut next: State, failure: Failure) -> (State, Vec<E
         }
     };
     match failure {
-        Failure::Offline | Failure::ServiceTrouble | Failure::NotRegistered => {
+        Failure::Offline | Failure::Untrusted | Failure::ServiceTrouble | Failure::NotRegistered => {
             // A code cannot be exchanged twice, so a sign-in that failed is retried from the login page.
             next.retry = Some(match activity {
                 Some(Activity::SigningIn) | None => Activity::OpeningLogin,
@@ -103,7 +104,9 @@ pub fn offers(problem: Problem) -> Vec<Offer> {
         ]
     };
     match problem {
-        Problem::Offline | Problem::ServiceTrouble => vec![Offer::main(Action::Retry, "再試行", "Retry")],
+        Problem::Offline | Problem::ServiceTrouble | Problem::Untrusted => {
+            vec![Offer::main(Action::Retry, "再試行", "Retry")]
+        }
         Problem::SessionExpired => vec![Offer::main(Action::OpenLogin, "ログインする", "Log in")],
         Problem::LoginCancelled | Problem::LoginRejected | Problem::LoginInterrupted => login_again(),
         Problem::CodeExpired => vec![Offer::main(Action::GoHome, "ホームへ", "Go to home")],
@@ -150,6 +153,13 @@ pub fn page(problem: Problem, lang: Language) -> Page {
             t(
                 "2次元コードの有効期限が切れているか、すでに使われています。AiSEG2の画面で「スマートスピーカー設定」→「ID登録」をタップして新しい2次元コードを表示し、読み取ってください。",
                 "The 2D code has expired or was already used. On the AiSEG2, tap 'Smart speaker settings' → 'ID registration' to show a new code, and scan it.",
+            ),
+        ),
+        Problem::Untrusted => (
+            t("安全な接続を確認できません", "The connection could not be verified as secure"),
+            t(
+                "接続先の証明書を確認できなかったため、通信を中止しました（何も送信していません）。端末の日付と時刻が正しく設定されているか確認してください。公衆Wi-Fiや会社のネットワークなど通信を中継・検査するネットワークに接続している場合は、モバイルデータ通信など別のネットワークに切り替えてから「再試行」をタップしてください。",
+                "The server's certificate could not be verified, so the connection was stopped (nothing was sent). Check that the phone's date and time are set correctly. On a network that intercepts traffic (public or company Wi-Fi), switch to another network such as mobile data, then tap 'Retry'.",
             ),
         ),
         Problem::LoginInterrupted => (

@@ -73,6 +73,8 @@ pub enum Problem {
     LoginInterrupted,
     /// The AiSEG2's 2D code expired or was used: show a new one on the AiSEG2.
     CodeExpired,
+    /// The connection could not be trusted (certificate): check the phone's clock or the network.
+    Untrusted,
 }
 
 /// Everything a user can do on a screen.

@@ -6,10 +6,13 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
 
 use super::cloud::{AppConfig, Cloud, CloudError};
 use super::login::{Login, LoginError};
-use super::retry::RetryPolicy;
+use super::retry::{RetryPolicy, Verdict};
 use super::secure::SecureStore;
 use crate::flow::Failure;
 
@@ -29,6 +32,14 @@ impl StepError {
             StepError::Login(e) => e.into(),
         }
     }
+    /// Whether to try again, and after how long the server asked for.
+    pub fn verdict(&self) -> Verdict {
+        match self {
+            StepError::Cloud(e) => e.verdict(),
+            StepError::Login(_) if self.is_transient() => Verdict::Transient { asked: None },
+            StepError::Login(_) => Verdict::Final,
+        }
+    }
     pub fn is_transient(&self) -> bool {
         match self {
             StepError::Cloud(e) => e.is_transient(),
@@ -46,6 +57,9 @@ pub struct Api {
     /// The cloud's app-config, fetched once per launch (per app object) for the version check and
     /// the Google Home link; help and a version check that asked for an update fetch it again.
     app_config: std::sync::Mutex<Option<Arc<AppConfig>>>,
+    /// Each pause a server asked for, long enough to tell the user (the event loop shows it).
+    waits: mpsc::UnboundedSender<Duration>,
+    pub waited: tokio::sync::Mutex<mpsc::UnboundedReceiver<Duration>>,
 }
 
 impl Api {
@@ -57,16 +71,31 @@ impl Api {
         secure: Arc<dyn SecureStore>,
         retry: RetryPolicy,
     ) -> Option<Api> {
-        Some(Api { cloud: Cloud::new(cloud_base_url, http)?, login, secure, retry, app_config: Default::default() })
+        let (waits, waited) = mpsc::unbounded_channel();
+        let waited = tokio::sync::Mutex::new(waited);
+        Some(Api {
+            cloud: Cloud::new(cloud_base_url, http)?,
+            login,
+            secure,
+            retry,
+            app_config: Default::default(),
+            waits,
+            waited,
+        })
     }
 
-    /// `attempt` under the retry policy: transient failures are tried again before giving up.
+    /// `attempt` under the retry policy: transient failures are tried again before giving up,
+    /// after the pause the server asked for (`Retry-After`, within `retry::MAX_ASKED_WAIT`).
     pub async fn retrying<'a, T, F, Fut>(&'a self, mut attempt: F) -> Result<T, StepError>
     where
         F: FnMut(&'a Cloud) -> Fut,
         Fut: Future<Output = Result<T, StepError>>,
     {
-        self.retry.run(StepError::is_transient, || attempt(&self.cloud)).await
+        let told = |pause| {
+            tracing::info!(seconds = Duration::as_secs(&pause), "waiting as the server asked");
+            let _ = self.waits.send(pause);
+        };
+        self.retry.run(StepError::verdict, told, || attempt(&self.cloud)).await
     }
 
     /// `call` with a valid access token, under the retry policy; a 401 refreshes once.

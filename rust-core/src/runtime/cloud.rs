@@ -2,6 +2,7 @@
 //! shapes: pointing the app at Panasonic's real endpoints changes this module and the config.
 
 use std::collections::BTreeSet;
+use std::time::{Duration, SystemTime};
 
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
@@ -9,6 +10,7 @@ use serde::Deserialize;
 use url::Url;
 
 use super::net;
+use super::retry::Verdict;
 use crate::flow::{
     AppFlipRequest, Category, Device, Failure, Registration, SpeakerProvider, Support, Terms, TermsKind,
 };
@@ -18,14 +20,18 @@ use crate::flow::{
 pub enum CloudError {
     #[error("cannot reach the cloud: {0}")]
     Unreachable(String),
+    /// The server's TLS certificate was not trusted: nothing was sent.
+    #[error("the cloud's certificate was not trusted: {0}")]
+    Untrusted(String),
     #[error("the access token was not accepted")]
     Unauthorized,
     #[error("the terms version is no longer current")]
     OutdatedTerms,
     #[error("the cloud refused the request: {code}")]
     Rejected { code: String },
+    /// `retry_after`: how long the cloud asked the app to wait (`Retry-After` on a 429 or 503).
     #[error("the cloud answered {status}")]
-    Status { status: u16 },
+    Status { status: u16, retry_after: Option<Duration> },
     #[error("unexpected answer: {0}")]
     Malformed(String),
 }
@@ -34,6 +40,7 @@ impl From<&CloudError> for Failure {
     fn from(error: &CloudError) -> Failure {
         match error {
             CloudError::Unreachable(_) => Failure::Offline,
+            CloudError::Untrusted(_) => Failure::Untrusted,
             CloudError::Unauthorized => Failure::SessionExpired,
             CloudError::OutdatedTerms => Failure::TermsOutdated,
             CloudError::Rejected { code } if code == "invalid_nickname" => Failure::NicknameRefused,
@@ -52,8 +59,39 @@ impl CloudError {
     pub fn is_transient(&self) -> bool {
         match self {
             CloudError::Unreachable(_) => true,
-            CloudError::Status { status } => *status >= 500 || *status == 429,
+            CloudError::Status { status, .. } => *status >= 500 || *status == 429,
             _ => false,
+        }
+    }
+
+    /// Whether to try again, and after how long the cloud asked for.
+    pub fn verdict(&self) -> Verdict {
+        match self {
+            CloudError::Status { retry_after, .. } if self.is_transient() => Verdict::Transient { asked: *retry_after },
+            _ if self.is_transient() => Verdict::Transient { asked: None },
+            _ => Verdict::Final,
+        }
+    }
+}
+
+/// A request that failed before an answer: a certificate the phone does not trust is told apart
+/// from a network that is down (the user's remedy differs).
+fn send_failed(error: reqwest::Error) -> CloudError {
+    if net::is_certificate_error(&error) {
+        CloudError::Untrusted(error.without_url().to_string())
+    } else {
+        CloudError::Unreachable(error.without_url().to_string())
+    }
+}
+
+/// `Retry-After` (RFC 9110 §10.2.3): seconds, or an HTTP date.
+fn retry_after(response: &reqwest::Response) -> Option<Duration> {
+    let value = response.headers().get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
+    match value.parse::<u64>() {
+        Ok(seconds) => Some(Duration::from_secs(seconds)),
+        Err(_) => {
+            let at = httpdate::parse_http_date(value).ok()?;
+            Some(at.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
         }
     }
 }
@@ -203,7 +241,12 @@ impl Cloud {
         if let Some(body) = body {
             request = request.json(&body);
         }
-        let response = request.send().await.map_err(|e| CloudError::Unreachable(e.without_url().to_string()))?;
+        self.answer(request).await
+    }
+
+    /// Sends `request` and reads its answer by the API's conventions.
+    async fn answer<T: DeserializeOwned>(&self, request: reqwest::RequestBuilder) -> Result<Option<T>, CloudError> {
+        let response = request.send().await.map_err(send_failed)?;
         match response.status() {
             StatusCode::NO_CONTENT => Ok(None),
             s if s.is_success() => {
@@ -217,7 +260,7 @@ impl Cloud {
                 let code = serde_json::from_slice::<ErrorBody>(&body).map(|b| b.error).unwrap_or_default();
                 Err(CloudError::Rejected { code })
             }
-            s => Err(CloudError::Status { status: s.as_u16() }),
+            s => Err(CloudError::Status { status: s.as_u16(), retry_after: retry_after(&response) }),
         }
     }
 
@@ -247,10 +290,18 @@ impl Cloud {
         Ok(self.get::<Aiseg>("me/aiseg", Some(token)).await?.firmware_version)
     }
 
-    /// Binds the AiSEG2 whose 2D code this is to the user (flow C). A code works once.
-    pub async fn claim_code(&self, token: &str, code: &str) -> Result<(), CloudError> {
-        let body = serde_json::json!({ "code": code });
-        self.call::<serde_json::Value>(Method::POST, "me/aiseg/claim", Some(token), Some(body)).await.map(|_| ())
+    /// Binds the AiSEG2 whose 2D code this is to the user (flow C). A code works once, so the
+    /// claim carries an `Idempotency-Key` made once per code: sent again after a lost answer, it
+    /// gets the first answer instead of "code used".
+    pub async fn claim_code(&self, token: &str, code: &str, idempotency_key: &str) -> Result<(), CloudError> {
+        let url = self.base.join("me/aiseg/claim").map_err(|e| CloudError::Malformed(e.to_string()))?;
+        let request = self
+            .http
+            .post(url)
+            .bearer_auth(token)
+            .header("idempotency-key", idempotency_key)
+            .json(&serde_json::json!({ "code": code }));
+        self.answer::<serde_json::Value>(request).await.map(|_| ())
     }
 
     /// Whether the user had the speaker service under the old Panasonic ID.
@@ -421,9 +472,115 @@ mod tests {
 }
 
 #[cfg(test)]
-mod answer_tests {
+pub(crate) mod answer_tests {
     use super::*;
+    use std::sync::{Arc, Mutex};
+    use std::time::Instant;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A cloud answering its requests in turn with `answers` (status line, extra header lines,
+    /// body), the last one for good; the times the requests arrived are kept.
+    pub(crate) async fn answering_in_turn(
+        answers: Vec<(&'static str, &'static str, &'static str)>,
+    ) -> (String, Arc<Mutex<Vec<Instant>>>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let arrivals = Arc::new(Mutex::new(Vec::new()));
+        let seen = arrivals.clone();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let mut request = [0u8; 8192];
+                let _ = socket.read(&mut request).await;
+                let n = {
+                    let mut seen = seen.lock().unwrap();
+                    seen.push(Instant::now());
+                    seen.len()
+                };
+                let (status, headers, body) = answers[(n - 1).min(answers.len() - 1)];
+                let head = format!(
+                    "HTTP/1.1 {status}\r\n{headers}content-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = socket.write_all([head.as_bytes(), body.as_bytes()].concat().as_slice()).await;
+            }
+        });
+        (format!("http://{addr}/api/v1"), arrivals)
+    }
+
+    pub(crate) const TERMS: &str = r#"{"version":"1","title":"利用規約","body":"本文"}"#;
+
+    pub(crate) fn api_at(base: &str) -> crate::runtime::api::Api {
+        use crate::runtime::login::{Login, LoginConfig};
+        let http = reqwest::Client::new();
+        let config = LoginConfig::new("https://id.example.jp", "app", "jp.co.panasonic.smarthems:/oauth2redirect");
+        let login = Login::new(config, http.clone()).unwrap();
+        let secure = Arc::new(crate::runtime::secure::MemorySecureStore::default());
+        crate::runtime::api::Api::new(base, http, login, secure, Default::default()).unwrap()
+    }
+
+    /// A 429 asking for 2 s is tried again after 2 s (it was 0.2 s), and the wait is told; one
+    /// asking for more than the cap is not tried again early, whether in seconds or as a date.
+    #[tokio::test]
+    async fn retry_after_is_honoured_within_the_cap() {
+        let (base, arrivals) =
+            answering_in_turn(vec![("429 Too Many Requests", "retry-after: 2\r\n", ""), ("200 OK", "", TERMS)]).await;
+        let api = api_at(&base);
+        let terms = api.retrying(|cloud| async move { Ok(cloud.terms(TermsKind::App).await?) }).await;
+        assert!(terms.is_ok(), "{:?}", terms.err());
+        let arrivals = arrivals.lock().unwrap().clone();
+        assert_eq!(arrivals.len(), 2);
+        let gap = arrivals[1] - arrivals[0];
+        assert!(gap >= Duration::from_secs(2), "tried again after {gap:?}");
+        assert_eq!(api.waited.lock().await.try_recv().ok(), Some(Duration::from_secs(2)));
+
+        let in_an_hour = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(3600));
+        let in_an_hour: &'static str = Box::leak(format!("retry-after: {in_an_hour}\r\n").into_boxed_str());
+        for asked in ["retry-after: 3600\r\n", in_an_hour] {
+            let (base, arrivals) = answering_in_turn(vec![("503 Service Unavailable", asked, "")]).await;
+            let api = api_at(&base);
+            let started = Instant::now();
+            let terms = api.retrying(|cloud| async move { Ok(cloud.terms(TermsKind::App).await?) }).await;
+            assert_eq!(terms.err().map(|e| e.failure()), Some(Failure::ServiceTrouble));
+            assert_eq!(arrivals.lock().unwrap().len(), 1, "{asked}");
+            assert!(started.elapsed() < Duration::from_secs(2));
+        }
+    }
+
+    /// A server whose certificate the phone does not trust (here: self-signed, in testdata/) is
+    /// its own failure with its own advice, not 「インターネットに接続できません」.
+    #[tokio::test]
+    async fn an_untrusted_certificate_is_told_as_such() {
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+        let cert = CertificateDer::from(include_bytes!("../../testdata/untrusted-cert.der").to_vec());
+        let key =
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(include_bytes!("../../testdata/untrusted-key.der").to_vec()));
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert], key)
+            .unwrap();
+        let config = Arc::new(config);
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            for socket in listener.incoming() {
+                let Ok(mut socket) = socket else { return };
+                let mut tls = rustls::ServerConnection::new(config.clone()).unwrap();
+                // The handshake ends when the client refuses the certificate.
+                while tls.complete_io(&mut socket).is_ok() && tls.is_handshaking() {}
+            }
+        });
+        let cloud = Cloud::new(&format!("https://{addr}/api/v1"), net::client()).unwrap();
+        let result = cloud.terms(TermsKind::App).await;
+        assert!(matches!(result, Err(CloudError::Untrusted(_))), "{result:?}");
+        assert_eq!(Failure::from(&result.unwrap_err()), Failure::Untrusted);
+        // A network that is down is still told as offline.
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+        let offline =
+            Cloud::new(&format!("https://{closed}/api/v1"), net::client()).unwrap().terms(TermsKind::App).await;
+        assert!(matches!(offline, Err(CloudError::Unreachable(_))), "{offline:?}");
+    }
 
     /// A cloud (or something in front of it) answering every request with `status` and `body`.
     async fn answering(status: &'static str, body: String) -> String {

@@ -182,7 +182,7 @@ impl EventLoop {
                 }
                 for effect in effects {
                     tracing::debug!(effect = effect.kind(), "effect");
-                    queue.extend(self.runtime.run(effect).await);
+                    queue.extend(self.run_effect(effect).await);
                 }
             }
             self.view()
@@ -193,6 +193,25 @@ impl EventLoop {
             self.runtime.outbox.wait_for(delivered).await;
         }
         view
+    }
+
+    /// Runs one effect (under the turn); while it waits out a pause the cloud asked for, the user
+    /// is told so over the busy screen.
+    async fn run_effect(self: &Arc<Self>, effect: flow::Effect) -> Option<Event> {
+        let mut waited = self.runtime.api.waited.lock().await;
+        // A wait told by work run outside this loop is not this effect's.
+        while waited.try_recv().is_ok() {}
+        let run = self.runtime.run(effect);
+        tokio::pin!(run);
+        loop {
+            tokio::select! {
+                answer = &mut run => return answer,
+                Some(_) = waited.recv() => {
+                    self.apply(Event::AskedToWait);
+                    self.deliver();
+                }
+            }
+        }
     }
 
     /// Hands the queued calls out to a thread of their own, where the shell may block or call
@@ -257,8 +276,6 @@ impl EventLoop {
 mod tests {
     use super::*;
     use crate::flow::{Action, Notice, Screen, SpeakerDraft};
-    use crate::runtime::api::Api;
-    use crate::runtime::login::{Login, LoginConfig};
     use crate::runtime::platform::PlatformError;
 
     struct Nothing;
@@ -278,11 +295,7 @@ mod tests {
     }
 
     fn event_loop(store: Store, state: State) -> EventLoop {
-        let http = reqwest::Client::new();
-        let config = LoginConfig::new("https://id.example.jp", "app", "jp.co.panasonic.smarthems:/oauth2redirect");
-        let login = Login::new(config, http.clone()).unwrap();
-        let secure = Arc::new(crate::runtime::secure::MemorySecureStore::default());
-        let api = Api::new("https://api.example.jp/v1", http, login, secure, Default::default()).unwrap();
+        let api = crate::runtime::cloud::answer_tests::api_at("https://api.example.jp/v1");
         let runtime = Runtime {
             api,
             outbox: Arc::default(),
@@ -308,5 +321,30 @@ mod tests {
         assert_eq!(view.input.map(|i| i.value), Some("たろう".repeat(60)));
         assert_eq!(app.state.lock().unwrap().notice, Some(Notice::NotSaved));
         assert!(view.notice.is_some_and(|n| n.contains("保存できませんでした")));
+    }
+
+    /// While the app waits out a cloud's `Retry-After`, the busy screen says so; the notice goes
+    /// with the answer.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_wait_the_cloud_asked_for_is_shown() {
+        use crate::runtime::cloud::answer_tests::{answering_in_turn, TERMS};
+        let (base, _) =
+            answering_in_turn(vec![("503 Service Unavailable", "retry-after: 3\r\n", ""), ("200 OK", "", TERMS)]).await;
+        let mut app = event_loop(Store::open(std::path::Path::new(":memory:")).unwrap(), State::default());
+        app.runtime.api = crate::runtime::cloud::answer_tests::api_at(&base);
+        let busy = State { screen: Screen::Busy { activity: flow::Activity::LoadingTerms }, ..State::default() };
+        *app.state.lock().unwrap() = busy;
+        let app = Arc::new(app);
+        let running = tokio::spawn({
+            let app = app.clone();
+            async move { app.run_effect(flow::Effect::LoadTerms(flow::TermsKind::App)).await }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        let waiting = app.view();
+        assert!(waiting.notice.is_some_and(|n| n.contains("混み合って")), "{:?}", app.view().notice);
+        let answer = running.await.unwrap().expect("the terms");
+        assert!(matches!(answer, Event::TermsLoaded { .. }));
+        app.apply(answer);
+        assert_eq!(app.state.lock().unwrap().notice, None);
     }
 }

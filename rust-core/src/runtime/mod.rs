@@ -29,6 +29,8 @@ use crate::flow::{AppFlipAnswer, AppFlipRequest, Effect, Event, Failure, Registr
 /// Where the old app kept the old Panasonic ID session in the secure store.
 pub const OLD_ID_KEYS: [&str; 2] = ["panasonic_id.session", "panasonic_id.credentials"];
 const REGISTRATION_CODE_KEY: &str = "registration.code";
+/// The claim's idempotency key, made with the code it claims and forgotten with it.
+const CLAIM_KEY_KEY: &str = "registration.code.idempotency";
 
 /// Everything the effects need.
 pub struct Runtime {
@@ -94,6 +96,8 @@ impl Runtime {
                 if let Err(error) = store.save(REGISTRATION_CODE_KEY.into(), code.0) {
                     tracing::error!(%error, "could not keep the 2D code");
                 }
+                // A new code is a new claim.
+                let _ = store.delete(CLAIM_KEY_KEY.into());
                 return None;
             }
             Effect::ClaimCode => self.claim_code().await,
@@ -164,16 +168,27 @@ impl Runtime {
         let store = self.api.secure.as_ref();
         let code = store.load(REGISTRATION_CODE_KEY.into()).ok().flatten().unwrap_or_default();
         let code = &code;
+        // One key per code, kept beside it (a retry after a relaunch sends the same one).
+        let key = match store.load(CLAIM_KEY_KEY.into()) {
+            Ok(Some(key)) => key,
+            _ => {
+                let key = openidconnect::CsrfToken::new_random().secret().clone();
+                let _ = store.save(CLAIM_KEY_KEY.into(), key.clone());
+                key
+            }
+        };
+        let key = &key;
         let result = self
             .api
             .authorized(|cloud, token| async move {
-                cloud.claim_code(&token, code).await?;
+                cloud.claim_code(&token, code, key).await?;
                 Ok(Event::CodeClaimed)
             })
             .await;
         // A code works once: forget it unless the claim may simply be tried again.
         if !matches!(&result, Err(e) if e.is_transient() || e.failure() == Failure::SessionExpired) {
             let _ = store.delete(REGISTRATION_CODE_KEY.into());
+            let _ = store.delete(CLAIM_KEY_KEY.into());
         }
         result
     }

@@ -49,6 +49,23 @@ impl std::ops::Deref for Http {
     }
 }
 
+/// Whether a request failed because the server's certificate was not trusted (expired, not yet
+/// valid — a phone whose clock is wrong —, unknown issuer — a network that intercepts traffic —,
+/// wrong name), found in the error's chain of causes.
+pub fn is_certificate_error(error: &(dyn std::error::Error + 'static)) -> bool {
+    if let Some(tls) = error.downcast_ref::<rustls::Error>() {
+        return matches!(tls, rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented);
+    }
+    // rustls's error travels inside io::Errors through hyper, and an io::Error's `source` skips
+    // the error it wraps: look inside it first.
+    if let Some(inner) = error.downcast_ref::<std::io::Error>().and_then(|e| e.get_ref()) {
+        if is_certificate_error(inner) {
+            return true;
+        }
+    }
+    error.source().is_some_and(is_certificate_error)
+}
+
 /// The HTTP client for every call the core makes. Redirects are not followed: OAuth token and
 /// API calls must never be redirected somewhere else with their credentials.
 pub fn client() -> reqwest::Client {

@@ -269,6 +269,8 @@ pub enum ProblemV1 {
     LoginRejected,
     LoginInterrupted,
     CodeExpired,
+    // Added in format 2's time, like the notices below.
+    Untrusted,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -290,6 +292,7 @@ pub enum NoticeV1 {
     StartedOver,
     NotSaved,
     RedirectRefused,
+    WaitingForService,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -749,7 +752,7 @@ macro_rules! same_variants {
 same_variants!(
     ProblemV1,
     Problem,
-    [Offline, ServiceTrouble, SessionExpired, LoginCancelled, LoginRejected, LoginInterrupted, CodeExpired,]
+    [Offline, ServiceTrouble, SessionExpired, LoginCancelled, LoginRejected, LoginInterrupted, CodeExpired, Untrusted,]
 );
 same_variants!(
     NoticeV1,
@@ -770,6 +773,7 @@ same_variants!(
         StartedOver,
         NotSaved,
         RedirectRefused,
+        WaitingForService,
     ]
 );
 same_variants!(UpdateTargetV1, UpdateTarget, [App, Firmware]);

@@ -26,6 +26,28 @@ use smarthems::MemorySecureStore;
 
 pub use world::QaWorld;
 
+/// Everything log lines said, from every thread (a `tracing_subscriber` writer for tests that
+/// check what the logs carry).
+#[derive(Clone, Default)]
+pub struct LogBuffer(pub std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl LogBuffer {
+    /// What was logged so far.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
+    }
+}
+
 /// The token strings held in a secure store (tests check they appear nowhere else).
 pub fn secrets_in(store: &MemorySecureStore) -> Vec<String> {
     store

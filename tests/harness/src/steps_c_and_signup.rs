@@ -56,6 +56,14 @@ async fn scan(w: &mut QaWorld) -> Step {
     w.hand_back(link).await.map(drop)
 }
 
+#[given(regex = r"^2次元コードでのAiSEG2の紐付けの応答が一度届かない$")]
+#[when(regex = r"^2次元コードでのAiSEG2の紐付けの応答が一度届かない$")]
+async fn lose_claim_answer(w: &mut QaWorld) -> Step {
+    crate::report::note("紐付けの応答が失われる");
+    w.sim()?.lose_next_response("/api/v1/me/aiseg/claim");
+    Ok(())
+}
+
 #[when(regex = r"^同じ2次元コードをもう一度読み取る$")]
 async fn scan_again(w: &mut QaWorld) -> Step {
     let link = w.last_code_link.clone().ok_or("no 2D code was read before")?;

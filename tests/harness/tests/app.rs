@@ -1,7 +1,6 @@
 //! The façade as a phone shell meets it, against the simulated cloud: setup rules, the screen
 //! stream, no secret in the logs or the database, and no login from an ID token that fails a check.
 
-use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -35,18 +34,7 @@ impl ScreenListener for Seen {
     }
 }
 
-/// Everything the log lines said, from every thread.
-#[derive(Clone, Default)]
-struct LogBuffer(Arc<Mutex<Vec<u8>>>);
-impl Write for LogBuffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use smarthems_harness::LogBuffer;
 
 fn config(sim: &SimCloud, db: &std::path::Path) -> Config {
     Config {

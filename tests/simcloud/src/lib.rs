@@ -278,7 +278,8 @@ impl SimCloud {
         self.inner.cloud.world().speaker.registration_puts(email)
     }
 
-    /// The next registration under this path is carried out, but its answer is lost (502).
+    /// The next registration (or 2D-code claim, `/api/v1/me/aiseg/claim`) under this path is
+    /// carried out, but its answer is lost (502).
     pub fn lose_next_response(&self, path_prefix: &str) {
         self.inner.cloud.world().speaker.lose_next_response(path_prefix);
     }

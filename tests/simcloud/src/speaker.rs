@@ -204,6 +204,9 @@ pub(crate) struct SpeakerWorld {
     pub(crate) web_linking: HashMap<String, crate::google::WebLinking>,
     lose_next: Vec<String>,
     panel_codes: HashMap<String, PanelCode>,
+    /// Claims carried out, by account and `Idempotency-Key`: the code and the AiSEG2 it bound,
+    /// so the same claim sent again (after a lost answer) gets the same answer.
+    claims_done: HashMap<(String, String), (String, String)>,
 }
 
 fn key(email: &str) -> String {
@@ -245,6 +248,7 @@ impl SpeakerWorld {
                 body: "2018年10月22日 制定\n2019年6月24日 改定\n2023年6月21日 改定\n\n第1条（本規約の目的）\n本規約は、AiSEG2とスマートスピーカーを連携し、AiSEG2につながる機器を音声で操作するサービスの利用条件を定めます。\n\n第2条（諸規定等）\n本サービスによる機器操作は音声でご利用ください。".into(),
             },
             homes: HashMap::new(),
+            claims_done: HashMap::new(),
             members: HashMap::new(),
             registrations: HashMap::new(),
             registrations_made: HashMap::new(),
@@ -546,24 +550,44 @@ struct Claim {
     code: String,
 }
 
-/// Flow C: the code binds the AiSEG2 that showed it to this account; it works once.
+/// Flow C: the code binds the AiSEG2 that showed it to this account; it works once. The same
+/// claim sent again with the same `Idempotency-Key` (a retry after a lost answer) is answered as
+/// the first one was; the key with another code is refused.
 async fn claim(
     State(cloud): State<Arc<Cloud>>,
     Subject(subject): Subject,
+    headers: axum::http::HeaderMap,
     JsonBody(claim): JsonBody<Claim>,
 ) -> Response {
     let Some(email) = email_of(&cloud, &subject) else { return wire::invalid_token() };
+    let idempotency = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .filter(|k| (1..=255).contains(&k.len()))
+        .map(|k| (key(&email), k.to_owned()));
     let mut world = cloud.world();
     let speaker = &mut world.speaker;
-    match speaker.panel_codes.remove(&claim.code) {
-        Some(code) if code.expires > Instant::now() => {
-            // The account joins the AiSEG2 that showed the code; its other members keep it too
-            // (a household: each person registers their own nickname and links their own Google).
-            speaker.members.insert(key(&email), code.aiseg_id.clone());
-            Json(json!({ "aiseg_id": code.aiseg_id })).into_response()
+    if let Some((code, aiseg_id)) = idempotency.as_ref().and_then(|k| speaker.claims_done.get(k)) {
+        if *code != claim.code {
+            return wire::error(StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused");
         }
-        _ => wire::error(StatusCode::GONE, "code_expired"),
+        return Json(json!({ "aiseg_id": aiseg_id })).into_response();
     }
+    let aiseg_id = match speaker.panel_codes.remove(&claim.code) {
+        Some(code) if code.expires > Instant::now() => code.aiseg_id,
+        _ => return wire::error(StatusCode::GONE, "code_expired"),
+    };
+    // The account joins the AiSEG2 that showed the code; its other members keep it too
+    // (a household: each person registers their own nickname and links their own Google).
+    speaker.members.insert(key(&email), aiseg_id.clone());
+    if let Some(k) = idempotency {
+        speaker.claims_done.insert(k, (claim.code, aiseg_id.clone()));
+    }
+    if speaker.take_lost("/api/v1/me/aiseg/claim") {
+        tracing::info!("claim done, answer lost on purpose");
+        return wire::error(StatusCode::BAD_GATEWAY, "simulated_lost_response");
+    }
+    Json(json!({ "aiseg_id": aiseg_id })).into_response()
 }
 
 #[derive(Deserialize)]

@@ -62,6 +62,10 @@ pub(super) fn text(notice: Notice, lang: Language) -> String {
             "入力した内容を端末に保存できませんでした。端末の空き容量をご確認ください。アプリを閉じるまでは内容は残っています。",
             "What you entered could not be saved on the phone. Check its free storage. It is kept until you close the app.",
         ),
+        Notice::WaitingForService => t(
+            "サービスが混み合っています。サービスの指示どおり少し待ってから、自動でもう一度接続します。このままお待ちください。",
+            "The service is busy. As it asked, the app waits a little and then tries again by itself. Please wait.",
+        ),
         Notice::DevicesChanged => t(
         "AiSEG2に登録されている機器が変わったため、一覧を読み込み直しました。選び直してください。",
         "The AiSEG2's devices have changed, so the list was read again. Please check your choice.",

@@ -66,7 +66,11 @@ pub fn screen_text(view: &ScreenView) -> String {
         let _ = writeln!(out, "│ {}{more}", short.replace('\n', " "));
     }
     if let Some(input) = &view.input {
-        let _ = writeln!(out, "│ ✎ {}: {}", input.label, input.value);
+        // The value in brackets, so an empty field or trailing spaces show; its error under it.
+        let _ = writeln!(out, "│ ✎ {}: 「{}」", input.label, input.value);
+        if let Some(error) = &input.error {
+            let _ = writeln!(out, "│   ✖ {error}");
+        }
     }
     if let Some(notice) = &view.notice {
         let _ = writeln!(out, "│ ⚠ {notice}");
@@ -331,6 +335,21 @@ pub fn commit() -> String {
 
 #[cfg(test)]
 mod tests {
+
+    /// QA reads what the field holds and what is wrong with it in the printed screen.
+    #[test]
+    fn a_screen_prints_its_fields_value_and_error() {
+        use smarthems::flow::{self, Language, NicknameError, Screen, SpeakerDraft, State};
+        let draft = SpeakerDraft {
+            nickname: "たろう ".into(),
+            nickname_error: Some(NicknameError::Empty),
+            ..Default::default()
+        };
+        let state = State { screen: Screen::Nickname, speaker: Some(draft), ..State::default() };
+        let text = super::screen_text(&flow::view(&state, Language::Japanese));
+        assert!(text.contains("「たろう 」"), "{text}");
+        assert!(text.lines().any(|l| l.contains('✖') && l.contains("ニックネーム")), "{text}");
+    }
     #[test]
     fn each_run_has_its_own_folder_and_old_ones_go() {
         let base = tempfile::tempdir().unwrap();

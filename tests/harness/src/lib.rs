@@ -10,6 +10,7 @@ pub mod load;
 pub mod oidc_peer;
 pub mod report;
 mod steps;
+mod steps_aiseg;
 mod steps_c_and_signup;
 mod steps_links;
 mod steps_speaker;

@@ -60,8 +60,8 @@ pub struct Config {
 #[derive(Clone, Debug, Default)]
 pub struct Tuning {
     pub retry: RetryPolicy,
-    /// "Now" in seconds since the epoch, for help's open-now (QA runs at any hour).
-    pub fixed_time: Option<i64>,
+    /// "Now" for help's open lines (QA runs at any hour, and moves the clock while the app runs).
+    pub clock: crate::runtime::clock::Clock,
 }
 
 /// Why the app object could not be built.
@@ -200,7 +200,7 @@ impl SmartHems {
         secure_store: Arc<dyn SecureStore>,
         tuning: Tuning,
     ) -> Result<Arc<SmartHems>, SetupError> {
-        let Tuning { retry, fixed_time } = tuning;
+        let Tuning { retry, clock } = tuning;
         let insecure = |field: &str| SetupError::InsecureUrl { field: field.into() };
         // Built on the first request, not here: a relaunch draws its first screen sooner.
         let http = net::Http::lazy();
@@ -229,7 +229,7 @@ impl SmartHems {
         let runtime = Runtime {
             api,
             outbox: Arc::default(),
-            fixed_time,
+            clock,
             app_version: config.app_version,
             speaker_user,
             old_id_paths: config.old_id_paths.into_iter().map(PathBuf::from).collect(),

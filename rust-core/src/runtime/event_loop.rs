@@ -299,7 +299,7 @@ mod tests {
         let runtime = Runtime {
             api,
             outbox: Arc::default(),
-            fixed_time: None,
+            clock: Default::default(),
             app_version: "1.0".into(),
             speaker_user: "phone".into(),
             old_id_paths: vec![],

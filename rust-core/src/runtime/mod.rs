@@ -5,6 +5,7 @@
 //! the provider refuses means the session has ended).
 
 pub mod api;
+pub mod clock;
 pub mod cloud;
 pub mod event_loop;
 #[cfg(feature = "keyring")]
@@ -38,8 +39,8 @@ pub struct Runtime {
     pub api: Api,
     /// Calls out to the shell, delivered by the event loop once no lock is held.
     pub outbox: Arc<Outbox>,
-    /// A fixed "now" (tests); the system clock otherwise.
-    pub fixed_time: Option<i64>,
+    /// "Now" for help's open lines: the system clock, or one the tests set and move.
+    pub clock: clock::Clock,
     /// The installed app's version (step 1).
     pub app_version: String,
     /// This phone's speaker user: which registration under the account is this phone's (a
@@ -229,10 +230,7 @@ impl Runtime {
                 support::built_in()
             }
         };
-        let now = self.fixed_time.unwrap_or_else(|| {
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
-        });
-        Event::HelpLoaded { support, now }
+        Event::HelpLoaded { support, now: self.clock.now() }
     }
 
     async fn authorize_google(&self, request: &AppFlipRequest) -> Result<Event, StepError> {

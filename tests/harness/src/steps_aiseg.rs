@@ -59,3 +59,24 @@ async fn last_puts_kept_one_id(w: &mut QaWorld, n: usize) -> Step {
         other => Err(format!("the cloud now holds {other:?}")),
     }
 }
+
+#[when(regex = r"^AiSEG2の2次元コードの(スキーム|ホスト|ポート|パラメータ)を書き換えたリンクが届く$")]
+async fn altered_code_link(w: &mut QaWorld, part: String) -> Step {
+    let link = w.sim()?.panel_view(&w.panel_email()).link.ok_or("the panel shows no 2D code")?;
+    let mut url = url::Url::parse(&link).map_err(|e| e.to_string())?;
+    let changed = match part.as_str() {
+        "スキーム" => url.set_scheme(if url.scheme() == "https" { "http" } else { "https" }).is_ok(),
+        "ホスト" => url.set_host(Some("hems.example.jp.evil.example")).is_ok(),
+        "ポート" => url.set_port(Some(8443)).is_ok(),
+        _ => {
+            url.query_pairs_mut().append_pair("next", "https://evil.example/");
+            true
+        }
+    };
+    if !changed {
+        return Err(format!("the {part} of {link} cannot be changed"));
+    }
+    crate::report::note(&format!("2次元コードの{part}を書き換えたリンク"));
+    w.outbound_before_link = w.outbound()?;
+    w.hand_back(url.to_string()).await.map(drop)
+}

@@ -84,6 +84,7 @@ async fn store_opened(w: &mut QaWorld) -> Step {
 }
 
 #[given(regex = r"^日本時間が「(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2})」である$")]
+#[when(regex = r"^日本時間が「(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2})」になる$")]
 async fn japan_time(w: &mut QaWorld, y: i64, mo: i64, d: i64, h: i64, mi: i64) -> Step {
     // Days since the epoch of the civil date, then Japan time (UTC+9) to UTC.
     let y2 = if mo <= 2 { y - 1 } else { y };
@@ -91,7 +92,8 @@ async fn japan_time(w: &mut QaWorld, y: i64, mo: i64, d: i64, h: i64, mi: i64) -
     let yoe = y2 - era * 400;
     let doy = (153 * ((mo + 9) % 12) + 2) / 5 + d - 1;
     let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
-    w.fixed_time = Some(days * 86_400 + (h - 9) * 3600 + mi * 60);
+    // Before the launch it is the time the app starts with; after it, the clock moves under the app.
+    w.set_time(days * 86_400 + (h - 9) * 3600 + mi * 60);
     Ok(())
 }
 

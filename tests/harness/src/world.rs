@@ -88,6 +88,8 @@ pub struct QaWorld {
     pub app_version: String,
     /// Japan time fixed for the scenario (help's open-now), seconds since the epoch.
     pub fixed_time: Option<i64>,
+    /// The app's clock while it runs, when the time is fixed (moved by 「日本時間が…になる」).
+    pub app_clock: Option<smarthems::runtime::clock::Clock>,
     /// How many times the phone had opened Google Home when last checked.
     pub google_home_seen: u32,
     /// What the smart speaker answered last.
@@ -164,6 +166,7 @@ impl QaWorld {
             seen_refresh_tokens: Vec::new(),
             app_version: "3.1.0".into(),
             fixed_time: None,
+            app_clock: None,
             google_home_seen: 0,
             last_answer: None,
             page: None,
@@ -273,11 +276,27 @@ impl QaWorld {
         self.dir.path().join("smarthems.db").to_string_lossy().into_owned()
     }
 
+    /// The clock the app is built with: the scenario's fixed Japan time (kept to move it later),
+    /// or the system's.
+    fn clock(&mut self) -> smarthems::runtime::clock::Clock {
+        let clock = self.fixed_time.map(smarthems::runtime::clock::Clock::at).unwrap_or_default();
+        self.app_clock = self.fixed_time.map(|_| clock.clone());
+        clock
+    }
+
+    /// Moves Japan time, for the app that runs now too.
+    pub fn set_time(&mut self, secs: i64) {
+        self.fixed_time = Some(secs);
+        if let Some(clock) = &self.app_clock {
+            clock.set(secs);
+        }
+    }
+
     /// Starts the app the way a phone does: build it from its database, subscribe, start.
     pub async fn launch(&mut self) -> Result<ScreenView, String> {
         let tuning = smarthems::Tuning {
             retry: smarthems::runtime::retry::RetryPolicy { pauses: vec![std::time::Duration::from_millis(50)] },
-            fixed_time: self.fixed_time,
+            clock: self.clock(),
         };
         let app = SmartHems::with_tuning(self.config(), self.phone.clone(), self.secure.clone(), tuning)
             .map_err(|e| e.to_string())?;

@@ -189,7 +189,20 @@ impl Steps {
                 sim_steps: Vec::new(),
                 unmatched: Vec::new(),
             };
+            // An outline's steps as its first example row fills them in (each row matches the
+            // same definitions).
+            let row: Vec<(String, String)> = scenario
+                .examples
+                .first()
+                .and_then(|e| e.table.as_ref())
+                .and_then(|t| Some(t.rows.first()?.iter().cloned().zip(t.rows.get(1)?.iter().cloned()).collect()))
+                .unwrap_or_default();
             for step in background.flat_map(|b| &b.steps).chain(&scenario.steps) {
+                let mut step = step.clone();
+                for (name, value) in &row {
+                    step.value = step.value.replace(&format!("<{name}>"), value);
+                }
+                let step = &step;
                 match steps.function_of(step) {
                     Ok(function) if steps.sim_only.contains(&function) => info.sim_steps.push(step.value.clone()),
                     Ok(_) => {}

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use smarthems::flow::Action;
-use smarthems::{Config, Language, MemorySecureStore, SmartHems};
+use smarthems::{MemorySecureStore, SmartHems};
 use smarthems_simcloud::SimCloud;
 
 use crate::browser::{Browser, Visit};
@@ -92,20 +92,13 @@ struct Onboarding {
 impl Onboarding {
     fn new(target: &Target, stats: Arc<Stats>) -> Result<Onboarding, String> {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-        let config = Config {
-            issuer: target.issuer.clone(),
-            client_id: target.client_id.clone(),
-            redirect_uri: target.redirect_uri.clone(),
-            cloud_base_url: target.api.clone(),
-            database_path: dir.path().join("smarthems.db").to_string_lossy().into_owned(),
-            language: Language::Japanese,
-            app_version: "3.1.0".into(),
-            app_id: "jp.co.panasonic.smarthems".into(),
-            google_client_id: "google-home".into(),
-            old_id_paths: vec![],
-            offline_access_with_consent: true,
-            post_logout_redirect_uri: None,
-        };
+        let config = crate::world::app_config(
+            &target.issuer,
+            &target.client_id,
+            &target.redirect_uri,
+            &target.api,
+            &dir.path().join("smarthems.db"),
+        );
         let phone = Arc::new(Phone::default());
         let tuning = smarthems::Tuning {
             retry: smarthems::runtime::retry::RetryPolicy { pauses: vec![Duration::from_millis(50)] },

@@ -16,6 +16,31 @@ use smarthems_simcloud::SimCloud;
 use crate::browser::{self, Browser, Visit};
 use crate::report;
 
+/// The app's configuration as the harness and its tests use it: the app's id and Google's client
+/// of the simulated cloud, version 3.1.0, Japanese, the spec's login defaults.
+pub fn app_config(
+    issuer: &str,
+    client_id: &str,
+    redirect_uri: &str,
+    cloud_base_url: &str,
+    database_path: &std::path::Path,
+) -> Config {
+    Config {
+        issuer: issuer.into(),
+        client_id: client_id.into(),
+        redirect_uri: redirect_uri.into(),
+        cloud_base_url: cloud_base_url.into(),
+        database_path: database_path.to_string_lossy().into_owned(),
+        language: Language::Japanese,
+        app_version: "3.1.0".into(),
+        app_id: "jp.co.panasonic.smarthems".into(),
+        google_client_id: "google-home".into(),
+        old_id_paths: vec![],
+        offline_access_with_consent: true,
+        post_logout_redirect_uri: None,
+    }
+}
+
 /// The parties the app talks to.
 pub enum Parties {
     Simulated(SimCloud),
@@ -205,18 +230,15 @@ impl QaWorld {
             }
         };
         Config {
-            issuer,
-            client_id,
-            redirect_uri,
-            cloud_base_url,
-            database_path: self.database_path(),
-            language: Language::Japanese,
             app_version: self.app_version.clone(),
-            app_id: "jp.co.panasonic.smarthems".into(),
-            google_client_id: "google-home".into(),
             old_id_paths: vec![self.old_id_path().to_string_lossy().into_owned()],
-            offline_access_with_consent: true,
-            post_logout_redirect_uri: None,
+            ..app_config(
+                &issuer,
+                &client_id,
+                &redirect_uri,
+                &cloud_base_url,
+                std::path::Path::new(&self.database_path()),
+            )
         }
     }
 

@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use smarthems::{Action, Config, Language, MemorySecureStore, Platform, ScreenListener, ScreenView, SmartHems};
+use smarthems::{Action, Config, MemorySecureStore, Platform, ScreenListener, ScreenView, SmartHems};
 use smarthems_harness::browser::{Browser, Visit};
 use smarthems_simcloud::{IdTokenFault, SimCloud};
 
@@ -37,20 +37,13 @@ impl ScreenListener for Seen {
 use smarthems_harness::LogBuffer;
 
 fn config(sim: &SimCloud, db: &std::path::Path) -> Config {
-    Config {
-        issuer: sim.issuer(),
-        client_id: SimCloud::CLIENT_ID.into(),
-        redirect_uri: SimCloud::REDIRECT_URI.into(),
-        cloud_base_url: sim.api_base(),
-        database_path: db.to_string_lossy().into_owned(),
-        language: Language::Japanese,
-        app_version: "3.1.0".into(),
-        app_id: "jp.co.panasonic.smarthems".into(),
-        google_client_id: "google-home".into(),
-        old_id_paths: vec![],
-        offline_access_with_consent: true,
-        post_logout_redirect_uri: None,
-    }
+    smarthems_harness::world::app_config(
+        &sim.issuer(),
+        SimCloud::CLIENT_ID,
+        SimCloud::REDIRECT_URI,
+        &sim.api_base(),
+        db,
+    )
 }
 
 /// A fresh phone with the app started: its browser (no SSO cookie yet), keychain and app.

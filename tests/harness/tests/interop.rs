@@ -7,6 +7,7 @@ use smarthems::runtime::login::{Login, LoginConfig, LoginError};
 use smarthems::MemorySecureStore;
 use smarthems_harness::browser::{with_param, Browser};
 use smarthems_harness::oidc_peer::{self, Grant, OidcPeer, PeerOptions};
+use smarthems_harness::world::{app_config, Phone};
 
 fn login_for(peer: &OidcPeer) -> Login {
     let config = LoginConfig::new(&peer.issuer, OidcPeer::CLIENT_ID, OidcPeer::REDIRECT_URI);
@@ -147,4 +148,58 @@ async fn refuses_what_it_must_against_oidc_provider() {
     assert!(matches!(login.finish(&store, &mixed_up).await, Err(LoginError::IssuerMismatch)));
     // ... and here too the real one still completes: a wrong redirect never cancels the login.
     assert!(login.finish(&store, &redirect).await.is_ok());
+}
+
+/// Taps the button with this label on the app's current screen; the screen it leads to.
+async fn tap(app: &smarthems::SmartHems, label: &str) -> smarthems::ScreenView {
+    let view = app.screen();
+    let button = view.buttons.iter().find(|b| b.label == label);
+    let action =
+        button.unwrap_or_else(|| panic!("「{}」 has no 「{label}」: {:?}", view.title, view.buttons)).action.clone();
+    app.tap(action).await
+}
+
+/// Flows A and B through the whole app, logged in at oidc-provider with refresh-token rotation
+/// on every refresh and 30-second access tokens (so every call to the API refreshes first), the
+/// API being the simulated cloud's, which checks the provider's tokens at its userinfo endpoint.
+/// Every refresh sends the newest refresh token, and none is sent twice.
+#[tokio::test]
+async fn flows_a_and_b_with_rotating_refresh_tokens_and_30_second_access_tokens() {
+    let options = PeerOptions { access_token_ttl: 30, rotate_always: true };
+    let peer = OidcPeer::start_with(options).expect("oidc-provider starts (npm ci --prefix tests/interop)");
+    let sim = smarthems_simcloud::SimCloud::start().await;
+    sim.trust_outside_provider(&format!("{}/me", peer.issuer));
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("smarthems.db");
+    let config = app_config(&peer.issuer, OidcPeer::CLIENT_ID, OidcPeer::REDIRECT_URI, &sim.api_base(), &database);
+    let phone = std::sync::Arc::new(Phone::default());
+    let store = std::sync::Arc::new(MemorySecureStore::default());
+    let app = smarthems::SmartHems::new(config, phone.clone(), store).expect("the app starts");
+    app.start().await;
+
+    // Flow A: log in, accept the terms, no speaker: home.
+    tap(&app, "CLUB Panasonic ログイン画面へ").await;
+    let page = phone.opened.lock().unwrap().last().cloned().expect("the login page opened");
+    let browser = Browser::new(OidcPeer::REDIRECT_URI);
+    let redirect = oidc_peer::complete_login_in(&browser, &page, "taro@example.jp").await.unwrap();
+    assert_eq!(app.open_url(redirect).await.title, "スマートHEMSサービス利用規約");
+    assert_eq!(tap(&app, "同意する").await.title, "スマートスピーカー連携サービス登録");
+    assert_eq!(tap(&app, "いいえ").await.title, "ホーム");
+
+    // Flow B from home: the speaker registration, up to the hand-off to Google Home.
+    tap(&app, "スマートスピーカー連携サービスを登録する").await;
+    app.tap(smarthems::Action::EditNickname { text: "たろう".into() }).await;
+    assert_eq!(tap(&app, "登録する").await.title, "プライバシーポリシー");
+    assert_eq!(tap(&app, "同意する").await.title, "音声操作機器選択");
+    tap(&app, "リビングのエアコン").await;
+    assert_eq!(tap(&app, "次へ").await.title, "アカウントリンク");
+    tap(&app, "Google Home").await;
+    assert_eq!(tap(&app, "同意する").await.title, "発話例");
+    assert_eq!(tap(&app, "登録").await.title, "Google Home と連携");
+    assert_eq!(sim.speaker_registration("taro@example.jp").map(|r| r.nickname).as_deref(), Some("たろう"));
+
+    let grants = grants(&peer, 6).await;
+    let refreshes = grants.iter().filter(|g| g.grant.as_deref() == Some("refresh_token")).count();
+    assert!(refreshes >= 5, "30-second tokens are refreshed before the calls that need them: {grants:#?}");
+    every_refresh_sent_the_newest(&grants);
 }

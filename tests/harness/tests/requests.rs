@@ -5,7 +5,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use smarthems::{Action, Config, Language, MemorySecureStore, Platform, SmartHems};
+use smarthems::{Action, MemorySecureStore, Platform, SmartHems};
 use smarthems_harness::browser::{Browser, Visit};
 use smarthems_simcloud::{RequestRecord, SimCloud};
 
@@ -62,20 +62,13 @@ fn show(flow: &str, requests: &[RequestRecord], minimum: usize) {
 async fn flows_a_and_b_make_no_more_requests_than_their_minimum() {
     let sim = SimCloud::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let config = Config {
-        issuer: sim.issuer(),
-        client_id: SimCloud::CLIENT_ID.into(),
-        redirect_uri: SimCloud::REDIRECT_URI.into(),
-        cloud_base_url: sim.api_base(),
-        database_path: dir.path().join("app.db").to_string_lossy().into_owned(),
-        language: Language::Japanese,
-        app_version: "3.1.0".into(),
-        app_id: "jp.co.panasonic.smarthems".into(),
-        google_client_id: "google-home".into(),
-        old_id_paths: vec![],
-        offline_access_with_consent: true,
-        post_logout_redirect_uri: None,
-    };
+    let config = smarthems_harness::world::app_config(
+        &sim.issuer(),
+        SimCloud::CLIENT_ID,
+        SimCloud::REDIRECT_URI,
+        &sim.api_base(),
+        &dir.path().join("app.db"),
+    );
     let phone = Arc::new(Phone::default());
     let app = SmartHems::new(config, phone.clone(), Arc::new(MemorySecureStore::default())).unwrap();
 

@@ -106,6 +106,13 @@ impl SimCloud {
         self.inner.cloud.world().add_user(email, password, display_name);
     }
 
+    /// The API also accepts an outside OpenID provider's access tokens, checked at its userinfo
+    /// endpoint (the account is the one with the e-mail address it names, made when first seen):
+    /// interop tests log the app in at that provider and use this API.
+    pub fn trust_outside_provider(&self, userinfo_endpoint: &str) {
+        self.inner.cloud.world().trusted_userinfo = Some(userinfo_endpoint.to_owned());
+    }
+
     /// The next `times` requests whose path starts with `path_prefix` (any party on the main
     /// port) answer `status` with `{"error":"simulated_failure"}`.
     ///

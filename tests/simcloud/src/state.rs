@@ -134,6 +134,9 @@ pub(crate) struct World {
     id_token_faults: Vec<crate::keys::IdTokenFault>,
     /// The provider signs with its next key, published beside the old one.
     pub key_rotated: bool,
+    /// The userinfo endpoint of an outside OpenID provider whose access tokens the API accepts
+    /// too (interop tests: the app logs in at that provider and uses this API).
+    pub trusted_userinfo: Option<String>,
     requests: Vec<RequestRecord>,
     /// Everything each request of `requests` carried (same order): never printed, only searched
     /// by `requests_containing`.
@@ -165,6 +168,7 @@ impl World {
             failures: Vec::new(),
             id_token_faults: Vec::new(),
             key_rotated: false,
+            trusted_userinfo: None,
             requests: Vec::new(),
             wire: Vec::new(),
             speaker: crate::speaker::SpeakerWorld::seeded(),

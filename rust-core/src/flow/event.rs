@@ -62,6 +62,8 @@ pub enum Event {
         legacy_speaker_user: bool,
         /// This phone's registration, when the cloud holds one.
         found: Option<FoundRegistration>,
+        /// The nicknames registered under the ID on other phones.
+        elsewhere: Vec<String>,
     },
     ConsentSaved,
     SignedOut,

@@ -285,6 +285,7 @@ mod tests {
             accepted: Some("2".into()),
             legacy_speaker_user: false,
             found: None,
+            elsewhere: vec![],
         };
         let (asked, _) = update(&relaunched, revised);
         let revised_terms = Screen::AppTerms { terms: terms("3"), revised: true };

@@ -33,16 +33,29 @@ pub fn outcomes(state: &State, effect: &Effect) -> Vec<Event> {
         ],
         Effect::ForgetLogin => vec![],
         Effect::CheckTerms => vec![
-            Event::TermsChecked { terms: terms.clone(), accepted: None, legacy_speaker_user: false, found: None },
+            Event::TermsChecked {
+                terms: terms.clone(),
+                accepted: None,
+                legacy_speaker_user: false,
+                found: None,
+                elsewhere: vec![],
+            },
             Event::TermsChecked {
                 terms: terms.clone(),
                 accepted: Some("1".into()),
                 legacy_speaker_user: false,
                 found: None,
+                elsewhere: vec![],
             },
             // A registration found in the cloud (logged in again) is unit-tested and has a feature:
             // explored, it would triple the states (every later step again with that registration).
-            Event::TermsChecked { terms, accepted: Some("2".into()), legacy_speaker_user: false, found: None },
+            Event::TermsChecked {
+                terms,
+                accepted: Some("2".into()),
+                legacy_speaker_user: false,
+                found: None,
+                elsewhere: vec![],
+            },
             fail(Failure::Offline),
             fail(Failure::ServiceTrouble),
             fail(Failure::SessionExpired),

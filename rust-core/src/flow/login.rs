@@ -75,11 +75,16 @@ pub fn signed_in(mut next: State, account: Account) -> (State, Vec<Effect>) {
 /// This phone's registration as the cloud holds it, taken when the app knows none (logged out and
 /// in again): home shows its nickname and link, and the speaker question is not asked again. A
 /// registration the app knows, or one being changed, stays as the app has it.
-pub fn found(mut next: State, found: Option<FoundRegistration>) -> State {
-    let Some(found) = found else { return next };
+pub fn found(mut next: State, found: Option<FoundRegistration>, elsewhere: Vec<String>) -> State {
     if next.registered.is_some() || next.speaker_nickname.is_some() || next.speaker.is_some() {
         return next;
     }
+    // None here: the other phones' registrations are offered on the speaker question.
+    let Some(found) = found else {
+        next.elsewhere = elsewhere;
+        return next;
+    };
+    next.elsewhere.clear();
     next.speaker_prompt_answered = true;
     next.speaker_nickname = Some(found.nickname.clone());
     next.speaker_linked = Some(found.linked);
@@ -291,6 +296,7 @@ mod tests {
                 accepted: Some("2".into()),
                 legacy_speaker_user: false,
                 found: Some(found.clone()),
+                elsewhere: vec![],
             };
             update(state, event).0
         };
@@ -309,6 +315,29 @@ mod tests {
             ("たろう", Some("リビング"))
         );
         assert!(registered.selection.chosen.contains("ac-1"));
+        // None for this phone but others under the ID (a reinstall): the speaker question offers
+        // to move each here, and that starts the registration under that nickname, moved.
+        let reinstalled = update(
+            &on(busy(Activity::LoadingTerms)),
+            Event::TermsChecked {
+                terms: terms("2"),
+                accepted: Some("2".into()),
+                legacy_speaker_user: false,
+                found: None,
+                elsewhere: vec!["たろう".into()],
+            },
+        )
+        .0;
+        assert_eq!(reinstalled.screen, Screen::SpeakerPrompt);
+        let take_over = Action::TakeOverRegistration { nickname: "たろう".into() };
+        assert!(offered(&reinstalled).iter().any(|o| o.action == take_over));
+        let forged = Action::TakeOverRegistration { nickname: "じろう".into() };
+        assert_eq!(update(&reinstalled, Event::Tap(forged)).0, reinstalled, "only the nicknames offered");
+        let moving = update(&reinstalled, Event::Tap(take_over)).0;
+        let draft = moving.speaker.as_ref().unwrap();
+        assert_eq!((&moving.screen, draft.nickname.as_str(), draft.move_here), (&Screen::Nickname, "たろう", true));
+        let saved = crate::runtime::persisted::encode(&reinstalled);
+        assert_eq!(crate::runtime::persisted::decode(saved.0, &saved.1).unwrap().elsewhere, vec!["たろう".to_owned()]);
         // A registration in progress on this phone is not replaced by the cloud's.
         let typing =
             State { screen: busy(Activity::LoadingTerms), ..speaking(Screen::Nickname, SpeakerDraft::default()) };

@@ -110,8 +110,8 @@ fn transition(state: &State, event: Event) -> (State, Vec<Effect>) {
         // ── Results of effects ──
         Event::LoginOpened => login::login_opened(next),
         Event::SignedIn(account) => login::signed_in(next, account),
-        Event::TermsChecked { terms, accepted, legacy_speaker_user, found } => {
-            login::terms_checked(state, login::found(next, found), terms, accepted, legacy_speaker_user)
+        Event::TermsChecked { terms, accepted, legacy_speaker_user, found, elsewhere } => {
+            login::terms_checked(state, login::found(next, found, elsewhere), terms, accepted, legacy_speaker_user)
         }
         Event::ConsentSaved => login::after_terms(next),
         Event::SignedOut => login::signed_out(),
@@ -195,6 +195,7 @@ fn tap(next: State, action: Action) -> (State, Vec<Effect>) {
         Action::Logout => login::logout(next),
         Action::SkipSpeaker | Action::GoHome => home::go_home(next),
         Action::RegisterSpeaker => speaker::begin(next),
+        Action::TakeOverRegistration { nickname } => speaker::take_over(next, nickname),
         Action::CancelSpeaker => speaker::cancel(next),
         Action::EditSpeaker => speaker::edit(next),
         Action::EditNickname { text } => speaker::edit_nickname(next, text),
@@ -250,7 +251,7 @@ pub fn offered(state: &State) -> Vec<Offer> {
         Screen::Busy { .. } => vec![],
         Screen::AppTerms { .. } => login::terms_offers(),
         Screen::TermsDeclined => login::terms_declined_offers(),
-        Screen::SpeakerPrompt => speaker::prompt_offers(),
+        Screen::SpeakerPrompt => speaker::prompt_offers(state),
         Screen::Nickname => speaker::nickname_offers(state),
         Screen::PrivacyPolicy { .. } | Screen::SpeakerTerms { .. } => speaker::speaker_terms_offers(),
         Screen::DeviceSelection => speaker::device_offers(state),

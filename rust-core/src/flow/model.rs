@@ -119,6 +119,10 @@ pub struct State {
     /// The user came in through the AiSEG2's 2D code (flow C) without having accepted the app's
     /// terms: they use the speaker service only, so the app's terms are never asked of them.
     pub speaker_only: bool,
+    /// Nicknames registered under this ID on other phones, read at login when this phone has
+    /// none: after a reinstall (or on a new phone) one of them may be this person's own, and the
+    /// speaker question offers to move it here.
+    pub elsewhere: Vec<String>,
 }
 
 impl Default for State {
@@ -138,6 +142,7 @@ impl Default for State {
             app_flip: None,
             return_to: Vec::new(),
             speaker_only: false,
+            elsewhere: Vec::new(),
         }
     }
 }

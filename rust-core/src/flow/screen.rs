@@ -93,6 +93,11 @@ pub enum Action {
     DeclineTerms,
     ReviewTerms,
     RegisterSpeaker,
+    /// 「「たろう」をこのスマートフォンに移す」 (the speaker question): a registration under this ID on another phone is
+    /// this person's own (a reinstall, a new phone): register it here, moving it and its link.
+    TakeOverRegistration {
+        nickname: String,
+    },
     SkipSpeaker,
     CancelSpeaker,
     /// Change the nickname, devices or rooms of the registration (from home).

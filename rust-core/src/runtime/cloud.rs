@@ -132,6 +132,8 @@ pub struct AccountProfile {
     pub legacy_speaker_user: bool,
     /// This phone's speaker registration, if the cloud holds one.
     pub found: Option<crate::flow::FoundRegistration>,
+    /// The nicknames registered under the account on other phones.
+    pub elsewhere: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -188,6 +190,8 @@ pub const MAX_BODY: usize = 4 * 1024 * 1024;
 pub const MAX_DEVICES: usize = 5_000;
 /// The longest device name or id kept (Google cuts names at 60).
 pub const MAX_NAME_CHARS: usize = 200;
+/// The most registrations of other phones offered to move here (a household has a few phones).
+pub const MAX_ELSEWHERE: usize = 8;
 
 /// The answer's body, read up to `MAX_BODY`.
 async fn capped_body(mut response: reqwest::Response) -> Result<Vec<u8>, CloudError> {
@@ -308,17 +312,20 @@ impl Cloud {
     /// The account's profile: the old-speaker flag and this phone's (`speaker_user`'s) registration.
     pub async fn profile(&self, token: &str, speaker_user: &str) -> Result<AccountProfile, CloudError> {
         let profile = self.get::<Profile>("me/profile", Some(token)).await?;
-        let found = profile.speaker_registrations.into_iter().find(|r| r.speaker_user == speaker_user).map(|r| {
-            crate::flow::FoundRegistration {
-                nickname: r.nickname.chars().take(MAX_NAME_CHARS).collect(),
-                device_ids: r.device_ids.into_iter().take(MAX_DEVICES).collect(),
-                rooms: r.rooms,
-                privacy_version: r.privacy_version,
-                speaker_terms_version: r.speaker_terms_version,
-                linked: r.linked,
-            }
+        let (mine, others): (Vec<_>, Vec<_>) =
+            profile.speaker_registrations.into_iter().partition(|r| r.speaker_user == speaker_user);
+        let elsewhere =
+            others.into_iter().take(MAX_ELSEWHERE).map(|r| r.nickname.chars().take(MAX_NAME_CHARS).collect());
+        let elsewhere = elsewhere.collect();
+        let found = mine.into_iter().next().map(|r| crate::flow::FoundRegistration {
+            nickname: r.nickname.chars().take(MAX_NAME_CHARS).collect(),
+            device_ids: r.device_ids.into_iter().take(MAX_DEVICES).collect(),
+            rooms: r.rooms,
+            privacy_version: r.privacy_version,
+            speaker_terms_version: r.speaker_terms_version,
+            linked: r.linked,
         });
-        Ok(AccountProfile { legacy_speaker_user: profile.legacy_speaker_user, found })
+        Ok(AccountProfile { legacy_speaker_user: profile.legacy_speaker_user, found, elsewhere })
     }
 
     /// The AiSEG2's devices as it reports them now.

@@ -140,8 +140,9 @@ impl Runtime {
                 let terms = cloud.terms(TermsKind::App).await?;
                 let accepted = cloud.accepted_app_terms(&token).await?;
                 let profile = cloud.profile(&token, speaker_user).await?;
-                let (legacy_speaker_user, found) = (profile.legacy_speaker_user, profile.found);
-                Ok(Event::TermsChecked { terms, accepted, legacy_speaker_user, found })
+                let (legacy_speaker_user, found, elsewhere) =
+                    (profile.legacy_speaker_user, profile.found, profile.elsewhere);
+                Ok(Event::TermsChecked { terms, accepted, legacy_speaker_user, found, elsewhere })
             })
             .await
     }

@@ -426,6 +426,11 @@ pub struct SpeakerV2 {
     pub linked: Option<bool>,
     /// The registration as last sent (`State::registered`).
     pub registered: Option<DraftV1>,
+    /// Nicknames registered under the ID on other phones (`State::elsewhere`); added in format
+    /// 2's time, so missing in what earlier builds wrote (and not written when empty: what they
+    /// wrote is still exactly what this build writes).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub elsewhere: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -452,6 +457,7 @@ impl From<StateV1> for StateV2 {
                 nickname: s.speaker_nickname,
                 linked: s.speaker_linked,
                 registered: s.registered,
+                elsewhere: Vec::new(),
             },
             progress: ProgressV2 {
                 screen: s.screen,
@@ -490,6 +496,7 @@ impl Kept {
                 nickname: field(object, "speaker_nickname"),
                 linked: field(object, "speaker_linked"),
                 registered: field(object, "registered"),
+                elsewhere: Vec::new(),
             },
         })
     }
@@ -509,6 +516,7 @@ impl Kept {
                 nickname: field(speaker, "nickname"),
                 linked: field(speaker, "linked"),
                 registered: field(speaker, "registered"),
+                elsewhere: field(speaker, "elsewhere").unwrap_or_default(),
             },
         })
     }
@@ -554,6 +562,7 @@ impl From<&flow::State> for StateV2 {
                 nickname: s.speaker_nickname.clone(),
                 linked: s.speaker_linked,
                 registered: s.registered.as_ref().map(Into::into),
+                elsewhere: s.elsewhere.clone(),
             },
             progress: ProgressV2 {
                 screen: (&s.screen).into(),
@@ -586,6 +595,7 @@ impl From<StateV2> for flow::State {
             app_flip: progress.app_flip.map(Into::into),
             return_to: progress.return_to.into_iter().map(Into::into).collect(),
             speaker_only: speaker.only,
+            elsewhere: speaker.elsewhere,
         }
     }
 }

@@ -56,6 +56,19 @@ pub fn registered(state: &State, mut next: State) -> (State, Vec<Effect>) {
     (next, if moved { vec![Effect::CheckLink] } else { vec![] })
 }
 
+/// 「「たろう」をこのスマートフォンに移す」 on the speaker question: the registration is made
+/// again on this phone under that nickname, saying it is moved (the cloud moves it and its
+/// Google link); the user goes through the same steps, the nickname filled in.
+pub fn take_over(mut next: State, nickname: String) -> (State, Vec<Effect>) {
+    next.speaker_prompt_answered = true;
+    next.elsewhere.clear();
+    let draft = next.draft();
+    draft.nickname = nickname;
+    draft.move_here = true;
+    next.screen = Screen::Nickname;
+    (next, vec![])
+}
+
 /// 「はい」 on the speaker question (or 「登録する」 from home): the nickname comes first.
 pub fn begin(mut next: State) -> (State, Vec<Effect>) {
     next.speaker_prompt_answered = true;

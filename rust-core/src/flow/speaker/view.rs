@@ -10,8 +10,17 @@ use crate::flow::text::Language;
 use crate::flow::view::{all_of, Button, Label, Offer, Page, TextInput};
 use crate::flow::voice;
 
-pub fn prompt_offers() -> Vec<Offer> {
-    vec![Offer::main(Action::RegisterSpeaker, "はい", "Yes"), Offer::other(Action::SkipSpeaker, "いいえ", "No")]
+pub fn prompt_offers(state: &State) -> Vec<Offer> {
+    let mut offers = vec![Offer::main(Action::RegisterSpeaker, "はい", "Yes")];
+    // Registrations of this ID on other phones: one may be this person's own from before.
+    offers.extend(state.elsewhere.iter().map(|nickname| Offer {
+        action: Action::TakeOverRegistration { nickname: nickname.clone() },
+        label: Label::MoveHere,
+        primary: false,
+        enabled: true,
+    }));
+    offers.push(Offer::other(Action::SkipSpeaker, "いいえ", "No"));
+    offers
 }
 
 /// Step 5: スマートスピーカー連携サービス登録 — はい / いいえ (with the 6-B note for old users).
@@ -29,6 +38,10 @@ pub fn prompt_page(state: &State, lang: Language) -> Page {
         Some(t(
             "※すでにスマートスピーカーをご利用中の方も、CLUB Panasonicへの初回ログイン時には再登録が必要です。「はい」をタップしてください。",
             "Note: if you used a smart speaker with your old Panasonic ID, you must register again: tap 'Yes'.",
+        )),
+        (!state.elsewhere.is_empty()).then(|| t(
+            "このCLUB Panasonic IDには、ほかのスマートフォンで登録したニックネームがあります。アプリを入れ直した場合や機種を変更した場合など、ご自分の登録であれば、このスマートフォンに移せます（Google Homeとの連携も移ります）。",
+            "This CLUB Panasonic ID has nicknames registered on other phones. If one is yours (you reinstalled the app or changed phones), you can move it to this phone, its Google Home link included.",
         )),
     ];
     Page::new(

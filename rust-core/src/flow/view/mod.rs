@@ -91,6 +91,8 @@ pub enum Label {
     DeviceName,
     /// 「<category> 全て」 for the `ToggleCategory` action's category.
     AllOf,
+    /// 「「<nickname>」をこのスマートフォンに移す」 for the `TakeOverRegistration` action.
+    MoveHere,
 }
 
 /// An action a screen offers, with no text: whether it can be tapped now and how it is drawn.
@@ -146,8 +148,10 @@ pub fn button(offer: Offer, lang: Language, state: &State) -> Button {
             .map(|d| d.name.clone())
             .unwrap_or_default(),
         (Label::AllOf, Action::ToggleCategory { category }) => all_of(*category, lang),
+        (Label::MoveHere, Action::TakeOverRegistration { nickname }) => lang
+            .pick(&format!("「{nickname}」をこのスマートフォンに移す"), &format!("Move \"{nickname}\" to this phone")),
         // A name label on an action that names nothing: nothing to show but the action.
-        (Label::DeviceName | Label::AllOf, action) => format!("{action:?}"),
+        (Label::DeviceName | Label::AllOf | Label::MoveHere, action) => format!("{action:?}"),
     };
     Button { enabled: offer.enabled, ..Button::new(label, offer.action, offer.primary) }
 }

@@ -261,6 +261,7 @@ fn assert_state(file: &str, got: &State, want: &State) {
         app_flip,
         return_to,
         speaker_only,
+        elsewhere,
     } = want;
     assert_eq!(&got.screen, screen, "{file}: screen");
     assert_eq!(&got.account, account, "{file}: account");
@@ -276,6 +277,8 @@ fn assert_state(file: &str, got: &State, want: &State) {
     assert_eq!(&got.app_flip, app_flip, "{file}: app_flip");
     assert_eq!(&got.return_to, return_to, "{file}: return_to");
     assert_eq!(&got.speaker_only, speaker_only, "{file}: speaker_only");
+    // Added after every fixture was frozen: they read it as none.
+    assert_eq!(&got.elsewhere, elsewhere, "{file}: elsewhere");
 }
 
 fn fixture_body(file: &str) -> &'static str {

@@ -12,6 +12,12 @@ use super::{
     RegistrationCode, Screen, State, Terms, UpdateNeed, UpdateTarget,
 };
 
+/// The terms as checked at login: the version this user accepted, nothing registered.
+fn checked(terms: &Terms, accepted: Option<&str>) -> Event {
+    let accepted = accepted.map(Into::into);
+    Event::TermsChecked { terms: terms.clone(), accepted, legacy_speaker_user: false, found: None, elsewhere: vec![] }
+}
+
 /// Every answer the world could give to an effect, in this state. A few rare answers (an update
 /// needed) are tried only from the screens where launches usually land, which keeps the explored
 /// space small without losing a kind of path.
@@ -33,29 +39,12 @@ pub fn outcomes(state: &State, effect: &Effect) -> Vec<Event> {
         ],
         Effect::ForgetLogin => vec![],
         Effect::CheckTerms => vec![
-            Event::TermsChecked {
-                terms: terms.clone(),
-                accepted: None,
-                legacy_speaker_user: false,
-                found: None,
-                elsewhere: vec![],
-            },
-            Event::TermsChecked {
-                terms: terms.clone(),
-                accepted: Some("1".into()),
-                legacy_speaker_user: false,
-                found: None,
-                elsewhere: vec![],
-            },
-            // A registration found in the cloud (logged in again) is unit-tested and has a feature:
-            // explored, it would triple the states (every later step again with that registration).
-            Event::TermsChecked {
-                terms,
-                accepted: Some("2".into()),
-                legacy_speaker_user: false,
-                found: None,
-                elsewhere: vec![],
-            },
+            // A registration found in the cloud (logged in again, or on another phone) is
+            // unit-tested and has features: explored, it would triple the states (every later
+            // step again with that registration).
+            checked(&terms, None),
+            checked(&terms, Some("1")),
+            checked(&terms, Some("2")),
             fail(Failure::Offline),
             fail(Failure::ServiceTrouble),
             fail(Failure::SessionExpired),

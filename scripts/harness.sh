@@ -13,4 +13,9 @@ need_rust
 # The whole workspace with its tests, as scripts/test.sh builds it: one feature set, one build.
 echo "== building the harness (cargo; the first build takes several minutes)" >&2
 cargo build --locked --workspace --all-targets
+# Mermaid, which draws the flow picture with the run's path in the HTML report (the report shows
+# the picture's source without it).
+need_node
+npm ci --prefix tests/harness/report-check --no-audit --no-fund --loglevel=error >&2 \
+  || echo "harness: Mermaid could not be installed; the report shows the flow picture's source" >&2
 exec "${CARGO_TARGET_DIR:-target}/debug/harness" "$@"

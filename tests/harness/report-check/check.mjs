@@ -37,6 +37,16 @@ try {
     const failingStep = page.locator('section.ng tr.ng').first();
     if (!(await failingStep.isVisible())) problems.push("the failing step's line is not visible");
   }
+  // The flow picture with the run's path, drawn by Mermaid in the page.
+  try {
+    await page.locator('#flow-picture svg').first().waitFor({ state: 'attached', timeout: 60000 });
+    const screens = await page.locator('#flow-picture svg g.node').count();
+    console.log(`flow picture: drawn (${screens} screens)`);
+    // Mermaid draws a syntax error as a picture too, with no screens in it.
+    if (screens === 0) problems.push('the flow picture shows no screens (Mermaid could not read it)');
+  } catch (error) {
+    problems.push(`the flow picture was not drawn: ${error.message.split('\n')[0]}`);
+  }
   await page.screenshot({ path: report.replace(/index\.html$/, 'report-check.png'), fullPage: false });
 } finally {
   await browser.close();

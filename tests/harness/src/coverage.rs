@@ -296,6 +296,8 @@ pub struct Figures {
     pub missed_screens: Vec<String>,
     pub missed_buttons: Vec<(String, String)>,
     pub missed_transitions: Vec<Transition>,
+    /// The flow picture with the run's path (Mermaid's `flowchart`), drawn in the report.
+    pub picture: String,
 }
 
 /// A tap the harness did not see, named by the graph when only one action fits: the only tap
@@ -328,6 +330,7 @@ pub fn figures(seen: &Seen, u: &Universe) -> Figures {
         missed_screens: u.screens.difference(&seen.screens).cloned().collect(),
         missed_buttons: u.buttons.difference(&seen.buttons).cloned().collect(),
         missed_transitions: u.transitions.difference(&seen.transitions).cloned().collect(),
+        picture: flowchart(seen, u),
     }
 }
 
@@ -370,7 +373,7 @@ impl Figures {
              <p><small>Counted against the graph the core's explorer draws (docs/flow.md): a screen is a node of the \
              picture, a button a screen and a tapped action that changes the app's state, a transition a screen, what \
              moved the app (the action, or the kind of answer or link) and the different screen it led to. \
-             <a href=flow.md>The flow picture with this run's path</a> (Mermaid).</small></p>",
+             <a href=flow.md>The flow picture with this run's path</a> (Mermaid, drawn below).</small></p>",
             ratio(self.screens.0, self.screens.1),
             ratio(self.buttons.0, self.buttons.1),
             ratio(self.transitions.0, self.transitions.1),
@@ -389,6 +392,13 @@ impl Figures {
         list(&mut h, "screens", self.missed_screens.clone());
         list(&mut h, "buttons", self.missed_buttons.iter().map(|(s, a)| format!("{s} · {a}")).collect());
         list(&mut h, "transitions", self.missed_transitions.iter().map(|(f, c, t)| format!("{f} —{c}→ {t}")).collect());
+        // Drawn by Mermaid in the page (copied beside the run folders by the harness from the
+        // report check's npm packages); without it the picture's source shows instead.
+        let _ = write!(
+            h,
+            "<h3>The flow, with this run's path</h3><p><small>Visited screens are green; arrows a feature took are              thick and green.</small></p><pre class=mermaid id=flow-picture>{}</pre>             <script src=\"../mermaid.min.js\"></script>             <script>if (window.mermaid) mermaid.initialize({{ startOnLoad: true, maxTextSize: 2000000, maxEdges: 5000 }});</script>",
+            escape(&self.picture)
+        );
         h
     }
 }
@@ -396,17 +406,24 @@ impl Figures {
 /// The flow picture (Mermaid) with the run's path drawn: visited screens filled, visited arrows
 /// thick and green.
 pub fn picture(seen: &Seen, u: &Universe) -> String {
-    let mut out = String::from(
+    format!(
         "# The flow, with this run's path\n\nVisited screens are green; arrows a feature took are thick and green.\n\n\
-         ```mermaid\nflowchart TD\n",
-    );
+         ```mermaid\n{}```\n",
+        flowchart(seen, u)
+    )
+}
+
+/// The picture's Mermaid source: the graph's screens and arrows, the visited ones marked.
+fn flowchart(seen: &Seen, u: &Universe) -> String {
+    let mut out = String::from("flowchart TD\n");
     for (name, title) in &u.nodes {
         let _ = writeln!(out, "    {name}[\"{name}<br/>{}\"]", title.replace('"', "'"));
     }
     let taken: BTreeSet<(&str, &str)> = seen.transitions.iter().map(|(f, _, t)| (f.as_str(), t.as_str())).collect();
     let mut thick = Vec::new();
     for (i, (from, to, labels)) in u.arrows.iter().enumerate() {
-        let _ = writeln!(out, "    {from} -->|{labels}| {to}");
+        // Quoted: labels such as `OldIdChecked { found: true }` are not Mermaid's plain text.
+        let _ = writeln!(out, "    {from} -->|\"{}\"| {to}", labels.replace('"', "'"));
         if taken.contains(&(from.as_str(), to.as_str())) {
             thick.push(i.to_string());
         }
@@ -418,7 +435,6 @@ pub fn picture(seen: &Seen, u: &Universe) -> String {
     if !thick.is_empty() {
         let _ = writeln!(out, "    linkStyle {} stroke:#080,stroke-width:4px", thick.join(","));
     }
-    out.push_str("```\n");
     out
 }
 

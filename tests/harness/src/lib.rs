@@ -202,6 +202,13 @@ pub async fn run_filtered(features: &Path, filter: Filter) -> (usize, usize) {
         Ok(universe) => {
             let figures = coverage::figures(&seen, &universe);
             let _ = std::fs::write(dir.join("flow.md"), coverage::picture(&seen, &universe));
+            // Mermaid draws the picture in the page; it comes from the report check's npm
+            // packages (`npm ci --prefix tests/harness/report-check`), beside the run folders.
+            let mermaid =
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("report-check/node_modules/mermaid/dist/mermaid.min.js");
+            if let Some(reports) = dir.parent().filter(|_| mermaid.exists()) {
+                let _ = std::fs::copy(&mermaid, reports.join("mermaid.min.js"));
+            }
             let _ = std::fs::write(dir.join("coverage.txt"), figures.text());
             Some(figures)
         }

@@ -516,6 +516,32 @@ pub(crate) mod answer_tests {
 
     pub(crate) const TERMS: &str = r#"{"version":"1","title":"利用規約","body":"本文"}"#;
 
+    /// A TLS server on loopback whose certificate (self-signed, in testdata/) no phone trusts.
+    pub(crate) fn untrusted_tls_server() -> std::net::SocketAddr {
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+        let cert = CertificateDer::from(include_bytes!("../../testdata/untrusted-cert.der").to_vec());
+        let key =
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(include_bytes!("../../testdata/untrusted-key.der").to_vec()));
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert], key)
+            .unwrap();
+        let config = Arc::new(config);
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            for socket in listener.incoming() {
+                let Ok(mut socket) = socket else { return };
+                let mut tls = rustls::ServerConnection::new(config.clone()).unwrap();
+                // The handshake ends when the client refuses the certificate.
+                while tls.complete_io(&mut socket).is_ok() && tls.is_handshaking() {}
+            }
+        });
+        addr
+    }
+
     pub(crate) fn api_at(base: &str) -> crate::runtime::api::Api {
         use crate::runtime::login::{Login, LoginConfig};
         let http = reqwest::Client::new();
@@ -557,27 +583,7 @@ pub(crate) mod answer_tests {
     /// its own failure with its own advice, not 「インターネットに接続できません」.
     #[tokio::test]
     async fn an_untrusted_certificate_is_told_as_such() {
-        use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-        let cert = CertificateDer::from(include_bytes!("../../testdata/untrusted-cert.der").to_vec());
-        let key =
-            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(include_bytes!("../../testdata/untrusted-key.der").to_vec()));
-        let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(vec![cert], key)
-            .unwrap();
-        let config = Arc::new(config);
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        std::thread::spawn(move || {
-            for socket in listener.incoming() {
-                let Ok(mut socket) = socket else { return };
-                let mut tls = rustls::ServerConnection::new(config.clone()).unwrap();
-                // The handshake ends when the client refuses the certificate.
-                while tls.complete_io(&mut socket).is_ok() && tls.is_handshaking() {}
-            }
-        });
+        let addr = untrusted_tls_server();
         let cloud = Cloud::new(&format!("https://{addr}/api/v1"), net::client()).unwrap();
         let result = cloud.terms(TermsKind::App).await;
         assert!(matches!(result, Err(CloudError::Untrusted(_))), "{result:?}");

@@ -134,6 +134,10 @@ impl LoginConfig {
 pub enum LoginError {
     #[error("cannot reach the provider: {0}")]
     Unreachable(String),
+    /// The provider's certificate is not one the phone trusts (a wrong clock, a network that
+    /// intercepts traffic): told apart from being offline, the remedy differs.
+    #[error("the provider's certificate is not trusted: {0}")]
+    Untrusted(String),
     #[error("the provider failed: {0}")]
     Provider(String),
     /// The provider answered 5xx or 429: worth trying again, as the API's are.
@@ -167,6 +171,7 @@ impl From<&LoginError> for Failure {
     fn from(error: &LoginError) -> Failure {
         match error {
             LoginError::Unreachable(_) => Failure::Offline,
+            LoginError::Untrusted(_) => Failure::Untrusted,
             LoginError::Provider(_)
             | LoginError::ProviderBusy(_)
             | LoginError::Policy(_)
@@ -215,6 +220,15 @@ fn store_error(e: SecureStoreError) -> LoginError {
     }
 }
 
+/// A request to the provider that got no answer: its certificate not trusted, or no network.
+fn unreachable(error: &(dyn std::error::Error + 'static)) -> LoginError {
+    if net::is_certificate_error(error) {
+        LoginError::Untrusted(error.to_string())
+    } else {
+        LoginError::Unreachable(error.to_string())
+    }
+}
+
 /// Maps a token-endpoint failure: the provider saying no is `refused`, the rest is the network's
 /// or the provider's fault.
 fn token_error<RE: std::error::Error + 'static>(
@@ -229,7 +243,7 @@ fn token_error<RE: std::error::Error + 'static>(
             }
             other => LoginError::Provider(other.as_ref().to_owned()),
         },
-        RequestTokenError::Request(e) => LoginError::Unreachable(e.to_string()),
+        RequestTokenError::Request(e) => unreachable(&e),
         RequestTokenError::Parse(e, _) => LoginError::Provider(e.to_string()),
         RequestTokenError::Other(e) => LoginError::Provider(e),
     }
@@ -285,7 +299,7 @@ impl Login {
         use openidconnect::DiscoveryError as D;
         let issuer = IssuerUrl::new(self.config.issuer.clone()).map_err(|_| LoginError::Policy("issuer"))?;
         let metadata = Metadata::discover_async(issuer, &*self.http).await.map_err(|e| match e {
-            D::Request(e) => LoginError::Unreachable(e.to_string()),
+            D::Request(e) => unreachable(&e),
             D::Response(status, ..) if status.is_server_error() || status.as_u16() == 429 => {
                 LoginError::ProviderBusy(status.as_u16())
             }
@@ -704,6 +718,18 @@ mod tests {
             let result = login.begin(&MemorySecureStore::default(), false).await;
             assert!(matches!(result, Err(LoginError::Policy(_))), "{result:?}");
         }
+    }
+
+    /// A provider whose certificate the phone does not trust is told as such at the first step
+    /// (discovery), not as being offline.
+    #[tokio::test]
+    async fn an_untrusted_provider_is_told_as_such() {
+        let addr = crate::runtime::cloud::answer_tests::untrusted_tls_server();
+        let config = LoginConfig::new(&format!("https://{addr}"), "app", "jp.co.panasonic.smarthems:/oauth2redirect");
+        let login = Login::new(config, net::client()).unwrap();
+        let result = login.begin(&MemorySecureStore::default(), false).await;
+        assert!(matches!(result, Err(LoginError::Untrusted(_))), "{result:?}");
+        assert_eq!(Failure::from(&result.unwrap_err()), Failure::Untrusted);
     }
 
     /// Refresh tokens are asked for as OpenID Connect Core §11 says (offline_access with

@@ -3,10 +3,11 @@
 //! are the user's, not the app's, and are left out). A flow that makes more than its minimum
 //! fails here; `scripts/bench.sh` prints the counts in its table.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use smarthems::{Action, MemorySecureStore, Platform, SmartHems};
+use smarthems::{Action, MemorySecureStore, SmartHems};
 use smarthems_harness::browser::{Browser, Visit};
+use smarthems_harness::world::Phone;
 use smarthems_simcloud::{RequestRecord, SimCloud};
 
 /// The fewest requests each flow can make (issue 13). A: app-config (step 1), discovery, token,
@@ -16,24 +17,6 @@ use smarthems_simcloud::{RequestRecord, SimCloud};
 /// needs is the one fetched at launch.
 const FLOW_A_MINIMUM: usize = 10;
 const FLOW_B_MINIMUM: usize = 5;
-
-#[derive(Default)]
-struct Phone(Mutex<Vec<String>>);
-impl Platform for Phone {
-    fn open_login_page(&self, url: String) -> Result<(), smarthems::PlatformError> {
-        self.0.lock().unwrap().push(url);
-        Ok(())
-    }
-    fn open_google_home(&self, _link: String) -> Result<(), smarthems::PlatformError> {
-        Ok(())
-    }
-    fn open_store(&self) -> Result<(), smarthems::PlatformError> {
-        Ok(())
-    }
-    fn answer_google(&self, _answer: smarthems::flow::AppFlipAnswer) -> Result<(), smarthems::PlatformError> {
-        Ok(())
-    }
-}
 
 /// What the app sent since `from`: the sim's record less the browser's own visits.
 fn sent_by_app(sim: &SimCloud, from: usize, browser_visits: &[RequestRecord]) -> Vec<RequestRecord> {
@@ -75,7 +58,7 @@ async fn flows_a_and_b_make_no_more_requests_than_their_minimum() {
     // Flow A: first launch, login in the browser, the app's terms, the speaker question.
     app.start().await;
     app.tap(Action::OpenLogin).await;
-    let url = phone.0.lock().unwrap().last().cloned().unwrap();
+    let url = phone.opened.lock().unwrap().last().cloned().unwrap();
     let browser = Browser::new(SimCloud::REDIRECT_URI);
     let before_browser = sim.requests().len();
     let page = browser.open(&url).await.unwrap();

@@ -72,6 +72,8 @@ pub fn take_over(mut next: State, nickname: String) -> (State, Vec<Effect>) {
 /// 「はい」 on the speaker question (or 「登録する」 from home): the nickname comes first.
 pub fn begin(mut next: State) -> (State, Vec<Effect>) {
     next.speaker_prompt_answered = true;
+    // The offer to move another phone's registration here belonged to the question just answered.
+    next.elsewhere.clear();
     next.draft();
     next.screen = Screen::Nickname;
     (next, vec![])

@@ -57,12 +57,26 @@ pub struct Config {
 }
 
 /// Knobs for tests and the headless harness; the phones use the defaults.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Tuning {
     pub retry: RetryPolicy,
     /// "Now" for help's open lines (QA runs at any hour, and moves the clock while the app runs).
     pub clock: crate::runtime::clock::Clock,
+    /// How long a call waits for the checks it started beside the user before it answers with
+    /// the screen as it is (`EventLoop::send`).
+    pub quiet_wait: std::time::Duration,
 }
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Tuning { retry: RetryPolicy::default(), clock: Default::default(), quiet_wait: QUIET_WAIT }
+    }
+}
+
+/// A launch answers with the screen its checks lead to when they answer within this (an update
+/// needed is then the first screen, not a screen replaced a moment later); a slower service
+/// leaves the screen as it is, taps go on, and the answer reaches the listeners when it comes.
+pub const QUIET_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Why the app object could not be built.
 #[derive(Debug, thiserror::Error, uniffi::Error)]
@@ -200,7 +214,7 @@ impl SmartHems {
         secure_store: Arc<dyn SecureStore>,
         tuning: Tuning,
     ) -> Result<Arc<SmartHems>, SetupError> {
-        let Tuning { retry, clock } = tuning;
+        let Tuning { retry, clock, quiet_wait } = tuning;
         let insecure = |field: &str| SetupError::InsecureUrl { field: field.into() };
         // Built on the first request, not here: a relaunch draws its first screen sooner.
         let http = net::Http::lazy();
@@ -235,7 +249,9 @@ impl SmartHems {
             old_id_paths: config.old_id_paths.into_iter().map(PathBuf::from).collect(),
         };
         Ok(Arc::new(SmartHems {
-            core: Arc::new(EventLoop::new(state, store, runtime, config.language, platform)),
+            core: Arc::new(
+                EventLoop::new(state, store, runtime, config.language, platform).waiting_quietly(quiet_wait),
+            ),
             redirect_uri,
             service_origin,
             app_id: config.app_id,

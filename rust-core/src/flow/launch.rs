@@ -9,6 +9,17 @@ use super::support::{UpdateNeed, UpdateTarget};
 use super::text::Language;
 use super::view::{Offer, Page};
 
+/// Whether an effect runs beside the user rather than in turn: a look the app takes on its own
+/// (step 1's version check at launch, home's refresh, the link after coming back) while the
+/// screen takes taps. Nothing on the screen waits for its answer, so a slow or silent service
+/// never holds up a tap; the answer comes later, as an event like any other, and acts only
+/// where it still makes sense (`up_to_date`, `login::terms_checked`, `google_home::link_checked`).
+/// What the user waits for — a busy screen, 「アップデートしたので確認する」 — runs in turn.
+pub fn runs_beside(state: &State, effect: &Effect) -> bool {
+    matches!(effect, Effect::CheckVersions | Effect::CheckTerms | Effect::CheckLink)
+        && !matches!(state.screen, Screen::Busy { .. } | Screen::UpdateRequired { .. })
+}
+
 /// The app object was created: check versions (and, on a fresh install, look for an old ID).
 pub fn launched(state: &State, next: State) -> (State, Vec<Effect>) {
     let old_id = (*state == State::default()).then_some(Effect::CheckOldId);

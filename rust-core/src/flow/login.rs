@@ -108,6 +108,13 @@ pub fn terms_checked(
     accepted: Option<String>,
     legacy_speaker_user: bool,
 ) -> (State, Vec<Effect>) {
+    // A quiet check (home's refresh, run beside the user) answering after the user has left
+    // home: the terms are checked again at the next launch; nothing here replaces the screen
+    // the user has moved on to.
+    let awaited = state.running() == Some(Activity::LoadingTerms) || matches!(state.screen, Screen::Home { .. });
+    if !awaited {
+        return (state.clone(), vec![]);
+    }
     next.legacy_speaker_user = legacy_speaker_user;
     if accepted.as_deref() == Some(terms.version.as_str()) {
         if matches!(state.screen, Screen::Home { .. }) {

@@ -287,3 +287,66 @@ fn a_phone_that_cannot_do_it_leaves_a_notice() {
         assert!(view(&State { notice: Some(notice), ..login }, Language::English).notice.is_some());
     }
 }
+
+/// A check run beside the user (`runs_beside`) answers whenever it answers: on whatever screen
+/// the user has moved on to meanwhile, its answer only does what it may do there — an update the
+/// app needs comes first, revised terms are asked for on home, an ended session asks for a
+/// login, a link found finishes the hand-off — and otherwise leaves the screen, what was typed
+/// and chosen, and starts nothing the user would wait for.
+#[test]
+fn a_quiet_answer_arriving_late_never_takes_the_user_off_their_screen() {
+    let landing = on(Screen::Welcome);
+    let answers: Vec<Event> = [Effect::CheckVersions, Effect::CheckTerms, Effect::CheckLink]
+        .iter()
+        .flat_map(|effect| graph::outcomes(&landing, effect))
+        .collect();
+    let mut tried = 0;
+    for state in &explored().states {
+        if state.running().is_some() {
+            // Between turns nothing is busy: a quiet answer waits for the turn in progress.
+            continue;
+        }
+        for answer in &answers {
+            let (after, effects) = update(state, answer.clone());
+            tried += 1;
+            let at = || format!("{answer:?} on {:?}", state.screen);
+            assert!(effects.iter().all(|e| runs_beside(&after, e)), "{}: started {effects:?}", at());
+            let same_screen = after.screen == state.screen;
+            let allowed = match answer {
+                // Help stays open over it, with the update beneath (`launch::update_needed`).
+                Event::VersionsChecked { need: Some(_) } => match after.screen {
+                    Screen::UpdateRequired { .. } => true,
+                    Screen::Help { .. } => {
+                        after.return_to.iter().any(|under| matches!(under, Screen::UpdateRequired { .. }))
+                    }
+                    _ => false,
+                },
+                Event::VersionsChecked { need: None } => {
+                    same_screen || matches!(state.screen, Screen::UpdateRequired { .. })
+                }
+                Event::TermsChecked { .. } if matches!(state.screen, Screen::Home { .. }) => {
+                    matches!(after.screen, Screen::Home { .. } | Screen::AppTerms { .. })
+                }
+                Event::TermsChecked { .. } => after == *state,
+                Event::LinkChecked { linked: true }
+                    if matches!(state.screen, Screen::WaitingForGoogleHome | Screen::HandOff) =>
+                {
+                    after.screen == Screen::SpeakerDone
+                }
+                Event::LinkChecked { .. } => {
+                    same_screen || matches!((&state.screen, &after.screen), (Screen::Home { .. }, Screen::Home { .. }))
+                }
+                Event::Failed(Failure::SessionExpired) => {
+                    same_screen || after.screen == (Screen::Problem { problem: Problem::SessionExpired })
+                }
+                Event::Failed(_) => same_screen,
+                other => unreachable!("{other:?} is not an answer to a quiet check"),
+            };
+            assert!(allowed, "{}: led to {:?}", at(), after.screen);
+            if after.screen != Screen::SpeakerDone {
+                assert_eq!(after.speaker, state.speaker, "{}: the registration in progress changed", at());
+            }
+        }
+    }
+    assert!(tried > 100_000, "{tried}");
+}

@@ -1,10 +1,13 @@
 //! The event loop: one event at a time is applied by the pure flow, saved, shown, and its effects
-//! carried out by the runtime until the flow settles. Calls out to the shell (screens for the
+//! carried out by the runtime until the flow settles. The checks the app makes on its own
+//! (`flow::runs_beside`: the launch's version check, home's refresh) run beside the user instead,
+//! holding no turn, and their answers come back as events of their own. Calls out to the shell (screens for the
 //! listeners, the platform's callbacks) are queued in the outbox and delivered on a thread of
 //! their own with no lock held, so a shell may call straight back into the core.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
 use super::outbox::Callout;
 use super::platform::Platform;
@@ -77,6 +80,41 @@ impl Drop for TapDone {
     }
 }
 
+/// The checks one call started beside the user, and those their answers started in turn: the
+/// call waits a little for them (`EventLoop::quiet_wait`) before it answers.
+#[derive(Clone)]
+struct Family(Arc<tokio::sync::watch::Sender<usize>>);
+
+/// One check of a family still running; it leaves the family when dropped.
+struct Member(Family);
+
+impl Family {
+    fn new() -> Self {
+        Family(Arc::new(tokio::sync::watch::channel(0).0))
+    }
+
+    fn join(&self) -> Member {
+        self.0.send_modify(|running| *running += 1);
+        Member(self.clone())
+    }
+
+    fn running(&self) -> bool {
+        *self.0.borrow() > 0
+    }
+
+    /// Until every check of the family has answered (and its answer been applied), or `within`.
+    async fn settled(&self, within: Duration) {
+        let mut watching = self.0.subscribe();
+        let _ = tokio::time::timeout(within, watching.wait_for(|running| *running == 0)).await;
+    }
+}
+
+impl Drop for Member {
+    fn drop(&mut self) {
+        self.0 .0.send_modify(|running| *running -= 1);
+    }
+}
+
 /// The app's state and everything that moves it on.
 pub struct EventLoop {
     state: Mutex<State>,
@@ -95,6 +133,8 @@ pub struct EventLoop {
     taps_under_way: Mutex<Vec<flow::Action>>,
     /// Told each time a tap is done, for a double tap waiting to answer with what it led to.
     tap_done: tokio::sync::Notify,
+    /// How long a call waits for the checks it started beside the user (`Tuning::quiet_wait`).
+    quiet_wait: Duration,
 }
 
 impl EventLoop {
@@ -111,7 +151,13 @@ impl EventLoop {
             listeners: Arc::default(),
             taps_under_way: Mutex::default(),
             tap_done: tokio::sync::Notify::new(),
+            quiet_wait: crate::ffi::QUIET_WAIT,
         }
+    }
+
+    pub fn waiting_quietly(mut self, quiet_wait: Duration) -> Self {
+        self.quiet_wait = quiet_wait;
+        self
     }
 
     /// The screen to draw now.
@@ -153,29 +199,59 @@ impl EventLoop {
         // Called from inside one of our own callbacks (a listener tapping, a browser answering at
         // once): that callback is part of the delivery, so this call must not wait for it.
         let reentrant = this.runtime.outbox.in_callout();
+        let family = Family::new();
+        let checks = family.clone();
         let handled = async move {
             // Done however the handling ends (a panic included), or that tap would wait for good.
             let _done = tap.map(|action| TapDone { core: this.clone(), action });
-            this.clone().handle(event, reentrant).await
+            this.clone().handle(event, reentrant, checks, None).await
         };
-        match tokio_runtime().spawn(handled).await {
+        let view = match tokio_runtime().spawn(handled).await {
             Ok(view) => view,
             Err(error) => {
                 tracing::error!(%error, "event handling stopped");
                 self.view()
             }
+        };
+        if reentrant || !family.running() {
+            return view;
         }
+        // Holding nothing: taps meanwhile go ahead. A launch whose checks answer soon answers with
+        // the screen they lead to; a silent service leaves the screen as it is.
+        family.settled(self.quiet_wait).await;
+        self.view()
     }
 
     /// Applies an event and every event its effects answer with, until the flow settles; then
     /// waits (holding nothing) until the shell has been told, so that when a call returns its
     /// screens have been shown and its browser or Google Home opened.
-    async fn handle(self: Arc<Self>, event: Event, reentrant: bool) -> ScreenView {
+    ///
+    /// `asked_for` is set for the answer of a check run beside the user: the subject of the
+    /// account it was made for. Someone who logged out (or another person who logged in)
+    /// meanwhile is not told about the session before.
+    async fn handle(
+        self: Arc<Self>,
+        event: Event,
+        reentrant: bool,
+        family: Family,
+        asked_for: Option<Option<String>>,
+    ) -> ScreenView {
         let view = {
             let _turn = self.turn.lock().await;
+            if asked_for.is_some_and(|subject| subject != self.subject()) {
+                tracing::debug!(event = event.kind(), "an answer for a session that has ended: dropped");
+                return self.view();
+            }
             let mut queue = VecDeque::from([event]);
             while let Some(event) = queue.pop_front() {
                 let effects = self.apply(event);
+                let (beside, effects): (Vec<_>, Vec<_>) = {
+                    let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+                    effects.into_iter().partition(|effect| flow::runs_beside(&state, effect))
+                };
+                for effect in beside {
+                    self.run_beside(effect, &family);
+                }
                 if !effects.is_empty() {
                     // The busy screen shows while the effects run.
                     self.deliver();
@@ -193,6 +269,25 @@ impl EventLoop {
             self.runtime.outbox.wait_for(delivered).await;
         }
         view
+    }
+
+    /// The subject of the account logged in now, if any.
+    fn subject(&self) -> Option<String> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).account.as_ref().map(|a| a.subject.clone())
+    }
+
+    /// Runs a check beside the user: no turn is held while it waits on the network, and its
+    /// answer takes its turn like any event.
+    fn run_beside(self: &Arc<Self>, effect: flow::Effect, family: &Family) {
+        tracing::debug!(effect = effect.kind(), "effect beside the user");
+        let (this, member, family) = (self.clone(), family.join(), family.clone());
+        let asked_for = self.subject();
+        tokio_runtime().spawn(async move {
+            let _member = member;
+            if let Some(answer) = this.runtime.run(effect).await {
+                this.clone().handle(answer, false, family, Some(asked_for)).await;
+            }
+        });
     }
 
     /// Runs one effect (under the turn); while it waits out a pause the cloud asked for, the user

@@ -207,6 +207,10 @@ pub struct Login {
     /// Discovered once and kept; found again when an ID token names a key we do not have yet
     /// (the provider rotated its signing key while the app was running).
     provider: tokio::sync::Mutex<Option<Arc<Provider>>>,
+    /// One refresh at a time: checks run beside the user may need a token together, and a
+    /// provider that rotates refresh tokens takes a second use of a spent one for a stolen token
+    /// (RFC 9700 §4.14.2) and ends the whole session.
+    refreshing: tokio::sync::Mutex<()>,
 }
 
 fn now() -> u64 {
@@ -255,7 +259,7 @@ impl Login {
             return Err("issuer");
         }
         let redirect = Url::parse(&config.redirect_uri).map_err(|_| "redirect_uri")?;
-        Ok(Login { config, redirect, http: http.into(), provider: tokio::sync::Mutex::default() })
+        Ok(Login { config, redirect, http: http.into(), provider: Default::default(), refreshing: Default::default() })
     }
 
     async fn provider(&self) -> Result<Arc<Provider>, LoginError> {
@@ -516,6 +520,13 @@ impl Login {
         if !force_refresh && tokens.expires_at > now() + REFRESH_MARGIN.as_secs() {
             return Ok(tokens.access_token);
         }
+        let _one = self.refreshing.lock().await;
+        // Refreshed by another call while this one waited: that token is the one to use.
+        let refreshed = self.tokens(store)?.ok_or(LoginError::SessionEnded)?;
+        if refreshed.access_token != tokens.access_token && refreshed.expires_at > now() + REFRESH_MARGIN.as_secs() {
+            return Ok(refreshed.access_token);
+        }
+        let tokens = refreshed;
         let Some(refresh) = tokens.refresh_token.clone() else {
             // No refresh token (a provider may grant none): the access token is used until it
             // really expires — the margin is for refreshing early, not for ending early — and

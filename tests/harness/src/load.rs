@@ -102,7 +102,7 @@ impl Onboarding {
         let phone = Arc::new(Phone::default());
         let tuning = smarthems::Tuning {
             retry: smarthems::runtime::retry::RetryPolicy { pauses: vec![Duration::from_millis(50)] },
-            clock: Default::default(),
+            ..Default::default()
         };
         let app = SmartHems::with_tuning(config, phone.clone(), Arc::new(MemorySecureStore::default()), tuning)
             .map_err(|e| e.to_string())?;

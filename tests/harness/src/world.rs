@@ -319,6 +319,9 @@ impl QaWorld {
         let tuning = smarthems::Tuning {
             retry: smarthems::runtime::retry::RetryPolicy { pauses: vec![std::time::Duration::from_millis(50)] },
             clock: self.clock(),
+            // Each step waits for the checks it started, so a step's screens are the same on a
+            // slow machine as on a fast one; the app's own wait is a short 2 s.
+            quiet_wait: std::time::Duration::from_secs(30),
         };
         let app = SmartHems::with_tuning(self.config(), self.phone.clone(), self.secure.clone(), tuning)
             .map_err(|e| e.to_string())?;

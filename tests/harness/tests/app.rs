@@ -63,6 +63,12 @@ impl Phone {
     }
 }
 
+/// An app with test knobs (`Tuning`), its database in `dir`, not started.
+fn tuned(sim: &SimCloud, dir: &std::path::Path, opened: &Arc<Opened>, tuning: smarthems::Tuning) -> Arc<SmartHems> {
+    let secure = Arc::new(MemorySecureStore::default());
+    SmartHems::with_tuning(config(sim, &dir.join("a.db")), opened.clone(), secure, tuning).unwrap()
+}
+
 async fn log_in(app: &SmartHems, opened: &Opened, browser: &Browser) {
     app.tap(Action::OpenLogin).await;
     let url = opened.0.lock().unwrap().last().cloned().unwrap();
@@ -467,17 +473,69 @@ async fn a_single_503_from_the_login_provider_is_retried() {
         retry: smarthems::runtime::retry::RetryPolicy { pauses: vec![Duration::from_millis(10); 2] },
         ..Default::default()
     };
-    let app = SmartHems::with_tuning(
-        config(&sim, &dir.path().join("a.db")),
-        opened.clone(),
-        Arc::new(MemorySecureStore::default()),
-        tuning,
-    )
-    .unwrap();
+    let app = tuned(&sim, dir.path(), &opened, tuning);
     app.start().await;
     let discovery = url::Url::parse(&sim.issuer()).unwrap().path().trim_end_matches('/').to_owned() + "/.well-known";
     sim.fail_next(&discovery, 503, 1);
     let view = app.tap(Action::OpenLogin).await;
     assert_eq!(view.title, "CLUB Panasonic ログイン", "{view:?}");
     assert_eq!(opened.0.lock().unwrap().len(), 1);
+}
+
+/// The launch's version check runs beside the user: with the cloud's app-config not answering,
+/// the screen shown takes taps at once (a tap took 19.8 s when the check held the app's turn),
+/// and the check still counts when the service answers — an update needed then comes first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_service_at_launch_never_holds_up_a_tap() {
+    let sim = SimCloud::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let opened = Arc::new(Opened::default());
+    let tuning = smarthems::Tuning { quiet_wait: Duration::from_millis(100), ..Default::default() };
+    let app = tuned(&sim, dir.path(), &opened, tuning);
+    let held = sim.hold("/api/v1/app-config");
+    let launched = tokio::time::timeout(Duration::from_secs(20), app.start()).await.expect("the launch answers");
+    assert_eq!(launched.screen, smarthems::flow::Screen::Welcome);
+    // Not held up by the check still waiting for the cloud.
+    let view = tokio::time::timeout(Duration::from_secs(20), app.tap(Action::OpenLogin))
+        .await
+        .expect("a tap while the launch's check waits for the cloud");
+    assert_eq!(view.title, "CLUB Panasonic ログイン", "{view:?}");
+    assert_eq!(opened.0.lock().unwrap().len(), 1);
+    // The service comes back, saying this app is too old: the update screen comes first.
+    sim.patch_app_config(&serde_json::json!({ "min_app_version": "99.0.0" }));
+    drop(held);
+    let mut shown = app.screen();
+    for _ in 0..200 {
+        if matches!(shown.screen, smarthems::flow::Screen::UpdateRequired { .. }) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        shown = app.screen();
+    }
+    assert!(matches!(shown.screen, smarthems::flow::Screen::UpdateRequired { .. }), "{shown:?}");
+}
+
+/// Calls that need a new token together (checks run beside the user do) refresh once: the
+/// simulated CLUB Panasonic rotates refresh tokens, so a second refresh with the spent one would
+/// be refused and end the session the first had just renewed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_needing_a_new_token_together_refresh_once() {
+    use smarthems::runtime::login::{Login, LoginConfig};
+    let sim = SimCloud::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let phone = Phone::started(&sim, dir.path()).await;
+    log_in(&phone.app, &phone.opened, &phone.browser).await;
+    let login = Login::new(
+        LoginConfig::new(&sim.issuer(), SimCloud::CLIENT_ID, SimCloud::REDIRECT_URI),
+        smarthems::runtime::net::Http::lazy(),
+    )
+    .unwrap();
+    let tokens_before = sim.requests().iter().filter(|r| r.path.ends_with("/token")).count();
+    let store = phone.secure.as_ref();
+    let (first, second, third) =
+        tokio::join!(login.access_token(store, true), login.access_token(store, true), login.access_token(store, true));
+    let (first, second, third) = (first.expect("refreshed"), second.expect("refreshed"), third.expect("refreshed"));
+    assert_eq!((&first, &second), (&third, &third), "one new token for all three");
+    let refreshes = sim.requests().iter().filter(|r| r.path.ends_with("/token")).count() - tokens_before;
+    assert_eq!(refreshes, 1);
 }

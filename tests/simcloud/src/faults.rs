@@ -1,5 +1,6 @@
 //! Middleware in front of every party on the main port: it records each request for
-//! `SimCloud::requests()` and answers scheduled faults (`fail_next`) before the party sees them.
+//! `SimCloud::requests()`, answers scheduled faults (`fail_next`) before the party sees them, and
+//! holds requests unanswered (`hold`) as a service that hangs.
 //!
 //! It logs method, path and status only: queries carry codes, headers and bodies carry tokens,
 //! passwords and e-mail addresses. What a request carried in full is kept unprinted, for tests
@@ -24,6 +25,12 @@ pub(crate) async fn record_and_inject(State(cloud): State<Arc<Cloud>>, request: 
     };
     let carried = carried(&parts, &body);
     let request = Request::from_parts(parts, axum::body::Body::from(body));
+    let held = cloud.world().holds.iter().find(|(prefix, _)| path.starts_with(prefix)).map(|(_, held)| held.clone());
+    if let Some(mut held) = held {
+        // Answered once the test lets go (the sender dropped), as a service that hangs and
+        // comes back; the client may have given up by then.
+        let _ = held.changed().await;
+    }
     let injected = {
         let mut world = cloud.world();
         world.record_request(&method, &path);

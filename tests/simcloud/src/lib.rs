@@ -50,6 +50,19 @@ struct Inner {
     _lifetime: watch::Sender<()>,
 }
 
+/// Requests held by `SimCloud::hold`; dropping it answers them and holds no more.
+pub struct Held {
+    path_prefix: String,
+    cloud: Arc<server::Cloud>,
+    _release: watch::Sender<()>,
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.cloud.world().holds.retain(|(prefix, _)| *prefix != self.path_prefix);
+    }
+}
+
 impl SimCloud {
     /// The one registered client (a public native app: no secret).
     pub const CLIENT_ID: &str = oidc::CLIENT_ID;
@@ -121,6 +134,15 @@ impl SimCloud {
     pub fn fail_next(&self, path_prefix: &str, status: u16, times: u32) {
         assert!(StatusCode::from_u16(status).is_ok(), "fail_next: {status} is not an HTTP status");
         self.inner.cloud.world().fail_next(path_prefix, status, times);
+    }
+
+    /// Requests whose path starts with `path_prefix` hang, unanswered, until the returned handle
+    /// is dropped (then they are answered as usual): a service that stops answering.
+    #[must_use = "the requests are released when the handle is dropped"]
+    pub fn hold(&self, path_prefix: &str) -> Held {
+        let (release, held) = watch::channel(());
+        self.inner.cloud.world().holds.push((path_prefix.to_owned(), held));
+        Held { path_prefix: path_prefix.to_owned(), cloud: self.inner.cloud.clone(), _release: release }
     }
 
     /// Closes the main port: new connections are refused and kept-alive ones are closed.

@@ -130,6 +130,8 @@ pub(crate) struct World {
     pub access_token_ttl: Duration,
     pub token_exchanges: u32,
     failures: Vec<Failure>,
+    /// Paths whose requests wait, unanswered, until the `Held` handle is dropped.
+    pub(crate) holds: Vec<(String, tokio::sync::watch::Receiver<()>)>,
     /// Faults for the next ID tokens the token endpoint mints, oldest first.
     id_token_faults: Vec<crate::keys::IdTokenFault>,
     /// The provider signs with its next key, published beside the old one.
@@ -166,6 +168,7 @@ impl World {
             access_token_ttl: DEFAULT_ACCESS_TOKEN_TTL,
             token_exchanges: 0,
             failures: Vec::new(),
+            holds: Vec::new(),
             id_token_faults: Vec::new(),
             key_rotated: false,
             trusted_userinfo: None,

@@ -65,7 +65,7 @@ private enum ScreenLayout {
         case .deviceSelection: self = .choices
         case .appTerms, .privacyPolicy, .speakerTerms, .appFlipConsent: self = .document
         case .welcome, .login, .termsDeclined, .speakerPrompt, .accountLink, .utterances, .handOff,
-             .waitingForGoogleHome, .speakerDone, .troubleshooting, .speakerCancelled, .home,
+             .waitingForGoogleHome, .speakerDone, .troubleshooting, .speakerCancelled, .newCodePrompt, .home,
              .migration, .updateRequired, .help, .problem:
             self = .standard
         }

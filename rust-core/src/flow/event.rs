@@ -152,6 +152,13 @@ pub enum Effect {
     CheckLink,
     /// Keep a 2D code's token in the secure store until it is claimed.
     KeepCode(RegistrationCode),
+    /// Put a 2D code opened during a registration aside (in the secure store) while the user
+    /// decides; it replaces any code put aside before.
+    HoldCode(RegistrationCode),
+    /// The code put aside is the one to claim now (it becomes the kept code).
+    UseHeldCode,
+    /// Forget the code put aside.
+    DropHeldCode,
     /// Bind the kept 2D code's AiSEG2 to this account.
     ClaimCode,
     /// Look for an old Panasonic ID session left on the phone.
@@ -220,6 +227,9 @@ impl Effect {
             Effect::OpenStore => "OpenStore",
             Effect::CheckLink => "CheckLink",
             Effect::KeepCode(_) => "KeepCode",
+            Effect::HoldCode(_) => "HoldCode",
+            Effect::UseHeldCode => "UseHeldCode",
+            Effect::DropHeldCode => "DropHeldCode",
             Effect::ClaimCode => "ClaimCode",
             Effect::CheckOldId => "CheckOldId",
             Effect::WipeOldId => "WipeOldId",

@@ -79,7 +79,13 @@ pub fn outcomes(state: &State, effect: &Effect) -> Vec<Event> {
             fail(Failure::NicknameTaken),
             fail(Failure::DevicesChanged),
         ],
-        Effect::OpenGoogleHome | Effect::OpenStore | Effect::KeepCode(_) | Effect::AnswerGoogle(_) => vec![],
+        Effect::OpenGoogleHome
+        | Effect::OpenStore
+        | Effect::KeepCode(_)
+        | Effect::HoldCode(_)
+        | Effect::UseHeldCode
+        | Effect::DropHeldCode
+        | Effect::AnswerGoogle(_) => vec![],
         Effect::AuthorizeGoogle(_) => vec![
             Event::AppFlipAnswered,
             fail(Failure::Offline),
@@ -150,10 +156,14 @@ fn from_outside(state: &State) -> Vec<Event> {
         caller_verified: true,
     };
     let landing = matches!(state.screen, Screen::Welcome | Screen::Home { .. });
-    let mut events = vec![
-        Event::RegistrationLink(RegistrationCode("code".into())),
-        Event::RegistrationLinkAgain(RegistrationCode("code".into())),
-    ];
+    let mut events = vec![Event::RegistrationLinkAgain(RegistrationCode("code".into()))];
+    // Over a registration being filled in, a new code asks first (`Screen::NewCodePrompt`): tried
+    // from the nickname screen (the other screens are unit-tested), as from every screen it
+    // would nearly triple the states (each step of a registration again with the question).
+    let filling = state.speaker.as_ref().is_some_and(|draft| state.registered.as_ref() != Some(draft));
+    if !filling || state.screen == Screen::Nickname {
+        events.push(Event::RegistrationLink(RegistrationCode("code".into())));
+    }
     // Google Home asks while the user is in it: after the hand-off, from troubleshooting or the
     // done screen, or from Google Home alone (the app resting on welcome or home). Elsewhere the
     // consent is the same detour back to the screen beneath (unit-tested); exploring it on every

@@ -52,6 +52,7 @@ pub mod voice;
 pub use app_flip::with_params;
 pub use devices::{Category, Device, Selection};
 pub use event::{Effect, Event, Failure, PhoneTask};
+pub use launch::runs_beside;
 pub use model::{
     Account, AppFlipAnswer, AppFlipRequest, FoundRegistration, IncomingUrl, Notice, Registration, RegistrationCode,
     SpeakerDraft, State,
@@ -74,6 +75,7 @@ pub fn update(state: &State, event: Event) -> (State, Vec<Effect>) {
         Screen::Help { .. }
             | Screen::UpdateRequired { .. }
             | Screen::AppFlipConsent { .. }
+            | Screen::NewCodePrompt
             | Screen::Busy { activity: Activity::LoadingHelp | Activity::ApprovingLink }
     );
     if !detour {
@@ -212,6 +214,8 @@ fn tap(next: State, action: Action) -> (State, Vec<Effect>) {
         Action::CheckLink => google_home::check_link(next),
         Action::VoiceNotWorking => google_home::voice_not_working(next),
         Action::ApproveLink => app_flip::approve(next),
+        Action::ContinueRegistration => aiseg_code::carry_on(next),
+        Action::StartOverWithNewCode => aiseg_code::start_over(next),
         Action::DeclineLink => app_flip::decline(next),
         Action::Retry => problem::retry(next),
     }
@@ -262,6 +266,7 @@ pub fn offered(state: &State) -> Vec<Offer> {
         Screen::SpeakerDone => google_home::done_offers(),
         Screen::Troubleshooting => google_home::troubleshooting_offers(),
         Screen::SpeakerCancelled => speaker::cancelled_offers(),
+        Screen::NewCodePrompt => aiseg_code::new_code_offers(),
         Screen::AppFlipConsent { .. } => app_flip::consent_offers(),
         Screen::Home { speaker_nickname, speaker_linked, .. } => {
             home::offers(state, speaker_nickname.as_ref(), *speaker_linked)
@@ -296,6 +301,7 @@ fn page(state: &State, lang: Language) -> Page {
         Screen::SpeakerDone => google_home::done_page(state, lang),
         Screen::Troubleshooting => google_home::troubleshooting_page(state, lang),
         Screen::SpeakerCancelled => speaker::cancelled_page(lang),
+        Screen::NewCodePrompt => aiseg_code::new_code_page(state, lang),
         Screen::AppFlipConsent { .. } => app_flip::consent_page(lang),
         Screen::Home { display_name, speaker_nickname, speaker_linked } => {
             home::page(display_name, speaker_nickname.as_ref(), *speaker_linked, lang)
@@ -324,6 +330,8 @@ pub fn back(state: &State) -> Option<Action> {
     let action = match &state.screen {
         Screen::Login => Action::CancelLogin,
         Screen::Help { .. } => Action::CloseHelp,
+        // Back keeps what was typed: the registration in progress goes on.
+        Screen::NewCodePrompt => Action::ContinueRegistration,
         // Google Home waits for an answer: back is the user's no.
         Screen::AppFlipConsent { .. } => Action::DeclineLink,
         Screen::SpeakerDone | Screen::Troubleshooting | Screen::SpeakerCancelled => Action::GoHome,

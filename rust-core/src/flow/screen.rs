@@ -42,6 +42,9 @@ pub enum Screen {
     Troubleshooting,
     /// A consent was declined: the registration was stopped.
     SpeakerCancelled,
+    /// Another AiSEG2 2D code was opened while a registration is being filled in: start over
+    /// with the new code (what was typed goes), or carry on with this one.
+    NewCodePrompt,
     /// Google Home asks to link with this account (App Flip); `scope` is what it asks for.
     AppFlipConsent { scope: String },
     /// Step 6-A: the app's home.
@@ -134,6 +137,10 @@ pub enum Action {
     Logout,
     ApproveLink,
     DeclineLink,
+    /// 「今の登録を続ける」 (another 2D code was opened): the new code is put away.
+    ContinueRegistration,
+    /// 「新しいコードで登録し直す」: the registration in progress goes, the new code is claimed.
+    StartOverWithNewCode,
 }
 
 /// A versioned terms text as the cloud serves it.

@@ -32,6 +32,8 @@ pub const OLD_ID_KEYS: [&str; 2] = ["panasonic_id.session", "panasonic_id.creden
 const REGISTRATION_CODE_KEY: &str = "registration.code";
 /// The claim's idempotency key, made with the code it claims and forgotten with it.
 const CLAIM_KEY_KEY: &str = "registration.code.idempotency";
+/// A 2D code opened during a registration, while the user chooses (`Screen::NewCodePrompt`).
+const HELD_CODE_KEY: &str = "registration.code.held";
 
 /// Everything the effects need.
 pub struct Runtime {
@@ -94,11 +96,27 @@ impl Runtime {
                 return None;
             }
             Effect::KeepCode(code) => {
-                if let Err(error) = store.save(REGISTRATION_CODE_KEY.into(), code.0) {
-                    tracing::error!(%error, "could not keep the 2D code");
+                self.keep_code(code.0);
+                return None;
+            }
+            Effect::HoldCode(code) => {
+                if let Err(error) = store.save(HELD_CODE_KEY.into(), code.0) {
+                    tracing::error!(%error, "could not put the 2D code aside");
                 }
-                // A new code is a new claim.
-                let _ = store.delete(CLAIM_KEY_KEY.into());
+                return None;
+            }
+            Effect::UseHeldCode => {
+                match store.load(HELD_CODE_KEY.into()) {
+                    Ok(Some(code)) => self.keep_code(code),
+                    // Lost with the keychain: the claim finds no code and says the code is
+                    // gone, which asks for a new one on the AiSEG2 — the truth.
+                    other => tracing::warn!(found = other.is_ok(), "no 2D code put aside"),
+                }
+                let _ = store.delete(HELD_CODE_KEY.into());
+                return None;
+            }
+            Effect::DropHeldCode => {
+                let _ = store.delete(HELD_CODE_KEY.into());
                 return None;
             }
             Effect::ClaimCode => self.claim_code().await,
@@ -124,6 +142,15 @@ impl Runtime {
             tracing::warn!(failure = ?error.failure(), "step failed");
             Event::Failed(error.failure())
         }))
+    }
+
+    /// Keeps a 2D code until it is claimed; a new code is a new claim (a new idempotency key).
+    fn keep_code(&self, code: String) {
+        let store = self.api.secure.as_ref();
+        if let Err(error) = store.save(REGISTRATION_CODE_KEY.into(), code) {
+            tracing::error!(%error, "could not keep the 2D code");
+        }
+        let _ = store.delete(CLAIM_KEY_KEY.into());
     }
 
     async fn open_login(&self, create: bool) -> Result<Event, StepError> {

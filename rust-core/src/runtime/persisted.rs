@@ -218,27 +218,51 @@ pub struct TermsV1 {
 pub enum ScreenV1 {
     Welcome,
     Login,
-    Busy { activity: ActivityV1 },
-    AppTerms { terms: TermsV1, revised: bool },
+    Busy {
+        activity: ActivityV1,
+    },
+    AppTerms {
+        terms: TermsV1,
+        revised: bool,
+    },
     TermsDeclined,
     SpeakerPrompt,
     Nickname,
-    PrivacyPolicy { terms: TermsV1 },
+    PrivacyPolicy {
+        terms: TermsV1,
+    },
     DeviceSelection,
     AccountLink,
-    SpeakerTerms { terms: TermsV1 },
+    SpeakerTerms {
+        terms: TermsV1,
+    },
     Utterances,
     HandOff,
     WaitingForGoogleHome,
     SpeakerDone,
     Troubleshooting,
     SpeakerCancelled,
-    AppFlipConsent { scope: String },
-    Home { display_name: String, speaker_nickname: Option<String>, speaker_linked: Option<bool> },
+    /// Added in place: a saved state without it reads as before.
+    NewCodePrompt,
+    AppFlipConsent {
+        scope: String,
+    },
+    Home {
+        display_name: String,
+        speaker_nickname: Option<String>,
+        speaker_linked: Option<bool>,
+    },
     Migration,
-    UpdateRequired { need: UpdateNeedV1 },
-    Help { support: SupportV1, now: i64 },
-    Problem { problem: ProblemV1 },
+    UpdateRequired {
+        need: UpdateNeedV1,
+    },
+    Help {
+        support: SupportV1,
+        now: i64,
+    },
+    Problem {
+        problem: ProblemV1,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -645,6 +669,7 @@ impl From<&flow::Screen> for ScreenV1 {
             S::SpeakerDone => ScreenV1::SpeakerDone,
             S::Troubleshooting => ScreenV1::Troubleshooting,
             S::SpeakerCancelled => ScreenV1::SpeakerCancelled,
+            S::NewCodePrompt => ScreenV1::NewCodePrompt,
             S::AppFlipConsent { scope } => ScreenV1::AppFlipConsent { scope: scope.clone() },
             S::Home { display_name, speaker_nickname, speaker_linked } => ScreenV1::Home {
                 display_name: display_name.clone(),
@@ -680,6 +705,7 @@ impl From<ScreenV1> for flow::Screen {
             ScreenV1::SpeakerDone => S::SpeakerDone,
             ScreenV1::Troubleshooting => S::Troubleshooting,
             ScreenV1::SpeakerCancelled => S::SpeakerCancelled,
+            ScreenV1::NewCodePrompt => S::NewCodePrompt,
             ScreenV1::AppFlipConsent { scope } => S::AppFlipConsent { scope },
             ScreenV1::Home { display_name, speaker_nickname, speaker_linked } => {
                 S::Home { display_name, speaker_nickname, speaker_linked }

@@ -156,7 +156,7 @@ class ScreenshotTest {
 
     /**
      * The other kinds: old ID, update, a notice (no browser), help, a problem, terms declined,
-     * registration stopped (privacy policy declined).
+     * a new 2D code during a registration, registration stopped (privacy policy declined).
      */
     @Test
     @Order(4)
@@ -215,6 +215,12 @@ class ScreenshotTest {
             await<Screen.Nickname>()
             type("じろう")
             ui.waitUntil("the core to keep the nickname", PATIENCE_MS) { core.screen().input?.value == "じろう" }
+            // Another AiSEG2 2D code read while typing: asked first, and carrying on keeps the name.
+            val link = Regex("\"link\":\"([^\"]+)\"").find(sim.post("/aiseg/panel-link", """{"email":"$EMAIL"}"""))!!.groupValues[1]
+            runBlocking { core.openUrl(link) }
+            await<Screen.NewCodePrompt>(); snap()
+            tap<Action.ContinueRegistration>()
+            await("the nickname kept") { it is Screen.Nickname && view.input?.value == "じろう" }
             tap<Action.SubmitNickname>()
             await<Screen.PrivacyPolicy>()
             tap<Action.DeclineTerms>()

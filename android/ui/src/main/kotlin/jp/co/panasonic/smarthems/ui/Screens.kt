@@ -133,7 +133,8 @@ internal fun layoutOf(screen: Screen): Layout = when (screen) {
     is Screen.AppTerms, is Screen.PrivacyPolicy, is Screen.SpeakerTerms, is Screen.AppFlipConsent -> Layout.Document
     is Screen.Welcome, is Screen.Login, is Screen.TermsDeclined, is Screen.SpeakerPrompt,
     is Screen.AccountLink, is Screen.Utterances, is Screen.HandOff, is Screen.WaitingForGoogleHome,
-    is Screen.SpeakerDone, is Screen.Troubleshooting, is Screen.SpeakerCancelled, is Screen.Home,
+    is Screen.SpeakerDone, is Screen.Troubleshooting, is Screen.SpeakerCancelled, is Screen.NewCodePrompt,
+    is Screen.Home,
     is Screen.Migration, is Screen.UpdateRequired, is Screen.Help, is Screen.Problem,
     -> Layout.Standard
 }

@@ -64,7 +64,7 @@ fn drafting(screen: Screen, n: usize) -> State {
         screen,
         speaker: Some(SpeakerDraft {
             nickname: "たろう".into(),
-            selection: Selection { devices: devices(n), ..Selection::default() },
+            selection: Selection { devices: devices(n).into(), ..Selection::default() },
             ..SpeakerDraft::default()
         }),
         ..State::default()

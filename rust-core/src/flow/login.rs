@@ -90,7 +90,7 @@ pub fn found(mut next: State, found: Option<FoundRegistration>, elsewhere: Vec<S
     next.speaker_linked = Some(found.linked);
     next.registered = Some(SpeakerDraft {
         nickname: found.nickname,
-        selection: Selection { devices: Vec::new(), chosen: found.device_ids.into_iter().collect() },
+        selection: Selection { devices: Default::default(), chosen: found.device_ids.into_iter().collect() },
         privacy_version: Some(found.privacy_version),
         speaker_terms_version: Some(found.speaker_terms_version),
         provider: Some(SpeakerProvider::GoogleHome),

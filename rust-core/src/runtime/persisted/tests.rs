@@ -49,7 +49,7 @@ fn draft_at_devices() -> SpeakerDraft {
         nickname: "たろう".into(),
         nickname_error: None,
         privacy_version: Some("p-2023-06".into()),
-        selection: Selection { devices: devices(), chosen: ["ac-1".to_owned(), "li-1".to_owned()].into() },
+        selection: Selection { devices: devices().into(), chosen: ["ac-1".to_owned(), "li-1".to_owned()].into() },
         provider: None,
         speaker_terms_version: None,
         rooms: rooms(),

@@ -64,7 +64,7 @@ fn drafting(screen: Screen, n: usize) -> State {
         screen,
         speaker: Some(SpeakerDraft {
             nickname: "たろう".into(),
-            selection: Selection { devices: devices(n), ..Selection::default() },
+            selection: Selection { devices: devices(n).into(), ..Selection::default() },
             ..SpeakerDraft::default()
         }),
         ..State::default()
@@ -120,13 +120,28 @@ fn pure_flow(rounds: usize, figures: &mut Vec<Figure>) {
     }
 }
 
+/// One save after a transition (the two states share their device list, as a state and the
+/// next do), and one whose list was just read from the AiSEG2 (a new list each round: the list's
+/// row is written too).
 fn saves(rounds: usize, dir: &Path, figures: &mut Vec<Figure>) {
     for n in [0, 500, 5000] {
         let store = Store::open(&dir.join(format!("save-{n}.db"))).expect("the bench database opens");
-        let states = [drafting(Screen::Nickname, n), drafting(Screen::DeviceSelection, n)];
+        let typing = drafting(Screen::Nickname, n);
+        let states = [State { screen: Screen::DeviceSelection, ..typing.clone() }, typing];
         let target = if n == 0 { target_us(50) } else { None };
         figures.push(measure(format!("save: {n} devices"), rounds, target, |i| {
             store.save(&states[i % 2]).expect("saved");
+        }));
+        let written = store.bytes_written();
+        store.save(&states[0]).expect("saved");
+        // On stderr: the table's rows are timings.
+        eprintln!("bytes written per save after a transition, {n} devices: {}", store.bytes_written() - written);
+    }
+    for n in [500, 5000] {
+        let store = Store::open(&dir.join(format!("save-new-{n}.db"))).expect("the bench database opens");
+        let states: Vec<State> = (0..4).map(|_| drafting(Screen::DeviceSelection, n)).collect();
+        figures.push(measure(format!("save with a newly read list: {n} devices"), rounds, None, |i| {
+            store.save(&states[i % states.len()]).expect("saved");
         }));
     }
 }

@@ -1,6 +1,10 @@
 //! The AiSEG2's devices and the user's choice of which to control by voice (step 14).
+//!
+//! This module owns the device list as the flow carries it (`Devices`: shared, never copied by a
+//! transition) and the selection made from it.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -63,11 +67,66 @@ pub struct Device {
     pub category: Category,
 }
 
+/// The AiSEG2's device list as it was read, shared between states: up to 5,000 devices, read
+/// once and then carried unchanged by every transition until the next read. Cloning it is one
+/// reference count, so a keystroke's `update` does not copy the list; comparing two states
+/// that share it stops at the pointer. A new list (read again, changed) is a new allocation:
+/// that is how the store knows, without comparing them, that it has a list to write.
+#[derive(Clone, Debug, Default, Eq)]
+pub struct Devices(Arc<Vec<Device>>);
+
+impl Devices {
+    /// Whether both are the very same list (not merely equal ones): the store's "already saved?".
+    pub fn same_list(&self, other: &Devices) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl PartialEq for Devices {
+    fn eq(&self, other: &Devices) -> bool {
+        self.same_list(other) || self.0 == other.0
+    }
+}
+
+/// By content, as equality is (the same list is also an equal one).
+impl std::hash::Hash for Devices {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
+
+impl std::ops::Deref for Devices {
+    type Target = [Device];
+    fn deref(&self) -> &[Device] {
+        &self.0
+    }
+}
+
+impl<'a> IntoIterator for &'a Devices {
+    type Item = &'a Device;
+    type IntoIter = std::slice::Iter<'a, Device>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl From<Vec<Device>> for Devices {
+    fn from(devices: Vec<Device>) -> Devices {
+        Devices(Arc::new(devices))
+    }
+}
+
+impl FromIterator<Device> for Devices {
+    fn from_iter<I: IntoIterator<Item = Device>>(devices: I) -> Devices {
+        Devices(Arc::new(devices.into_iter().collect()))
+    }
+}
+
 /// The devices to choose from and the ids chosen. Ids are kept sorted so the saved state and the
 /// registration are the same whatever order the taps came in.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Selection {
-    pub devices: Vec<Device>,
+    pub devices: Devices,
     pub chosen: BTreeSet<String>,
 }
 
@@ -111,7 +170,7 @@ impl Selection {
     /// A fresh list from the AiSEG2: choices of devices that still exist are kept.
     pub fn refreshed(&self, devices: Vec<Device>) -> Selection {
         let chosen = devices.iter().filter(|d| self.chosen.contains(&d.id)).map(|d| d.id.clone()).collect();
-        Selection { devices, chosen }
+        Selection { devices: devices.into(), chosen }
     }
 
     /// The chosen devices, in list order.
@@ -135,7 +194,8 @@ mod tests {
                 device("li-1", "照明", Category::Light),
                 device("ac-1", "リビングのエアコン", Category::AirConditioner),
                 device("ac-2", "エアコンA", Category::AirConditioner),
-            ],
+            ]
+            .into(),
             ..Selection::default()
         };
         let names = |s: &Selection| s.groups().iter().map(|(c, l)| (*c, l.len())).collect::<Vec<_>>();
@@ -158,5 +218,40 @@ mod tests {
             device("sh-1", "シャッター", Category::Shutter),
         ]);
         assert_eq!(s.chosen.iter().collect::<Vec<_>>(), ["ac-1"], "a removed device is no longer chosen");
+    }
+}
+
+#[cfg(test)]
+mod sharing_tests {
+    use super::*;
+    use crate::flow::{update, Action, Event, Screen, SpeakerDraft, State};
+
+    /// A keystroke or a toggle carries the list over without copying it, whatever its length:
+    /// the next state holds the very same list (the store relies on this to skip writing it).
+    #[test]
+    fn transitions_share_the_device_list_instead_of_copying_it() {
+        let devices: Devices = (0..5000)
+            .map(|i| Device { id: format!("d{i}"), name: format!("部屋{i}の照明"), category: Category::Light })
+            .collect();
+        let draft = SpeakerDraft {
+            nickname: "たろ".into(),
+            selection: Selection { devices: devices.clone(), ..Selection::default() },
+            ..SpeakerDraft::default()
+        };
+        let typing = State { screen: Screen::Nickname, speaker: Some(draft), ..State::default() };
+        let (typed, _) = update(&typing, Event::Tap(Action::EditNickname { text: "たろう".into() }));
+        let list = |s: &State| s.speaker.as_ref().map(|d| d.selection.devices.clone()).unwrap();
+        assert_eq!(typed.speaker.as_ref().map(|d| d.nickname.as_str()), Some("たろう"));
+        assert!(list(&typed).same_list(&devices), "the keystroke copied the device list");
+
+        let choosing = State { screen: Screen::DeviceSelection, ..typed };
+        let (chosen, _) = update(&choosing, Event::Tap(Action::ToggleDevice { id: "d7".into() }));
+        assert!(chosen.speaker.as_ref().is_some_and(|d| d.selection.chosen.contains("d7")));
+        assert!(list(&chosen).same_list(&devices), "the toggle copied the device list");
+
+        // Equal lists that are not the same one are still equal states.
+        let copy: Devices = devices.to_vec().into();
+        assert!(!copy.same_list(&devices));
+        assert_eq!(copy, devices);
     }
 }

@@ -90,7 +90,7 @@ pub fn found(mut next: State, found: Option<FoundRegistration>, elsewhere: Vec<S
     next.speaker_linked = Some(found.linked);
     next.registered = Some(SpeakerDraft {
         nickname: found.nickname,
-        selection: Selection { devices: Vec::new(), chosen: found.device_ids.into_iter().collect() },
+        selection: Selection { devices: Default::default(), chosen: found.device_ids.into_iter().collect() },
         privacy_version: Some(found.privacy_version),
         speaker_terms_version: Some(found.speaker_terms_version),
         provider: Some(SpeakerProvider::GoogleHome),
@@ -343,8 +343,9 @@ mod tests {
         let moving = update(&reinstalled, Event::Tap(take_over)).0;
         let draft = moving.speaker.as_ref().unwrap();
         assert_eq!((&moving.screen, draft.nickname.as_str(), draft.move_here), (&Screen::Nickname, "たろう", true));
-        let saved = crate::runtime::persisted::encode(&reinstalled);
-        assert_eq!(crate::runtime::persisted::decode(saved.0, &saved.1).unwrap().elsewhere, vec!["たろう".to_owned()]);
+        let saved = crate::runtime::store::Store::open(std::path::Path::new(":memory:")).unwrap();
+        saved.save(&reinstalled).unwrap();
+        assert_eq!(saved.load().unwrap().unwrap().elsewhere, vec!["たろう".to_owned()]);
         // A registration in progress on this phone is not replaced by the cloud's.
         let typing =
             State { screen: busy(Activity::LoadingTerms), ..speaking(Screen::Nickname, SpeakerDraft::default()) };

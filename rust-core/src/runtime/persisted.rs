@@ -4,8 +4,10 @@
 //! `internal/state_persistence.rs`): a struct per format, upgrades by `From`, frozen snapshots.
 //!
 //! This module owns:
-//! - a plain serde type for every format that ever shipped (`StateV1`, `StateV2`) and for every
-//!   shape they hold (screen, activity, draft, terms, help…): copies, never the flow's types;
+//! - a plain serde type for every format that ever shipped (`StateV1`, `StateV2`, `StateV3`) and
+//!   for every shape they hold (screen, activity, draft, terms, help…): copies, never the flow's
+//!   types;
+//! - the body of a `device_list` row (format 3 keeps each device list there, not in the state);
 //! - `PersistedState`, a saved state tagged by its format (the table's `format` column);
 //! - the upgrade from each older format to the next, and the conversions between the current
 //!   format and `crate::flow::State`;
@@ -15,16 +17,25 @@
 //! - **1**: `serde_json` of `flow::State` itself, as every build before this module wrote it.
 //!   Fields added to it later read as their default when missing: `speaker_only` (on the state)
 //!   and `move_here` (on a draft). Read, never written.
-//! - **2** (current): the same leaves, grouped by what they are to the user: `account` (who is
+//! - **2**: the same leaves, grouped by what they are to the user: `account` (who is
 //!   logged in), `speaker` (what the user answered and registered, which outlives any screen) and
 //!   `progress` (where the user was: screen, way back, what to retry or resume, notice, draft in
-//!   progress, Google's App Flip request).
+//!   progress, Google's App Flip request). Read, never written.
+//! - **3** (current): format 2 with each device list out of line. A draft's `selection.devices`
+//!   is the id of a `device_list` row (`ListId`) whose body is the list (`Vec<DeviceV1>` as JSON)
+//!   instead of the list itself. Why: a list is up to 5,000 devices (hundreds of KB) and is read
+//!   from the AiSEG2 now and then, while the state is saved on every tap; the store writes a list
+//!   only when it is a new one, and the small row on every transition, both in one transaction
+//!   (`store::Store::save`). A draft and the registration made from it share one row. A body
+//!   naming a list the file does not hold (or holds damaged) is not read as a whole: what is kept
+//!   is what a partly unknown state keeps (below), the registration without its list dropped.
+//!   Format 2's types serve format 3 with `ListId` for their list (`StateV3 = StateV2<ListId>`).
 //!
 //! Leaf types that did not change between formats are shared (`ScreenV1` is also format 2's
 //! screen). A change serde reads from older JSON unaided (a new variant; a new field with
 //! `#[serde(default)]`) stays in the current format; an older build meeting it keeps what it can
 //! (below). Any other change adds a format: `StateV3` with new copies of the changed types only,
-//! the upgrade from `StateV2`, `CURRENT_FORMAT` raised, and fixtures of format 3 next to the
+//! the upgrade from `StateV3`, `CURRENT_FORMAT` raised, and fixtures of format 4 next to the
 //! older ones (`fixtures/state/`, frozen: never edited).
 //! A flow type that gains a variant or a field stops this module compiling until its saved shape
 //! is decided — on purpose.
@@ -53,15 +64,44 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::flow;
+use crate::flow::devices::Devices;
 
 /// The format written from now on (`app_state.format`).
-pub const CURRENT_FORMAT: i64 = 2;
+pub const CURRENT_FORMAT: i64 = 3;
 
 /// A saved state as it was written, tagged by its format.
 #[derive(Clone, Debug, PartialEq)]
 pub enum PersistedState {
     V1(StateV1),
     V2(StateV2),
+    V3(StateV3),
+}
+
+/// The id of a `device_list` row, as a format 3 body names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ListId(pub i64);
+
+/// The device lists a file holds, read from their rows, by id: what a format 3 body is joined with.
+pub type Lists = BTreeMap<ListId, Devices>;
+
+/// The body of a `device_list` row for a list.
+pub fn list_body(devices: &Devices) -> String {
+    let list: Vec<DeviceV1> = devices.iter().map(Into::into).collect();
+    serde_json::to_string(&list).expect("a device list always serialises")
+}
+
+/// The list a `device_list` row holds; `None` when it cannot be read (damaged, or a category only
+/// a newer build knows), which the body naming it then treats as missing.
+pub fn read_list(body: &str) -> Option<Devices> {
+    let list: Vec<DeviceV1> = serde_json::from_str(body).ok()?;
+    Some(list.into())
+}
+
+impl From<Vec<DeviceV1>> for Devices {
+    fn from(list: Vec<DeviceV1>) -> Devices {
+        list.into_iter().map(Into::into).collect()
+    }
 }
 
 /// Why a saved state was not read as a whole; logged by kind only.
@@ -97,6 +137,7 @@ impl PersistedState {
         match self {
             PersistedState::V1(_) => 1,
             PersistedState::V2(_) => 2,
+            PersistedState::V3(_) => 3,
         }
     }
 
@@ -105,6 +146,7 @@ impl PersistedState {
         Ok(Some(match format {
             1 => PersistedState::V1(serde_json::from_str(body)?),
             2 => PersistedState::V2(serde_json::from_str(body)?),
+            3 => PersistedState::V3(serde_json::from_str(body)?),
             _ => return Ok(None),
         }))
     }
@@ -114,28 +156,33 @@ impl PersistedState {
         match self {
             PersistedState::V1(state) => serde_json::to_string(state),
             PersistedState::V2(state) => serde_json::to_string(state),
+            PersistedState::V3(state) => serde_json::to_string(state),
         }
         .expect("a persisted state always serialises")
     }
 
-    /// The same state in the current format.
-    pub fn upgrade(self) -> StateV2 {
+    /// The flow state this saved state holds, upgraded, its device lists joined from `lists`
+    /// (formats 1 and 2 hold theirs inline); `None` when it names a list `lists` lacks.
+    pub fn joined(self, lists: &Lists) -> Option<flow::State> {
         match self {
-            PersistedState::V1(state) => state.into(),
-            PersistedState::V2(state) => state,
+            PersistedState::V1(state) => Some(StateV2::from(state).into()),
+            PersistedState::V2(state) => Some(state.into()),
+            PersistedState::V3(state) => Some(state.map_lists(|id| lists.get(&id).cloned())?.into()),
         }
     }
 }
 
-/// The format and body to save for a flow state (always the current format).
-pub fn encode(state: &flow::State) -> (i64, String) {
-    let persisted = PersistedState::V2(state.into());
+/// The format and body to save for a flow state (always the current format). `list_id` names
+/// the row of each device list the state holds (the store knows which it has written already).
+pub fn encode(state: &flow::State, list_id: impl FnMut(&Devices) -> ListId) -> (i64, String) {
+    let persisted = PersistedState::V3(persisted_state(state, list_id));
     (persisted.format(), persisted.to_json())
 }
 
-/// The flow state a saved row holds, with what went wrong logged by kind; `None` starts fresh.
-pub fn decode(format: i64, body: &str) -> Option<flow::State> {
-    match read(format, body) {
+/// The flow state a saved row holds, its device lists joined from `lists`, with what went wrong
+/// logged by kind; `None` starts fresh.
+pub fn decode(format: i64, body: &str, lists: &Lists) -> Option<flow::State> {
+    match read(format, body, lists) {
         Read::Whole(state) => Some(state),
         Read::Kept(state) => {
             let trouble = Trouble::PartlyUnknown;
@@ -153,24 +200,29 @@ pub fn decode(format: i64, body: &str) -> Option<flow::State> {
     }
 }
 
-/// Reads a saved row: whole, in part, or not at all (see the module's doc).
-pub fn read(format: i64, body: &str) -> Read {
-    let error = match PersistedState::parse(format, body) {
-        Ok(Some(persisted)) => return Read::Whole(persisted.upgrade().into()),
+/// Reads a saved row, joined with the device lists of the file: whole, in part, or not at all
+/// (see the module's doc).
+pub fn read(format: i64, body: &str, lists: &Lists) -> Read {
+    match PersistedState::parse(format, body) {
+        Ok(Some(persisted)) => {
+            if let Some(state) = persisted.joined(lists) {
+                return Read::Whole(state);
+            }
+            // A list it names is missing: kept in part, like a part this build does not know.
+        }
         Ok(None) if format > CURRENT_FORMAT => return Read::Fresh(Trouble::NewerFormat),
         Ok(None) => return Read::Fresh(Trouble::UnknownFormat),
-        Err(error) => error,
-    };
-    if !error.is_data() {
-        return Read::Fresh(Trouble::Damaged);
+        Err(error) if !error.is_data() => return Read::Fresh(Trouble::Damaged),
+        Err(_) => {}
     }
     let Ok(Value::Object(object)) = serde_json::from_str::<Value>(body) else {
         return Read::Fresh(Trouble::Damaged);
     };
     let kept = match format {
-        1 => Kept::from_v1(&object),
-        // 2, the only other format `parse` knows.
-        _ => Kept::from_v2(&object),
+        1 => Kept::from_v1(&object).map(Kept::inline),
+        2 => Kept::<Vec<DeviceV1>>::from_v2(&object).map(Kept::inline),
+        // 3, the only other format `parse` knows.
+        _ => Kept::<ListId>::from_v2(&object).map(|kept| kept.join(|id| lists.get(&id).cloned())),
     };
     match kept {
         Some(kept) => Read::Kept(kept.landing().into()),
@@ -358,13 +410,15 @@ pub enum SupportDaysV1 {
     EveryDay,
 }
 
-/// Format 1's `SpeakerDraft`: a registration being filled in, or as last sent.
+/// Format 1's `SpeakerDraft`: a registration being filled in, or as last sent. `L` is how it
+/// holds its device list: inline (formats 1 and 2), a row's id (format 3), or, once read, the
+/// flow's shared list.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct DraftV1 {
+pub struct DraftV1<L = Vec<DeviceV1>> {
     pub nickname: String,
     pub nickname_error: Option<NicknameErrorV1>,
     pub privacy_version: Option<String>,
-    pub selection: SelectionV1,
+    pub selection: SelectionV1<L>,
     pub provider: Option<SpeakerProviderV1>,
     pub speaker_terms_version: Option<String>,
     pub rooms: BTreeMap<String, String>,
@@ -374,9 +428,35 @@ pub struct DraftV1 {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SelectionV1 {
-    pub devices: Vec<DeviceV1>,
+pub struct SelectionV1<L = Vec<DeviceV1>> {
+    pub devices: L,
     pub chosen: BTreeSet<String>,
+}
+
+impl<L> DraftV1<L> {
+    /// The same draft with its list held another way (`None` when `list` has none for it).
+    fn map_list<M>(self, list: &mut impl FnMut(L) -> Option<M>) -> Option<DraftV1<M>> {
+        let DraftV1 {
+            nickname,
+            nickname_error,
+            privacy_version,
+            selection: SelectionV1 { devices, chosen },
+            provider,
+            speaker_terms_version,
+            rooms,
+            move_here,
+        } = self;
+        Some(DraftV1 {
+            nickname,
+            nickname_error,
+            privacy_version,
+            selection: SelectionV1 { devices: list(devices)?, chosen },
+            provider,
+            speaker_terms_version,
+            rooms,
+            move_here,
+        })
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -425,19 +505,23 @@ pub struct AppFlipRequestV1 {
 
 // ── Format 2 (current): the person, their speaker registration, and where they were ──
 
-/// Format 2's state. Its leaves are format 1's.
+/// Format 2's state. Its leaves are format 1's. `L` is how its drafts hold their device lists
+/// (see `DraftV1`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct StateV2 {
+pub struct StateV2<L = Vec<DeviceV1>> {
     /// Who is logged in.
     pub account: Option<AccountV1>,
     /// What the user answered and registered; kept even when the progress cannot be read.
-    pub speaker: SpeakerV2,
+    pub speaker: SpeakerV2<L>,
     /// Where the user was.
-    pub progress: ProgressV2,
+    pub progress: ProgressV2<L>,
 }
 
+/// Format 3's state: format 2's, each device list the id of its `device_list` row.
+pub type StateV3 = StateV2<ListId>;
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SpeakerV2 {
+pub struct SpeakerV2<L = Vec<DeviceV1>> {
     /// Step 5's question was answered (`State::speaker_prompt_answered`).
     pub prompt_answered: bool,
     /// Had the speaker service under the old Panasonic ID (`State::legacy_speaker_user`).
@@ -449,7 +533,7 @@ pub struct SpeakerV2 {
     /// Whether Google Home held the link when last checked (`State::speaker_linked`).
     pub linked: Option<bool>,
     /// The registration as last sent (`State::registered`).
-    pub registered: Option<DraftV1>,
+    pub registered: Option<DraftV1<L>>,
     /// Nicknames registered under the ID on other phones (`State::elsewhere`); added in format
     /// 2's time, so missing in what earlier builds wrote (and not written when empty: what they
     /// wrote is still exactly what this build writes).
@@ -458,7 +542,7 @@ pub struct SpeakerV2 {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ProgressV2 {
+pub struct ProgressV2<L = Vec<DeviceV1>> {
     pub screen: ScreenV1,
     /// Screens to go back to, innermost last (`State::return_to`).
     pub return_to: Vec<ScreenV1>,
@@ -466,8 +550,36 @@ pub struct ProgressV2 {
     pub after_login: Option<ActivityV1>,
     pub notice: Option<NoticeV1>,
     /// The registration being filled in (`State::speaker`).
-    pub draft: Option<DraftV1>,
+    pub draft: Option<DraftV1<L>>,
     pub app_flip: Option<AppFlipRequestV1>,
+}
+
+impl<L> StateV2<L> {
+    /// The same state with its lists held another way; `None` when `list` has none for one.
+    fn map_lists<M>(self, mut list: impl FnMut(L) -> Option<M>) -> Option<StateV2<M>> {
+        let StateV2 { account, speaker, progress } = self;
+        let ProgressV2 { screen, return_to, retry, after_login, notice, draft, app_flip } = progress;
+        let SpeakerV2 { prompt_answered, legacy_user, only, nickname, linked, registered, elsewhere } = speaker;
+        let mut map = |draft: Option<DraftV1<L>>| match draft {
+            Some(draft) => draft.map_list(&mut list).map(Some),
+            None => Some(None),
+        };
+        let registered = map(registered)?;
+        let draft = map(draft)?;
+        Some(StateV2 {
+            account,
+            speaker: SpeakerV2 { prompt_answered, legacy_user, only, nickname, linked, registered, elsewhere },
+            progress: ProgressV2 { screen, return_to, retry, after_login, notice, draft, app_flip },
+        })
+    }
+}
+
+impl<L> SpeakerV2<L> {
+    /// The same speaker part with the registration `registered` makes of this one's.
+    fn with_registered<M>(self, registered: impl FnOnce(Option<DraftV1<L>>) -> Option<DraftV1<M>>) -> SpeakerV2<M> {
+        let SpeakerV2 { prompt_answered, legacy_user, only, nickname, linked, registered: r, elsewhere } = self;
+        SpeakerV2 { prompt_answered, legacy_user, only, nickname, linked, registered: registered(r), elsewhere }
+    }
 }
 
 impl From<StateV1> for StateV2 {
@@ -498,10 +610,11 @@ impl From<StateV1> for StateV2 {
 
 // ── What is kept of a state not read as a whole ──
 
-/// The account and the speaker part of a saved state, read field by field.
-struct Kept {
+/// The account and the speaker part of a saved state, read field by field (`L`: how its
+/// registration holds its device list, see `DraftV1`).
+struct Kept<L = Vec<DeviceV1>> {
     account: AccountV1,
-    speaker: SpeakerV2,
+    speaker: SpeakerV2<L>,
 }
 
 /// A field, if it is there and reads.
@@ -525,7 +638,15 @@ impl Kept {
         })
     }
 
-    fn from_v2(object: &Map<String, Value>) -> Option<Kept> {
+    /// What is kept with the lists inline, the flow's lists made of them.
+    fn inline(self) -> Kept<Devices> {
+        self.join(|list| Some(list.into()))
+    }
+}
+
+impl<L: DeserializeOwned> Kept<L> {
+    /// Formats 2 and 3 (the same shape, their lists held apart).
+    fn from_v2(object: &Map<String, Value>) -> Option<Kept<L>> {
         let empty = Map::new();
         let speaker = match object.get("speaker") {
             Some(Value::Object(speaker)) => speaker,
@@ -544,9 +665,18 @@ impl Kept {
             },
         })
     }
+}
+
+impl<L> Kept<L> {
+    /// The same, the registration's list joined by `list`; a registration whose list is not
+    /// there drops only itself, as one that does not read.
+    fn join(self, mut list: impl FnMut(L) -> Option<Devices>) -> Kept<Devices> {
+        let speaker = self.speaker.with_registered(|registered| registered?.map_list(&mut list));
+        Kept { account: self.account, speaker }
+    }
 
     /// The kept state, on home or where a fresh login goes.
-    fn landing(self) -> StateV2 {
+    fn landing(self) -> StateV2<L> {
         let s = &self.speaker;
         let screen = if s.prompt_answered || s.only || s.nickname.is_some() {
             ScreenV1::Home {
@@ -577,6 +707,17 @@ impl Kept {
 
 impl From<&flow::State> for StateV2 {
     fn from(s: &flow::State) -> StateV2 {
+        persisted_state(s, |list| list.iter().map(Into::into).collect())
+    }
+}
+
+/// A flow state in format 2's shape, each device list held as `list` makes it.
+fn persisted_state<L>(s: &flow::State, mut list: impl FnMut(&Devices) -> L) -> StateV2<L> {
+    let mut draft = |d: &flow::SpeakerDraft| persisted_draft(d, &mut list);
+    // The registration's list first: the order a format 3 body's lists are numbered in.
+    let registered = s.registered.as_ref().map(&mut draft);
+    let progress_draft = s.speaker.as_ref().map(&mut draft);
+    {
         StateV2 {
             account: s.account.as_ref().map(Into::into),
             speaker: SpeakerV2 {
@@ -585,7 +726,7 @@ impl From<&flow::State> for StateV2 {
                 only: s.speaker_only,
                 nickname: s.speaker_nickname.clone(),
                 linked: s.speaker_linked,
-                registered: s.registered.as_ref().map(Into::into),
+                registered,
                 elsewhere: s.elsewhere.clone(),
             },
             progress: ProgressV2 {
@@ -594,15 +735,15 @@ impl From<&flow::State> for StateV2 {
                 retry: s.retry.as_ref().map(Into::into),
                 after_login: s.after_login.as_ref().map(Into::into),
                 notice: s.notice.map(Into::into),
-                draft: s.speaker.as_ref().map(Into::into),
+                draft: progress_draft,
                 app_flip: s.app_flip.as_ref().map(Into::into),
             },
         }
     }
 }
 
-impl From<StateV2> for flow::State {
-    fn from(s: StateV2) -> flow::State {
+impl<L: Into<Devices>> From<StateV2<L>> for flow::State {
+    fn from(s: StateV2<L>) -> flow::State {
         let StateV2 { account, speaker, progress } = s;
         flow::State {
             screen: progress.screen.into(),
@@ -889,16 +1030,14 @@ impl From<SupportLineV1> for flow::SupportLine {
     }
 }
 
-impl From<&flow::SpeakerDraft> for DraftV1 {
-    fn from(d: &flow::SpeakerDraft) -> DraftV1 {
+/// A flow draft in the persisted shape, its device list held as `list` makes it.
+fn persisted_draft<L>(d: &flow::SpeakerDraft, list: &mut impl FnMut(&Devices) -> L) -> DraftV1<L> {
+    {
         DraftV1 {
             nickname: d.nickname.clone(),
             nickname_error: d.nickname_error.map(Into::into),
             privacy_version: d.privacy_version.clone(),
-            selection: SelectionV1 {
-                devices: d.selection.devices.iter().map(Into::into).collect(),
-                chosen: d.selection.chosen.clone(),
-            },
+            selection: SelectionV1 { devices: list(&d.selection.devices), chosen: d.selection.chosen.clone() },
             provider: d.provider.map(Into::into),
             speaker_terms_version: d.speaker_terms_version.clone(),
             rooms: d.rooms.clone(),
@@ -907,16 +1046,13 @@ impl From<&flow::SpeakerDraft> for DraftV1 {
     }
 }
 
-impl From<DraftV1> for flow::SpeakerDraft {
-    fn from(d: DraftV1) -> flow::SpeakerDraft {
+impl<L: Into<Devices>> From<DraftV1<L>> for flow::SpeakerDraft {
+    fn from(d: DraftV1<L>) -> flow::SpeakerDraft {
         flow::SpeakerDraft {
             nickname: d.nickname,
             nickname_error: d.nickname_error.map(Into::into),
             privacy_version: d.privacy_version,
-            selection: flow::Selection {
-                devices: d.selection.devices.into_iter().map(Into::into).collect(),
-                chosen: d.selection.chosen,
-            },
+            selection: flow::Selection { devices: d.selection.devices.into(), chosen: d.selection.chosen },
             provider: d.provider.map(Into::into),
             speaker_terms_version: d.speaker_terms_version,
             rooms: d.rooms,

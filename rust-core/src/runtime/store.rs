@@ -2,17 +2,25 @@
 //! any screen and come back to the same one, and this installation's speaker-user id. No secret
 //! is ever written here.
 //!
+//! The state is two kinds of row: the small `app_state` row (screen, nickname, selection…),
+//! written on every transition, and a `device_list` row per device list it holds (up to 5,000
+//! devices from the AiSEG2), written only when the list is a new one — told by pointer
+//! (`Devices::same_list`), never by comparing lists — and deleted once no state names it. Both
+//! are written in one transaction, so a crash never pairs a selection with another list.
+//!
 //! Two versions are kept apart: the schema (tables, migrated by `rusqlite_migration`) and the
 //! format of the saved state (the `format` column), so a newer app can read what an older one
 //! saved. The saved state's types, its formats and their upgrades live in `persisted`.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use rusqlite::{Connection, OptionalExtension};
 use rusqlite_migration::{Migrations, M};
 
-use super::persisted;
+use super::persisted::{self, ListId, Lists};
+use crate::flow::devices::Devices;
 use crate::flow::State;
 
 fn migrations() -> Migrations<'static> {
@@ -33,6 +41,14 @@ fn migrations() -> Migrations<'static> {
                 speaker_user TEXT NOT NULL
             );",
         ),
+        // Device lists apart from the state (format 3, `persisted`): written when read from the
+        // AiSEG2, not on every tap.
+        M::up(
+            "CREATE TABLE device_list (
+                id INTEGER PRIMARY KEY,
+                body TEXT NOT NULL
+            );",
+        ),
     ])
 }
 
@@ -47,6 +63,12 @@ pub enum StoreError {
 /// The database, opened once per app object.
 pub struct Store {
     conn: Mutex<Connection>,
+    /// The device lists the file holds, by row: the very lists (not copies) last read or
+    /// written, so a save knows by pointer which lists of the state are written already.
+    /// Locked after `conn`.
+    lists: Mutex<Vec<(ListId, Devices)>>,
+    /// Bytes of row bodies written since opening (state and lists): what a tap costs the disk.
+    written: AtomicU64,
 }
 
 /// How long a database another process holds locked is waited for, at opening and at each save,
@@ -110,7 +132,7 @@ impl Store {
         // to them again.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         migrations().to_latest(&mut conn)?;
-        Ok(Store { conn: Mutex::new(conn) })
+        Ok(Store { conn: Mutex::new(conn), lists: Mutex::default(), written: AtomicU64::new(0) })
     }
 
     /// The state saved last, upgraded from the format it was saved in, or `None` on a fresh
@@ -122,7 +144,20 @@ impl Store {
         let row: Option<(i64, String)> = conn
             .query_row("SELECT format, body FROM app_state WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
-        Ok(row.and_then(|(format, body)| persisted::decode(format, &body)))
+        // At most a draft's list and a registration's: read whole. A list that does not read is
+        // left out (the state naming it is then read in part) and deleted by the next save.
+        let mut lists = Lists::new();
+        let mut rows = conn.prepare("SELECT id, body FROM device_list")?;
+        for row in rows.query_map([], |r| Ok((r.get(0)?, r.get::<_, String>(1)?)))? {
+            let (id, body) = row?;
+            if let Some(list) = persisted::read_list(&body) {
+                lists.insert(ListId(id), list);
+            }
+        }
+        let state = row.and_then(|(format, body)| persisted::decode(format, &body, &lists));
+        // The loaded state holds these very lists: saving it again writes none of them.
+        *self.lists.lock().unwrap_or_else(|e| e.into_inner()) = lists.into_iter().collect();
+        Ok(state)
     }
 
     /// This installation's speaker-user id, made on first use: 16 random bytes, URL-safe (the
@@ -140,17 +175,58 @@ impl Store {
     }
 
     /// Saves the state in the current format (`persisted::CURRENT_FORMAT`), replacing the one
-    /// saved before, whatever its format.
+    /// saved before, whatever its format: the small row always, a device list only when the
+    /// file does not hold that very list yet, in one transaction. A keystroke or a toggle thus
+    /// writes the same few hundred bytes whether the AiSEG2 has 0 or 5,000 devices.
     pub fn save(&self, state: &State) -> Result<(), StoreError> {
-        let (format, body) = persisted::encode(state);
-        let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        let mut saved = self.lists.lock().unwrap_or_else(|e| e.into_inner());
+        // The lists the state names, each given the row that holds it or a new one.
+        let mut named: Vec<(ListId, Devices)> = Vec::new();
+        let mut new: Vec<usize> = Vec::new();
+        let (format, body) = persisted::encode(state, |list| {
+            if let Some((id, _)) = named.iter().chain(saved.iter()).find(|(_, each)| each.same_list(list)) {
+                let id = *id;
+                if !named.iter().any(|(each, _)| *each == id) {
+                    named.push((id, list.clone()));
+                }
+                return id;
+            }
+            let id = ListId(named.iter().chain(saved.iter()).map(|(id, _)| id.0).max().unwrap_or(0) + 1);
+            new.push(named.len());
+            named.push((id, list.clone()));
+            id
+        });
+        let mut written = body.len();
+        let tx = conn.transaction()?;
+        for &i in &new {
+            let (id, list) = &named[i];
+            let list = persisted::list_body(list);
+            written += list.len();
+            // REPLACE: a row left from a list that did not read may hold the id; nothing names it.
+            tx.prepare_cached("INSERT OR REPLACE INTO device_list (id, body) VALUES (?1, ?2)")?
+                .execute((id.0, list))?;
+        }
         // Prepared once per connection and kept (rusqlite's statement cache).
-        conn.prepare_cached(
+        tx.prepare_cached(
             "INSERT INTO app_state (id, format, body) VALUES (1, ?1, ?2)
              ON CONFLICT(id) DO UPDATE SET format = excluded.format, body = excluded.body",
         )?
         .execute((format, body))?;
+        if !new.is_empty() || saved.len() != named.len() {
+            // Lists no state names any more (the list read before this one, a registration replaced).
+            let keep: Vec<String> = named.iter().map(|(id, _)| id.0.to_string()).collect();
+            tx.execute(&format!("DELETE FROM device_list WHERE id NOT IN ({})", keep.join(",")), [])?;
+        }
+        tx.commit()?;
+        *saved = named;
+        self.written.fetch_add(written as u64, Ordering::Relaxed);
         Ok(())
+    }
+
+    /// Bytes of row bodies (state and device lists) written since the store was opened.
+    pub fn bytes_written(&self) -> u64 {
+        self.written.load(Ordering::Relaxed)
     }
 }
 
@@ -182,7 +258,7 @@ fn set_aside(path: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::flow::{Account, Screen};
+    use crate::flow::{Account, Action, Category, Device, Screen, Selection, SpeakerDraft};
 
     #[test]
     fn migrations_are_valid() {
@@ -249,7 +325,139 @@ mod tests {
         let store = Store::open(&path).unwrap();
         assert_eq!(store.load().unwrap(), None);
         let version: i64 = store.conn.lock().unwrap().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
-        assert_eq!(version, 2);
+        assert_eq!(version, 3);
+    }
+
+    // ── The device list in its own row ──
+
+    fn devices(n: usize) -> Devices {
+        (0..n)
+            .map(|i| Device {
+                id: format!("d{i}"), name: format!("部屋{}の照明", i / 5), category: Category::Light
+            })
+            .collect()
+    }
+
+    fn typing(n: usize) -> State {
+        let draft = SpeakerDraft {
+            nickname: "たろ".into(),
+            selection: Selection { devices: devices(n), ..Selection::default() },
+            ..SpeakerDraft::default()
+        };
+        State { screen: Screen::Nickname, speaker: Some(draft), ..State::default() }
+    }
+
+    fn keystroke(state: &State, text: &str) -> State {
+        crate::flow::update(state, crate::flow::Event::Tap(Action::EditNickname { text: text.into() })).0
+    }
+
+    fn wal_bytes(path: &Path) -> u64 {
+        std::fs::metadata(path.with_extension("db-wal")).map(|m| m.len()).unwrap_or(0)
+    }
+
+    fn list_rows(store: &Store) -> i64 {
+        store.conn.lock().unwrap().query_row("SELECT count(*) FROM device_list", [], |r| r.get(0)).unwrap()
+    }
+
+    /// A keystroke costs the disk the same with 0 or 5,000 devices: the list was written when it
+    /// was read, and the keystroke writes the small row only (the old format wrote ~300 KB).
+    #[test]
+    fn a_keystroke_writes_the_same_whatever_the_number_of_devices() {
+        let mut per_keystroke = Vec::new();
+        for n in [0, 5000] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("app.db");
+            let store = Store::open(&path).unwrap();
+            let mut state = typing(n);
+            store.save(&state).unwrap();
+            let (bytes, wal) = (store.bytes_written(), wal_bytes(&path));
+            for text in ["たろう", "たろうx", "たろう"] {
+                state = keystroke(&state, text);
+                store.save(&state).unwrap();
+            }
+            let written = (store.bytes_written() - bytes) / 3;
+            assert!(written < 1000, "{n} devices: {written} B per keystroke");
+            // What SQLite itself wrote: a few pages of the write-ahead log, not the list's 70 pages.
+            let logged = (wal_bytes(&path) - wal) / 3;
+            assert!(logged <= 3 * 4096 + 100, "{n} devices: {logged} B of WAL per keystroke");
+            per_keystroke.push(written);
+            assert_eq!(Store::open(&path).unwrap().load().unwrap(), Some(state));
+        }
+        assert_eq!(per_keystroke[0], per_keystroke[1], "bytes per keystroke, 0 vs 5,000 devices");
+    }
+
+    /// Saved, reopened, read back: the same state, its draft and registration sharing one list
+    /// in one row; after the relaunch a keystroke writes no list either.
+    #[test]
+    fn a_state_with_its_lists_apart_survives_reopening_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.db");
+        let mut state = typing(5000);
+        state.registered = state.speaker.clone();
+        Store::open(&path).unwrap().save(&state).unwrap();
+        let store = Store::open(&path).unwrap();
+        let loaded = store.load().unwrap().expect("the state");
+        assert_eq!(loaded, state);
+        assert_eq!(list_rows(&store), 1, "the draft and the registration share one row");
+        let list = |d: &Option<SpeakerDraft>| d.as_ref().unwrap().selection.devices.clone();
+        assert!(list(&loaded.speaker).same_list(&list(&loaded.registered)));
+        store.save(&keystroke(&loaded, "たろう")).unwrap();
+        assert!(store.bytes_written() < 1000, "{} B", store.bytes_written());
+        // A list read again replaces the old row.
+        let mut refreshed = keystroke(&loaded, "たろう");
+        refreshed.speaker.as_mut().unwrap().selection.devices = devices(3);
+        refreshed.registered = None;
+        store.save(&refreshed).unwrap();
+        assert_eq!(list_rows(&store), 1, "the old list's row is gone");
+        assert_eq!(Store::open(&path).unwrap().load().unwrap(), Some(refreshed));
+    }
+
+    /// A state saved by the build before (format 2, devices inline) comes back to the very
+    /// screen it showed, and is saved again in the current format, its list in its own row.
+    #[test]
+    fn a_format_2_state_with_devices_inline_comes_back_to_the_same_screen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.db");
+        let store = Store::open(&path).unwrap();
+        put_row(&store, 2, include_str!("fixtures/state/v2-device-selection.json"));
+        let state = store.load().unwrap().expect("format 2 is read");
+        assert_eq!(state.screen, Screen::DeviceSelection);
+        assert_eq!(state.speaker.as_ref().map(|d| d.selection.devices.len()), Some(3));
+        let shown = crate::flow::view(&state, crate::flow::Language::Japanese);
+        store.save(&state).unwrap();
+        assert_eq!((saved_format(&store), list_rows(&store)), (persisted::CURRENT_FORMAT, 1));
+        let again = Store::open(&path).unwrap().load().unwrap().expect("the state");
+        assert_eq!(again, state);
+        assert_eq!(crate::flow::view(&again, crate::flow::Language::Japanese), shown);
+    }
+
+    /// The list and the small row are one transaction: when the second write fails (a crash,
+    /// the disk gone between them), neither is kept, and the file holds the state before both.
+    #[test]
+    fn a_failed_save_never_pairs_a_new_selection_with_an_old_list_or_the_reverse() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.db");
+        let store = Store::open(&path).unwrap();
+        let before = typing(50);
+        store.save(&before).unwrap();
+        let mut after = State { screen: Screen::DeviceSelection, ..before.clone() };
+        let draft = after.speaker.as_mut().unwrap();
+        draft.selection = draft.selection.refreshed(devices(40).to_vec());
+        draft.selection.toggle("d7");
+        store
+            .conn
+            .lock()
+            .unwrap()
+            .execute_batch(
+                "CREATE TEMP TRIGGER gone BEFORE UPDATE ON app_state BEGIN SELECT RAISE(ABORT, 'disk gone'); END;",
+            )
+            .unwrap();
+        assert!(store.save(&after).is_err());
+        assert_eq!(Store::open(&path).unwrap().load().unwrap(), Some(before), "the state before, whole");
+        // The store did not take the failed list for written: the next save writes it.
+        store.conn.lock().unwrap().execute_batch("DROP TRIGGER gone;").unwrap();
+        store.save(&after).unwrap();
+        assert_eq!(Store::open(&path).unwrap().load().unwrap(), Some(after));
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use serde_json::{json, Value};
 
 use super::*;
+use crate::flow::devices::Devices;
 use crate::flow::{
     Account, Activity, AppFlipRequest, Category, Device, NicknameError, Notice, Problem, Screen, Selection,
     SpeakerDraft, SpeakerProvider, State, Support, SupportDays, SupportLine, UpdateNeed, UpdateTarget,
@@ -49,7 +50,7 @@ fn draft_at_devices() -> SpeakerDraft {
         nickname: "たろう".into(),
         nickname_error: None,
         privacy_version: Some("p-2023-06".into()),
-        selection: Selection { devices: devices(), chosen: ["ac-1".to_owned(), "li-1".to_owned()].into() },
+        selection: Selection { devices: devices().into(), chosen: ["ac-1".to_owned(), "li-1".to_owned()].into() },
         provider: None,
         speaker_terms_version: None,
         rooms: rooms(),
@@ -240,7 +241,35 @@ fn all_fixtures() -> Vec<Fixture> {
     let mut all = shapes!("v1-", 1);
     all.extend(format_1_before_later_fields());
     all.extend(shapes!("v2-", 2));
+    all.extend(shapes!("v3-", 3));
     all
+}
+
+/// The rows a fixture stands for: the `app_state` body and the `device_list` rows. A format 3
+/// file holds both (`{"app_state": {"format", "body"}, "device_list": {id: list}}`); older
+/// files are the body alone, their lists inline.
+fn rows(fixture: &Fixture) -> (String, Lists) {
+    if fixture.format < 3 {
+        return (fixture.body.to_owned(), Lists::new());
+    }
+    let file = json_of(fixture.body);
+    assert_eq!(file["app_state"]["format"], json!(fixture.format), "{}", fixture.file);
+    let lists = file["device_list"].as_object().expect("device_list rows");
+    let lists = lists
+        .iter()
+        .map(|(id, list)| (ListId(id.parse().unwrap()), read_list(&list.to_string()).expect("a list that reads")))
+        .collect();
+    (file["app_state"]["body"].to_string(), lists)
+}
+
+/// Formats 1 and 2 hold their device lists inline: read here with no `device_list` rows.
+fn read(format: i64, body: &str) -> Read {
+    super::read(format, body, &Lists::new())
+}
+
+/// `decode` of a row of format 1 or 2 (see `read`).
+fn decode(format: i64, body: &str) -> Option<State> {
+    super::decode(format, body, &Lists::new())
 }
 
 /// Field by field, so a failure names what an old format lost; the destructuring stops
@@ -294,11 +323,12 @@ fn json_of(body: &str) -> Value {
 #[test]
 fn every_fixture_is_read_whole_and_upgraded_to_the_state_it_was_saved_from() {
     for fixture in all_fixtures() {
-        match read(fixture.format, fixture.body) {
+        let (body, lists) = rows(&fixture);
+        match super::read(fixture.format, &body, &lists) {
             Read::Whole(state) => assert_state(fixture.file, &state, &fixture.state),
             other => panic!("{}: {other:?}", fixture.file),
         }
-        assert_eq!(decode(fixture.format, fixture.body).as_ref(), Some(&fixture.state), "{}", fixture.file);
+        assert_eq!(super::decode(fixture.format, &body, &lists).as_ref(), Some(&fixture.state), "{}", fixture.file);
     }
 }
 
@@ -348,13 +378,51 @@ fn format_1_types_are_exactly_what_the_builds_before_them_wrote() {
 }
 
 #[test]
-fn the_current_format_writes_what_its_fixtures_hold() {
-    assert_eq!(CURRENT_FORMAT, 2);
+fn format_2_types_still_write_what_its_fixtures_hold() {
     for fixture in shapes!("v2-", 2) {
-        let (format, body) = encode(&fixture.state);
-        assert_eq!(format, CURRENT_FORMAT, "{}", fixture.file);
-        assert_eq!(json_of(&body), json_of(fixture.body), "{}", fixture.file);
+        let v2 = StateV2::from(&fixture.state);
+        assert_eq!(serde_json::to_value(&v2).unwrap(), json_of(fixture.body), "{}", fixture.file);
     }
+}
+
+/// The body and the list rows, each list numbered from 1 in the order `encode` meets them.
+#[test]
+fn the_current_format_writes_what_its_fixtures_hold() {
+    assert_eq!(CURRENT_FORMAT, 3);
+    for fixture in shapes!("v3-", 3) {
+        let mut lists: Vec<Devices> = Vec::new();
+        let (format, body) = encode(&fixture.state, |list| {
+            let at = lists.iter().position(|each| each.same_list(list)).unwrap_or_else(|| {
+                lists.push(list.clone());
+                lists.len() - 1
+            });
+            ListId(at as i64 + 1)
+        });
+        assert_eq!(format, CURRENT_FORMAT, "{}", fixture.file);
+        let file = json_of(fixture.body);
+        assert_eq!(json_of(&body), file["app_state"]["body"], "{}", fixture.file);
+        let written: serde_json::Map<String, Value> =
+            lists.iter().enumerate().map(|(i, list)| ((i + 1).to_string(), json_of(&list_body(list)))).collect();
+        assert_eq!(Value::Object(written), file["device_list"], "{}", fixture.file);
+    }
+}
+
+/// A format 3 body naming a list the file does not hold (or holds damaged) is not joined with
+/// another: the registration without its list is dropped, as one that does not read.
+#[test]
+fn a_format_3_state_whose_list_is_missing_keeps_what_a_partly_unknown_state_keeps() {
+    let fixture = shapes!("v3-", 3).into_iter().find(|f| f.file == "v3-home-registered.json").unwrap();
+    let (body, _) = rows(&fixture);
+    match super::read(3, &body, &Lists::new()) {
+        Read::Kept(state) => assert_state("v3", &state, &State { registered: None, ..registered_user_kept() }),
+        other => panic!("{other:?}"),
+    }
+    let (body, _) = rows(&shapes!("v3-", 3).into_iter().find(|f| f.file == "v3-device-selection.json").unwrap());
+    let draft_dropped = State {
+        screen: Screen::Home { display_name: "松下 太郎".into(), speaker_nickname: None, speaker_linked: None },
+        ..logged_in(Screen::Welcome)
+    };
+    assert_eq!(super::read(3, &body, &Lists::new()), Read::Kept(draft_dropped));
 }
 
 #[test]
@@ -528,7 +596,7 @@ fn without_a_readable_account_nothing_is_kept() {
 fn newer_unknown_or_damaged_rows_start_fresh() {
     let home = fixture_body("v2-home-registered.json");
     for (format, body, trouble) in [
-        (3, home, Trouble::NewerFormat),
+        (4, home, Trouble::NewerFormat),
         (CURRENT_FORMAT + 1, "{}", Trouble::NewerFormat),
         (0, home, Trouble::UnknownFormat),
         (-1, home, Trouble::UnknownFormat),
@@ -570,7 +638,7 @@ fn logs_name_the_kind_of_trouble_never_what_was_saved() {
     tracing::subscriber::with_default(subscriber, || {
         assert!(decode(1, &partly.to_string()).is_some());
         assert_eq!(decode(1, &damaged), None);
-        assert_eq!(decode(3, fixture_body("v2-home-registered.json")), None);
+        assert_eq!(decode(4, fixture_body("v2-home-registered.json")), None);
     });
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     for kind in ["PartlyUnknown", "Damaged", "NewerFormat"] {

@@ -25,6 +25,8 @@ use subtle::ConstantTimeEq;
 use url::Url;
 
 use super::net;
+use super::provider_http::{ProviderHttp, ProviderHttpError};
+use super::retry::{RetryPolicy, Verdict};
 use super::secure::{SecureStore, SecureStoreError};
 use crate::flow::{Account, Failure};
 
@@ -140,9 +142,10 @@ pub enum LoginError {
     Untrusted(String),
     #[error("the provider failed: {0}")]
     Provider(String),
-    /// The provider answered 5xx or 429: worth trying again, as the API's are.
-    #[error("the provider is busy or failing: HTTP {0}")]
-    ProviderBusy(u16),
+    /// The provider answered 5xx or 429: worth trying again, as the API's are, after the
+    /// `Retry-After` it asked for.
+    #[error("the provider is busy or failing: HTTP {status}")]
+    ProviderBusy { status: u16, retry_after: Option<Duration> },
     #[error("the provider's configuration breaks our policy: {0}")]
     Policy(&'static str),
     #[error("the redirect is not ours")]
@@ -173,7 +176,7 @@ impl From<&LoginError> for Failure {
             LoginError::Unreachable(_) => Failure::Offline,
             LoginError::Untrusted(_) => Failure::Untrusted,
             LoginError::Provider(_)
-            | LoginError::ProviderBusy(_)
+            | LoginError::ProviderBusy { .. }
             | LoginError::Policy(_)
             | LoginError::SecureStore(_) => Failure::ServiceTrouble,
             LoginError::Cancelled => Failure::LoginCancelled,
@@ -185,6 +188,18 @@ impl From<&LoginError> for Failure {
             | LoginError::StateMismatch
             | LoginError::IssuerMismatch => Failure::RedirectRefused,
             LoginError::Refused(_) | LoginError::InvalidIdToken(_) => Failure::LoginRejected,
+        }
+    }
+}
+
+impl LoginError {
+    /// Whether to try again, and after how long the provider asked for: the network's and a
+    /// busy provider's trouble pass; everything else would fail the same way.
+    pub fn verdict(&self) -> Verdict {
+        match self {
+            LoginError::Unreachable(_) => Verdict::Transient { asked: None },
+            LoginError::ProviderBusy { retry_after, .. } => Verdict::Transient { asked: *retry_after },
+            _ => Verdict::Final,
         }
     }
 }
@@ -204,6 +219,10 @@ pub struct Login {
     config: LoginConfig,
     redirect: Url,
     http: super::net::Http,
+    /// The API's retry policy, for the provider's calls too; each pause long enough to tell the
+    /// user goes to `waits` (the event loop shows it).
+    retry: RetryPolicy,
+    waits: Option<tokio::sync::mpsc::UnboundedSender<Duration>>,
     /// Discovered once and kept; found again when an ID token names a key we do not have yet
     /// (the provider rotated its signing key while the app was running).
     provider: tokio::sync::Mutex<Option<Arc<Provider>>>,
@@ -220,6 +239,18 @@ fn store_error(e: SecureStoreError) -> LoginError {
     }
 }
 
+/// A request to the provider that brought no usable answer: busy (try again), its certificate
+/// not trusted, or no network.
+fn request_failed(error: &ProviderHttpError) -> LoginError {
+    match error {
+        ProviderHttpError::Busy { status, retry_after } => {
+            LoginError::ProviderBusy { status: *status, retry_after: *retry_after }
+        }
+        ProviderHttpError::Request(reason) => LoginError::Provider(reason.clone()),
+        ProviderHttpError::NoAnswer(_) | ProviderHttpError::Unreadable(_) => unreachable(error),
+    }
+}
+
 /// A request to the provider that got no answer: its certificate not trusted, or no network.
 fn unreachable(error: &(dyn std::error::Error + 'static)) -> LoginError {
     if net::is_certificate_error(error) {
@@ -231,8 +262,11 @@ fn unreachable(error: &(dyn std::error::Error + 'static)) -> LoginError {
 
 /// Maps a token-endpoint failure: the provider saying no is `refused`, the rest is the network's
 /// or the provider's fault.
-fn token_error<RE: std::error::Error + 'static>(
-    error: RequestTokenError<RE, openidconnect::StandardErrorResponse<openidconnect::core::CoreErrorResponseType>>,
+fn token_error(
+    error: RequestTokenError<
+        ProviderHttpError,
+        openidconnect::StandardErrorResponse<openidconnect::core::CoreErrorResponseType>,
+    >,
     refused: impl FnOnce(String) -> LoginError,
 ) -> LoginError {
     use openidconnect::core::CoreErrorResponseType as E;
@@ -243,7 +277,7 @@ fn token_error<RE: std::error::Error + 'static>(
             }
             other => LoginError::Provider(other.as_ref().to_owned()),
         },
-        RequestTokenError::Request(e) => unreachable(&e),
+        RequestTokenError::Request(e) => request_failed(&e),
         RequestTokenError::Parse(e, _) => LoginError::Provider(e.to_string()),
         RequestTokenError::Other(e) => LoginError::Provider(e),
     }
@@ -255,7 +289,39 @@ impl Login {
             return Err("issuer");
         }
         let redirect = Url::parse(&config.redirect_uri).map_err(|_| "redirect_uri")?;
-        Ok(Login { config, redirect, http: http.into(), provider: tokio::sync::Mutex::default() })
+        Ok(Login {
+            config,
+            redirect,
+            http: http.into(),
+            retry: RetryPolicy::default(),
+            waits: None,
+            provider: tokio::sync::Mutex::default(),
+        })
+    }
+
+    /// The provider's calls under `retry` (the API's policy), each told pause sent to `waits`.
+    pub fn with_retry(self, retry: RetryPolicy, waits: tokio::sync::mpsc::UnboundedSender<Duration>) -> Login {
+        Login { retry, waits: Some(waits), ..self }
+    }
+
+    /// The HTTP client as openidconnect calls it.
+    fn client(&self) -> ProviderHttp<'_> {
+        ProviderHttp::new(&self.http)
+    }
+
+    /// `attempt` under the retry policy, with the provider's own sense of what passes.
+    async fn retried<T, F, Fut>(&self, verdict: impl Fn(&LoginError) -> Verdict, attempt: F) -> Result<T, LoginError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, LoginError>>,
+    {
+        let told = |pause: Duration| {
+            tracing::info!(seconds = pause.as_secs(), "waiting as the provider asked");
+            if let Some(waits) = &self.waits {
+                let _ = waits.send(pause);
+            }
+        };
+        self.retry.run(verdict, told, attempt).await
     }
 
     async fn provider(&self) -> Result<Arc<Provider>, LoginError> {
@@ -263,7 +329,8 @@ impl Login {
         if let Some(provider) = cached.as_ref() {
             return Ok(provider.clone());
         }
-        let provider = Arc::new(self.discover().await?);
+        // Discovery and the JWKS it fetches only read: always safe to ask again.
+        let provider = Arc::new(self.retried(LoginError::verdict, || self.discover()).await?);
         *cached = Some(provider.clone());
         Ok(provider)
     }
@@ -298,11 +365,8 @@ impl Login {
     async fn discover(&self) -> Result<Provider, LoginError> {
         use openidconnect::DiscoveryError as D;
         let issuer = IssuerUrl::new(self.config.issuer.clone()).map_err(|_| LoginError::Policy("issuer"))?;
-        let metadata = Metadata::discover_async(issuer, &*self.http).await.map_err(|e| match e {
-            D::Request(e) => unreachable(&e),
-            D::Response(status, ..) if status.is_server_error() || status.as_u16() == 429 => {
-                LoginError::ProviderBusy(status.as_u16())
-            }
+        let metadata = Metadata::discover_async(issuer, &self.client()).await.map_err(|e| match e {
+            D::Request(e) => request_failed(&e),
             other => LoginError::Provider(other.to_string()),
         })?;
         let endpoints = [
@@ -406,14 +470,33 @@ impl Login {
         }
         let code = param("code").ok_or(LoginError::Refused("no code".into()))?;
 
-        let response = provider
-            .client
-            .exchange_code(AuthorizationCode::new(code))
-            .map_err(|_| LoginError::Policy("no token endpoint"))?
-            .set_pkce_verifier(PkceCodeVerifier::new(pending.verifier))
-            .request_async(&*self.http)
-            .await
-            .map_err(|e| token_error(e, LoginError::Refused))?;
+        // The code is single use (RFC 6749 §4.1.2: the provider MUST deny a second use and SHOULD
+        // revoke what the first issued). Once the request may have reached the provider — any
+        // answer, even a 503, or a connection lost after sending — a retry could only get
+        // `invalid_grant` or cost the tokens just issued; so the exchange is tried again only
+        // when no connection was made. Otherwise the user starts the login again (one tap with
+        // the provider's SSO session), which brings a fresh code.
+        let connect_failed = std::sync::atomic::AtomicBool::new(false);
+        let never_sent = |e: &LoginError| match e {
+            LoginError::Unreachable(_) if connect_failed.load(std::sync::atomic::Ordering::Relaxed) => {
+                Verdict::Transient { asked: None }
+            }
+            _ => Verdict::Final,
+        };
+        let response = self
+            .retried(never_sent, || async {
+                let request = provider
+                    .client
+                    .exchange_code(AuthorizationCode::new(code.clone()))
+                    .map_err(|_| LoginError::Policy("no token endpoint"))?
+                    .set_pkce_verifier(PkceCodeVerifier::new(pending.verifier.clone()));
+                request.request_async(&self.client()).await.map_err(|e| {
+                    let never = matches!(&e, RequestTokenError::Request(e) if e.never_sent());
+                    connect_failed.store(never, std::sync::atomic::Ordering::Relaxed);
+                    token_error(e, LoginError::Refused)
+                })
+            })
+            .await?;
 
         let id_token = response.id_token().ok_or(LoginError::InvalidIdToken("missing".into()))?;
         let nonce = Nonce::new(pending.nonce);
@@ -441,7 +524,7 @@ impl Login {
         subject: openidconnect::SubjectIdentifier,
     ) -> Option<String> {
         let request = provider.client.user_info(token, Some(subject)).ok()?;
-        let claims: openidconnect::core::CoreUserInfoClaims = match request.request_async(&*self.http).await {
+        let claims: openidconnect::core::CoreUserInfoClaims = match request.request_async(&self.client()).await {
             Ok(claims) => claims,
             Err(error) => {
                 tracing::warn!(%error, "userinfo failed; greeting without a name");
@@ -526,13 +609,19 @@ impl Login {
             };
         };
         let provider = self.provider().await?;
-        let response = provider
-            .client
-            .exchange_refresh_token(&RefreshToken::new(refresh))
-            .map_err(|_| LoginError::Policy("no token endpoint"))?
-            .request_async(&*self.http)
-            .await
-            .map_err(|e| token_error(e, |_| LoginError::SessionEnded))?;
+        // Retried like the API. A rotating provider may have spent the refresh token before its
+        // answer was lost, but the app has no other token to send: the user's 「再試行」 would
+        // send the same one, so retrying here adds no risk and spares the error screen.
+        let refresh = RefreshToken::new(refresh);
+        let response = self
+            .retried(LoginError::verdict, || async {
+                let request = provider
+                    .client
+                    .exchange_refresh_token(&refresh)
+                    .map_err(|_| LoginError::Policy("no token endpoint"))?;
+                request.request_async(&self.client()).await.map_err(|e| token_error(e, |_| LoginError::SessionEnded))
+            })
+            .await?;
         let subject = match response.id_token() {
             Some(id_token) => match self.refreshed_subject(&provider, id_token, &tokens).await {
                 Ok(subject) => Some(subject),
@@ -601,10 +690,25 @@ impl Login {
         };
         let form =
             [("token", token.as_str()), ("token_type_hint", hint), ("client_id", self.config.client_id.as_str())];
-        match self.http.post(endpoint).form(&form).send().await {
-            Ok(response) if response.status().is_success() => tracing::info!(hint, "token revoked"),
-            Ok(response) => tracing::warn!(status = %response.status(), "revocation refused"),
-            Err(error) => tracing::warn!(error = %error.without_url(), "revocation failed"),
+        // Revoking twice is harmless (RFC 7009 §2.2: an invalid token is answered 200), so a
+        // busy provider is asked again like any other.
+        let revoked = self
+            .retried(LoginError::verdict, || async {
+                let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
+                let request = openidconnect::http::Request::post(endpoint.as_str())
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(body.into_bytes())
+                    .map_err(|e| LoginError::Provider(e.to_string()))?;
+                match openidconnect::AsyncHttpClient::call(&self.client(), request).await {
+                    Ok(response) if response.status().is_success() => Ok(()),
+                    Ok(response) => Err(LoginError::Refused(response.status().to_string())),
+                    Err(error) => Err(request_failed(&error)),
+                }
+            })
+            .await;
+        match revoked {
+            Ok(()) => tracing::info!(hint, "token revoked"),
+            Err(error) => tracing::warn!(%error, "revocation failed"),
         }
     }
 }

@@ -481,3 +481,74 @@ async fn a_single_503_from_the_login_provider_is_retried() {
     assert_eq!(view.title, "CLUB Panasonic ログイン", "{view:?}");
     assert_eq!(opened.0.lock().unwrap().len(), 1);
 }
+
+/// The phone closed the app while the login page was in the browser (Android does this to
+/// background apps); the app is opened again by the redirect, and must find the provider anew.
+async fn relaunched_into_the_redirect(sim: &SimCloud, dir: &std::path::Path, hiccup: impl Fn()) -> ScreenView {
+    let Phone { app, opened, secure, browser } = Phone::started(sim, dir).await;
+    app.tap(Action::OpenLogin).await;
+    let url = opened.0.lock().unwrap().last().cloned().unwrap();
+    drop(app);
+    let page = browser.open(&url).await.unwrap();
+    let Visit::Redirect(back) = browser.log_in(&page, "taro@example.jp", "Passw0rd!").await.unwrap() else {
+        panic!("login did not redirect")
+    };
+    let app = SmartHems::new(config(sim, &dir.join("a.db")), opened.clone(), secure).unwrap();
+    app.start().await;
+    hiccup();
+    app.open_url(back).await
+}
+
+/// The login provider's passing trouble is retried like the API's (issue 11): a single 503 on
+/// discovery or on its keys, or a 429 asking to wait 2 s, while the app finishes a login, still
+/// logs the user in — after the wait the provider asked for — instead of an error screen.
+#[tokio::test]
+async fn a_busy_login_provider_is_waited_out_and_the_login_succeeds() {
+    for (path, status, wait) in [
+        ("/oidc/.well-known/openid-configuration", 503, None),
+        ("/oidc/jwks", 502, None),
+        ("/oidc/.well-known/openid-configuration", 429, Some(2)),
+    ] {
+        let sim = SimCloud::start().await;
+        let dir = tempfile::tempdir().unwrap();
+        let started = std::time::Instant::now();
+        let view = relaunched_into_the_redirect(&sim, dir.path(), || match wait {
+            Some(seconds) => sim.fail_next_asking_wait(path, status, 1, seconds),
+            None => sim.fail_next(path, status, 1),
+        })
+        .await;
+        assert_eq!(view.title, "スマートHEMSサービス利用規約", "{status} on {path}: {view:?}");
+        if let Some(seconds) = wait {
+            assert!(started.elapsed() >= Duration::from_secs(seconds), "Retry-After: {seconds} was not waited out");
+        }
+    }
+}
+
+/// A refresh that meets a 503 at the token endpoint is tried again: the user's tap goes through
+/// instead of showing 「サービスに問題」.
+#[tokio::test]
+async fn a_refresh_meeting_a_busy_provider_is_tried_again() {
+    let sim = SimCloud::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let Phone { app, opened, browser, .. } = Phone::started(&sim, dir.path()).await;
+    log_in(&app, &opened, &browser).await;
+    sim.expire_access_tokens();
+    sim.fail_next("/oidc/token", 503, 1);
+    let view = app.tap(Action::AcceptTerms).await;
+    assert_eq!(view.title, "スマートスピーカー連携サービス登録", "{view:?}");
+}
+
+/// The one-time code is not exchanged twice (RFC 6749 §4.1.2): a 503 from the token endpoint may
+/// come after the provider spent the code, so the app sends it once and shows the error screen,
+/// from which a new login brings a new code.
+#[tokio::test]
+async fn a_code_exchange_that_may_have_arrived_is_not_sent_again() {
+    let sim = SimCloud::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let Phone { app, opened, browser, .. } = Phone::started(&sim, dir.path()).await;
+    sim.fail_next("/oidc/token", 503, 1);
+    log_in(&app, &opened, &browser).await;
+    let exchanges = sim.requests().iter().filter(|r| r.path == "/oidc/token").count();
+    assert_eq!(exchanges, 1, "the code was sent again");
+    assert_eq!(app.screen().title, "サービスに接続できません");
+}

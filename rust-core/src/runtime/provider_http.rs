@@ -1,0 +1,77 @@
+//! How the login reaches the provider: the app's one HTTP client (`net::Http`) as the
+//! `AsyncHttpClient` openidconnect calls, with what that library leaves to its caller. A busy
+//! provider (5xx, 429) is an error that carries its `Retry-After`, so the one retry policy
+//! (`retry.rs`) waits as asked — the library would hand back a bare status, or read a 503 page as
+//! a token error. Answers are read up to the cloud's cap (`cloud::MAX_BODY`).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use openidconnect::{http, HttpRequest, HttpResponse};
+
+use super::cloud;
+
+/// A request to the provider that brought no usable answer.
+#[derive(Debug, thiserror::Error)]
+pub enum ProviderHttpError {
+    /// No answer: the network, or a certificate the phone does not trust (found in the source
+    /// chain by `net::is_certificate_error`).
+    #[error("no answer from the provider")]
+    NoAnswer(#[source] reqwest::Error),
+    /// The provider answered 5xx or 429; `retry_after` is how long it asked the app to wait.
+    #[error("the provider is busy or failing: HTTP {status}")]
+    Busy { status: u16, retry_after: Option<Duration> },
+    /// The answer broke off or was larger than the cap.
+    #[error("the answer could not be read: {0}")]
+    Unreadable(String),
+    /// The library built a request reqwest cannot send (a bug, not the network's fault).
+    #[error("the request could not be made: {0}")]
+    Request(String),
+}
+
+impl ProviderHttpError {
+    /// Whether the request surely never reached the provider: no connection was made, so
+    /// nothing it carried (a one-time code) was spent.
+    pub fn never_sent(&self) -> bool {
+        matches!(self, ProviderHttpError::NoAnswer(e) if e.is_connect())
+    }
+}
+
+/// The provider's side of the one HTTP client, lent to openidconnect for one call.
+pub struct ProviderHttp<'a> {
+    http: &'a reqwest::Client,
+}
+
+impl<'a> ProviderHttp<'a> {
+    pub fn new(http: &'a reqwest::Client) -> ProviderHttp<'a> {
+        ProviderHttp { http }
+    }
+
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, ProviderHttpError> {
+        let request = reqwest::Request::try_from(request).map_err(|e| ProviderHttpError::Request(e.to_string()))?;
+        let response = self.http.execute(request).await.map_err(|e| ProviderHttpError::NoAnswer(e.without_url()))?;
+        let status = response.status();
+        if status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+            return Err(ProviderHttpError::Busy {
+                status: status.as_u16(),
+                retry_after: cloud::retry_after(&response),
+            });
+        }
+        let mut answer = http::Response::builder().status(status.as_u16());
+        for (name, value) in response.headers() {
+            answer = answer.header(name.as_str(), value.as_bytes());
+        }
+        let body = cloud::capped_body(response).await.map_err(|e| ProviderHttpError::Unreadable(e.to_string()))?;
+        answer.body(body).map_err(|e| ProviderHttpError::Unreadable(e.to_string()))
+    }
+}
+
+impl<'c> openidconnect::AsyncHttpClient<'c> for ProviderHttp<'_> {
+    type Error = ProviderHttpError;
+    type Future = Pin<Box<dyn Future<Output = Result<HttpResponse, ProviderHttpError>> + Send + 'c>>;
+
+    fn call(&'c self, request: HttpRequest) -> Self::Future {
+        Box::pin(self.send(request))
+    }
+}

@@ -71,6 +71,7 @@ type Client =
 struct Provider {
     client: Client,
     issuer: String,
+    jwks_uri: String,
     revocation_endpoint: Option<Url>,
     end_session_endpoint: Option<Url>,
     requires_iss: bool,
@@ -223,8 +224,9 @@ pub struct Login {
     /// user goes to `waits` (the event loop shows it).
     retry: RetryPolicy,
     waits: Option<tokio::sync::mpsc::UnboundedSender<Duration>>,
-    /// Discovered once and kept; found again when an ID token names a key we do not have yet
-    /// (the provider rotated its signing key while the app was running).
+    /// Discovered once and kept for this app object (the documents themselves are kept for the
+    /// process while their cache lifetime lasts, `provider_cache`); found again when an ID token
+    /// names a key we do not have yet (the provider rotated its signing key).
     provider: tokio::sync::Mutex<Option<Arc<Provider>>>,
 }
 
@@ -330,15 +332,19 @@ impl Login {
             return Ok(provider.clone());
         }
         // Discovery and the JWKS it fetches only read: always safe to ask again.
-        let provider = Arc::new(self.retried(LoginError::verdict, || self.discover()).await?);
+        let provider = Arc::new(self.retried(LoginError::verdict, || self.discover(None)).await?);
         *cached = Some(provider.clone());
         Ok(provider)
     }
 
-    /// The provider found again, with its current keys.
-    async fn rediscovered(&self) -> Result<Arc<Provider>, LoginError> {
-        *self.provider.lock().await = None;
-        self.provider().await
+    /// The provider found again with its current keys: the JWKS fetched anew (and kept for the
+    /// process in its place), the discovery document as kept.
+    async fn rediscovered(&self, stale: &Provider) -> Result<Arc<Provider>, LoginError> {
+        let mut cached = self.provider.lock().await;
+        let anew = Some(stale.jwks_uri.as_str());
+        let provider = Arc::new(self.retried(LoginError::verdict, || self.discover(anew)).await?);
+        *cached = Some(provider.clone());
+        Ok(provider)
     }
 
     /// An ID token's claims, verified (signature from the JWKS, `iss`, `aud`, `exp`, `nonce`).
@@ -353,7 +359,7 @@ impl Login {
         match id_token.claims(&provider.client.id_token_verifier(), nonce) {
             Ok(claims) => Ok(claims.clone()),
             Err(error) if unknown_key(&error) => {
-                let provider = self.rediscovered().await.map_err(|e| e.to_string())?;
+                let provider = self.rediscovered(provider).await.map_err(|e| e.to_string())?;
                 let verifier = provider.client.id_token_verifier();
                 let claims = id_token.claims(&verifier, nonce).cloned().map_err(|e| e.to_string());
                 claims
@@ -362,10 +368,13 @@ impl Login {
         }
     }
 
-    async fn discover(&self) -> Result<Provider, LoginError> {
+    /// The provider from its discovery document and JWKS — as kept for the process while their
+    /// HTTP cache lifetime lasts (`provider_cache`), except `anew`, fetched again.
+    async fn discover(&self, anew: Option<&str>) -> Result<Provider, LoginError> {
         use openidconnect::DiscoveryError as D;
         let issuer = IssuerUrl::new(self.config.issuer.clone()).map_err(|_| LoginError::Policy("issuer"))?;
-        let metadata = Metadata::discover_async(issuer, &self.client()).await.map_err(|e| match e {
+        let http = ProviderHttp::caching(&self.http, anew);
+        let metadata = Metadata::discover_async(issuer, &http).await.map_err(|e| match e {
             D::Request(e) => request_failed(&e),
             other => LoginError::Provider(other.to_string()),
         })?;
@@ -390,11 +399,12 @@ impl Login {
         let end_session_endpoint = extra.end_session_endpoint.as_deref().and_then(net::allowed_url);
         let requires_iss = metadata.additional_metadata().authorization_response_iss_parameter_supported;
         let issuer = metadata.issuer().to_string();
+        let jwks_uri = metadata.jwks_uri().url().to_string();
         let redirect =
             RedirectUrl::new(self.config.redirect_uri.clone()).map_err(|_| LoginError::Policy("redirect"))?;
         let client = CoreClient::from_provider_metadata(metadata, ClientId::new(self.config.client_id.clone()), None)
             .set_redirect_uri(redirect);
-        Ok(Provider { client, issuer, revocation_endpoint, end_session_endpoint, requires_iss })
+        Ok(Provider { client, issuer, jwks_uri, revocation_endpoint, end_session_endpoint, requires_iss })
     }
 
     /// Starts a login: the URL to open in the system browser. `create` asks the provider for its
@@ -784,7 +794,9 @@ mod tests {
                 let _ = seen.send(String::from_utf8_lossy(&request[..n]).into_owned());
                 let body = body.replace("{issuer}", &base);
                 let head = format!(
-                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                    // Not kept for the process: another test's provider may get this port later.
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncache-control: no-store\r\ncontent-length: \
+                     {}\r\nconnection: close\r\n\r\n",
                     body.len()
                 );
                 let _ = socket.write_all([head.into_bytes(), body.into_bytes()].concat().as_slice()).await;

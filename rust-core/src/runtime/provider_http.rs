@@ -2,7 +2,8 @@
 //! `AsyncHttpClient` openidconnect calls, with what that library leaves to its caller. A busy
 //! provider (5xx, 429) is an error that carries its `Retry-After`, so the one retry policy
 //! (`retry.rs`) waits as asked — the library would hand back a bare status, or read a 503 page as
-//! a token error. Answers are read up to the cloud's cap (`cloud::MAX_BODY`).
+//! a token error. Answers are read up to the cloud's cap (`cloud::MAX_BODY`). For discovery and
+//! its JWKS (`caching`), GETs are answered from `provider_cache` while fresh, and kept there.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -10,7 +11,7 @@ use std::time::Duration;
 
 use openidconnect::{http, HttpRequest, HttpResponse};
 
-use super::cloud;
+use super::{cloud, provider_cache};
 
 /// A request to the provider that brought no usable answer.
 #[derive(Debug, thiserror::Error)]
@@ -41,14 +42,41 @@ impl ProviderHttpError {
 /// The provider's side of the one HTTP client, lent to openidconnect for one call.
 pub struct ProviderHttp<'a> {
     http: &'a reqwest::Client,
+    /// Set for discovery: GETs go through the process-wide cache, except this URL, fetched
+    /// anew (the JWKS, when a token names a key it lacks).
+    caching: Option<Option<&'a str>>,
 }
 
 impl<'a> ProviderHttp<'a> {
+    /// Every request sent as it is (tokens, userinfo, revocation).
     pub fn new(http: &'a reqwest::Client) -> ProviderHttp<'a> {
-        ProviderHttp { http }
+        ProviderHttp { http, caching: None }
+    }
+
+    /// For discovery and its JWKS: answered from `provider_cache` while fresh, except `anew`.
+    pub fn caching(http: &'a reqwest::Client, anew: Option<&'a str>) -> ProviderHttp<'a> {
+        ProviderHttp { http, caching: Some(anew) }
     }
 
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, ProviderHttpError> {
+        let cached = match self.caching {
+            Some(anew) if request.method() == http::Method::GET => Some((request.uri().to_string(), anew)),
+            _ => None,
+        };
+        if let Some((url, anew)) = &cached {
+            match provider_cache::get(url) {
+                Some(kept) if *anew != Some(url.as_str()) => return Ok(kept),
+                _ => {}
+            }
+        }
+        let answer = self.fetch(request).await?;
+        if let Some((url, _)) = &cached {
+            provider_cache::put(url, &answer);
+        }
+        Ok(answer)
+    }
+
+    async fn fetch(&self, request: HttpRequest) -> Result<HttpResponse, ProviderHttpError> {
         let request = reqwest::Request::try_from(request).map_err(|e| ProviderHttpError::Request(e.to_string()))?;
         let response = self.http.execute(request).await.map_err(|e| ProviderHttpError::NoAnswer(e.without_url()))?;
         let status = response.status();

@@ -510,6 +510,8 @@ async fn a_busy_login_provider_is_waited_out_and_the_login_succeeds() {
         ("/oidc/.well-known/openid-configuration", 429, Some(2)),
     ] {
         let sim = SimCloud::start().await;
+        // Each app object finds the provider anew (nothing kept for the process).
+        sim.set_oidc_cache_control(Some("no-store"));
         let dir = tempfile::tempdir().unwrap();
         let started = std::time::Instant::now();
         let view = relaunched_into_the_redirect(&sim, dir.path(), || match wait {
@@ -551,4 +553,48 @@ async fn a_code_exchange_that_may_have_arrived_is_not_sent_again() {
     let exchanges = sim.requests().iter().filter(|r| r.path == "/oidc/token").count();
     assert_eq!(exchanges, 1, "the code was sent again");
     assert_eq!(app.screen().title, "サービスに接続できません");
+}
+
+/// The requests for discovery and for the JWKS the provider has had.
+fn provider_documents_fetched(sim: &SimCloud) -> (usize, usize) {
+    let requests = sim.requests();
+    let count = |end: &str| requests.iter().filter(|r| r.path.ends_with(end)).count();
+    (count("/openid-configuration"), count("/jwks"))
+}
+
+async fn log_in_on_a_new_app_object(sim: &SimCloud) {
+    let dir = tempfile::tempdir().unwrap();
+    let Phone { app, opened, browser, .. } = Phone::started(sim, dir.path()).await;
+    log_in(&app, &opened, &browser).await;
+    assert_eq!(app.screen().title, "スマートHEMSサービス利用規約");
+}
+
+/// Discovery and the JWKS are kept for the process for their HTTP cache lifetime (issue 13):
+/// a second app object logs in without fetching them again; a key rotated meanwhile still
+/// verifies (the JWKS alone is fetched anew); after `max-age` both are fetched again; with
+/// `no-store` nothing is kept.
+#[tokio::test]
+async fn discovery_and_keys_are_kept_across_app_objects_for_their_cache_lifetime() {
+    let sim = SimCloud::start().await;
+    sim.set_oidc_cache_control(Some("public, max-age=4"));
+    let first = std::time::Instant::now();
+    log_in_on_a_new_app_object(&sim).await;
+    log_in_on_a_new_app_object(&sim).await;
+    assert_eq!(provider_documents_fetched(&sim), (1, 1), "the second app object fetched them again");
+    sim.rotate_signing_key();
+    let rotated = std::time::Instant::now();
+    log_in_on_a_new_app_object(&sim).await;
+    assert_eq!(provider_documents_fetched(&sim), (1, 2), "the rotated key: the JWKS alone fetched anew");
+    assert!(first.elapsed() < Duration::from_secs(4), "too slow to see the lifetime");
+
+    // Past the lifetime of both (the new JWKS was kept from the rotation on).
+    tokio::time::sleep(Duration::from_millis(4100).saturating_sub(rotated.elapsed())).await;
+    log_in_on_a_new_app_object(&sim).await;
+    assert_eq!(provider_documents_fetched(&sim), (2, 3), "fetched again after max-age");
+
+    let sim = SimCloud::start().await;
+    sim.set_oidc_cache_control(Some("no-store"));
+    log_in_on_a_new_app_object(&sim).await;
+    log_in_on_a_new_app_object(&sim).await;
+    assert_eq!(provider_documents_fetched(&sim), (2, 2), "no-store: nothing kept");
 }

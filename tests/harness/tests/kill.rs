@@ -177,6 +177,17 @@ fn figure(line: String) {
     let _ = writeln!(std::io::stdout(), "{line}");
 }
 
+/// A screen's kind from its line: the variant's name, and a busy screen's activity (help's
+/// opening hours and the like are not part of it).
+fn kind(line: &str) -> String {
+    let name = |from: &str| from.chars().take_while(char::is_ascii_alphanumeric).collect::<String>();
+    let variant = name(line.split_once("screen: ").map_or("", |(_, rest)| rest));
+    match line.split_once("activity: ") {
+        Some((_, activity)) if variant == "Busy" => format!("Busy({})", name(activity)),
+        _ => variant,
+    }
+}
+
 #[derive(Default)]
 struct Tally {
     resumed_last: u32,
@@ -194,7 +205,7 @@ impl Tally {
     /// Checks the screen a relaunch restored against what the killed process reported.
     fn check(&mut self, kill: u32, restored: &str, before: &Reported) -> Result<(), String> {
         self.in_flight += u32::from(before.in_flight);
-        self.kinds.insert(before.last.split(", title:").next().unwrap_or_default().to_owned());
+        self.kinds.insert(kind(&before.last));
         if restored == before.last {
             self.resumed_last += 1;
             let typed = before.last.contains("input: Some(TextInput {") && !before.last.contains("value: \"\"");
@@ -226,7 +237,7 @@ fn spawn(sim: &SimCloud, dir: &Path, walk_seed: u64) -> (Killed, mpsc::Receiver<
         .env("KILL_WALK_SEED", walk_seed.to_string())
         .env("KILL_PANEL_LINK", sim.panel_registration_link(EMAIL))
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(dir.join("child.stderr")).map_or_else(|_| Stdio::null(), Stdio::from))
         .spawn()
         .expect("the test binary starts again");
     let stdout = child.stdout.take().unwrap();
@@ -294,6 +305,10 @@ fn sigkill_at_random_moments_resumes_the_screen_saved() {
             break;
         }
         std::thread::sleep(Duration::from_millis(next() % 400));
+        if let Ok(Some(status)) = child.0.try_wait() {
+            let said = std::fs::read_to_string(dir.path().join("child.stderr")).unwrap_or_default();
+            panic!("kill {kill}: the app's process ended by itself ({status}), seed {seed}:\n{said}");
+        }
         let _ = child.0.kill();
         let _ = child.0.wait();
         before = Some(reported(&received, restored, &mut steps));
@@ -310,7 +325,7 @@ fn sigkill_at_random_moments_resumes_the_screen_saved() {
     figure(format!(
         "kills: {kills} SIGKILLs in {:.0?}: {} resumed on the last screen reported, {} on the screen a call was \
          saving ({} killed inside a call); {} distinct screens killed on; a typed nickname kept {} times, \
-         chosen devices {} times; {} wrong",
+         chosen devices {} times; {} wrong\n  killed on: {}",
         started.elapsed(),
         tally.resumed_last,
         tally.resumed_next,
@@ -319,6 +334,7 @@ fn sigkill_at_random_moments_resumes_the_screen_saved() {
         tally.typed_kept,
         tally.chosen_kept,
         failures.len(),
+        tally.kinds.iter().cloned().collect::<Vec<_>>().join(" "),
     ));
     assert!(failures.is_empty(), "seed {seed}:\n{}", failures.join("\n"));
     assert!(tally.kinds.len() >= 5, "the walk should reach several screens, reached {:?}", tally.kinds);

@@ -248,8 +248,10 @@ fn request_failed(error: &ProviderHttpError) -> LoginError {
         ProviderHttpError::Busy { status, retry_after } => {
             LoginError::ProviderBusy { status: *status, retry_after: *retry_after }
         }
-        ProviderHttpError::Request(reason) => LoginError::Provider(reason.clone()),
-        ProviderHttpError::NoAnswer(_) | ProviderHttpError::Unreadable(_) => unreachable(error),
+        ProviderHttpError::Request(reason) | ProviderHttpError::Unreadable(reason) => {
+            LoginError::Provider(reason.clone())
+        }
+        ProviderHttpError::NoAnswer(_) | ProviderHttpError::BrokeOff(_) => unreachable(error),
     }
 }
 

@@ -23,7 +23,10 @@ pub enum ProviderHttpError {
     /// The provider answered 5xx or 429; `retry_after` is how long it asked the app to wait.
     #[error("the provider is busy or failing: HTTP {status}")]
     Busy { status: u16, retry_after: Option<Duration> },
-    /// The answer broke off or was larger than the cap.
+    /// The answer broke off on the way (the network's trouble: worth trying again).
+    #[error("the answer broke off: {0}")]
+    BrokeOff(String),
+    /// The answer was larger than the cap, or not HTTP the library can take.
     #[error("the answer could not be read: {0}")]
     Unreadable(String),
     /// The library built a request reqwest cannot send (a bug, not the network's fault).
@@ -90,7 +93,10 @@ impl<'a> ProviderHttp<'a> {
         for (name, value) in response.headers() {
             answer = answer.header(name.as_str(), value.as_bytes());
         }
-        let body = cloud::capped_body(response).await.map_err(|e| ProviderHttpError::Unreadable(e.to_string()))?;
+        let body = cloud::capped_body(response).await.map_err(|e| match e {
+            cloud::CloudError::Unreachable(reason) => ProviderHttpError::BrokeOff(reason),
+            other => ProviderHttpError::Unreadable(other.to_string()),
+        })?;
         answer.body(body).map_err(|e| ProviderHttpError::Unreadable(e.to_string()))
     }
 }

@@ -36,14 +36,16 @@ impl StepError {
     pub fn verdict(&self) -> Verdict {
         match self {
             StepError::Cloud(e) => e.verdict(),
-            StepError::Login(_) if self.is_transient() => Verdict::Transient { asked: None },
+            // The login retries the provider's calls itself, under this same policy (a refresh
+            // inside `authorized`, discovery inside `begin`): trying again here would multiply
+            // the attempts.
             StepError::Login(_) => Verdict::Final,
         }
     }
     pub fn is_transient(&self) -> bool {
         match self {
             StepError::Cloud(e) => e.is_transient(),
-            StepError::Login(e) => matches!(e, LoginError::Unreachable(_) | LoginError::ProviderBusy(_)),
+            StepError::Login(e) => matches!(e, LoginError::Unreachable(_) | LoginError::ProviderBusy { .. }),
         }
     }
 }
@@ -75,7 +77,7 @@ impl Api {
         let waited = tokio::sync::Mutex::new(waited);
         Some(Api {
             cloud: Cloud::new(cloud_base_url, http)?,
-            login,
+            login: login.with_retry(retry.clone(), waits.clone()),
             secure,
             retry,
             app_config: Default::default(),

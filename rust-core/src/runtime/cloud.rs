@@ -85,7 +85,7 @@ fn send_failed(error: reqwest::Error) -> CloudError {
 }
 
 /// `Retry-After` (RFC 9110 §10.2.3): seconds, or an HTTP date.
-fn retry_after(response: &reqwest::Response) -> Option<Duration> {
+pub(super) fn retry_after(response: &reqwest::Response) -> Option<Duration> {
     let value = response.headers().get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
     match value.parse::<u64>() {
         Ok(seconds) => Some(Duration::from_secs(seconds)),
@@ -194,7 +194,7 @@ pub const MAX_NAME_CHARS: usize = 200;
 pub const MAX_ELSEWHERE: usize = 8;
 
 /// The answer's body, read up to `MAX_BODY`.
-async fn capped_body(mut response: reqwest::Response) -> Result<Vec<u8>, CloudError> {
+pub(super) async fn capped_body(mut response: reqwest::Response) -> Result<Vec<u8>, CloudError> {
     if response.content_length().is_some_and(|n| n > MAX_BODY as u64) {
         return Err(CloudError::Malformed("answer too large".into()));
     }

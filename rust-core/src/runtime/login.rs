@@ -25,6 +25,8 @@ use subtle::ConstantTimeEq;
 use url::Url;
 
 use super::net;
+use super::provider_http::{ProviderHttp, ProviderHttpError};
+use super::retry::{RetryPolicy, Verdict};
 use super::secure::{SecureStore, SecureStoreError};
 use crate::flow::{Account, Failure};
 
@@ -69,6 +71,7 @@ type Client =
 struct Provider {
     client: Client,
     issuer: String,
+    jwks_uri: String,
     revocation_endpoint: Option<Url>,
     end_session_endpoint: Option<Url>,
     requires_iss: bool,
@@ -140,9 +143,10 @@ pub enum LoginError {
     Untrusted(String),
     #[error("the provider failed: {0}")]
     Provider(String),
-    /// The provider answered 5xx or 429: worth trying again, as the API's are.
-    #[error("the provider is busy or failing: HTTP {0}")]
-    ProviderBusy(u16),
+    /// The provider answered 5xx or 429: worth trying again, as the API's are, after the
+    /// `Retry-After` it asked for.
+    #[error("the provider is busy or failing: HTTP {status}")]
+    ProviderBusy { status: u16, retry_after: Option<Duration> },
     #[error("the provider's configuration breaks our policy: {0}")]
     Policy(&'static str),
     #[error("the redirect is not ours")]
@@ -173,7 +177,7 @@ impl From<&LoginError> for Failure {
             LoginError::Unreachable(_) => Failure::Offline,
             LoginError::Untrusted(_) => Failure::Untrusted,
             LoginError::Provider(_)
-            | LoginError::ProviderBusy(_)
+            | LoginError::ProviderBusy { .. }
             | LoginError::Policy(_)
             | LoginError::SecureStore(_) => Failure::ServiceTrouble,
             LoginError::Cancelled => Failure::LoginCancelled,
@@ -185,6 +189,18 @@ impl From<&LoginError> for Failure {
             | LoginError::StateMismatch
             | LoginError::IssuerMismatch => Failure::RedirectRefused,
             LoginError::Refused(_) | LoginError::InvalidIdToken(_) => Failure::LoginRejected,
+        }
+    }
+}
+
+impl LoginError {
+    /// Whether to try again, and after how long the provider asked for: the network's and a
+    /// busy provider's trouble pass; everything else would fail the same way.
+    pub fn verdict(&self) -> Verdict {
+        match self {
+            LoginError::Unreachable(_) => Verdict::Transient { asked: None },
+            LoginError::ProviderBusy { retry_after, .. } => Verdict::Transient { asked: *retry_after },
+            _ => Verdict::Final,
         }
     }
 }
@@ -204,8 +220,13 @@ pub struct Login {
     config: LoginConfig,
     redirect: Url,
     http: super::net::Http,
-    /// Discovered once and kept; found again when an ID token names a key we do not have yet
-    /// (the provider rotated its signing key while the app was running).
+    /// The API's retry policy, for the provider's calls too; each pause long enough to tell the
+    /// user goes to `waits` (the event loop shows it).
+    retry: RetryPolicy,
+    waits: Option<tokio::sync::mpsc::UnboundedSender<Duration>>,
+    /// Discovered once and kept for this app object (the documents themselves are kept for the
+    /// process while their cache lifetime lasts, `provider_cache`); found again when an ID token
+    /// names a key we do not have yet (the provider rotated its signing key).
     provider: tokio::sync::Mutex<Option<Arc<Provider>>>,
     /// One refresh at a time: checks run beside the user may need a token together, and a
     /// provider that rotates refresh tokens takes a second use of a spent one for a stolen token
@@ -224,6 +245,20 @@ fn store_error(e: SecureStoreError) -> LoginError {
     }
 }
 
+/// A request to the provider that brought no usable answer: busy (try again), its certificate
+/// not trusted, or no network.
+fn request_failed(error: &ProviderHttpError) -> LoginError {
+    match error {
+        ProviderHttpError::Busy { status, retry_after } => {
+            LoginError::ProviderBusy { status: *status, retry_after: *retry_after }
+        }
+        ProviderHttpError::Request(reason) | ProviderHttpError::Unreadable(reason) => {
+            LoginError::Provider(reason.clone())
+        }
+        ProviderHttpError::NoAnswer(_) | ProviderHttpError::BrokeOff(_) => unreachable(error),
+    }
+}
+
 /// A request to the provider that got no answer: its certificate not trusted, or no network.
 fn unreachable(error: &(dyn std::error::Error + 'static)) -> LoginError {
     if net::is_certificate_error(error) {
@@ -235,8 +270,11 @@ fn unreachable(error: &(dyn std::error::Error + 'static)) -> LoginError {
 
 /// Maps a token-endpoint failure: the provider saying no is `refused`, the rest is the network's
 /// or the provider's fault.
-fn token_error<RE: std::error::Error + 'static>(
-    error: RequestTokenError<RE, openidconnect::StandardErrorResponse<openidconnect::core::CoreErrorResponseType>>,
+fn token_error(
+    error: RequestTokenError<
+        ProviderHttpError,
+        openidconnect::StandardErrorResponse<openidconnect::core::CoreErrorResponseType>,
+    >,
     refused: impl FnOnce(String) -> LoginError,
 ) -> LoginError {
     use openidconnect::core::CoreErrorResponseType as E;
@@ -247,7 +285,7 @@ fn token_error<RE: std::error::Error + 'static>(
             }
             other => LoginError::Provider(other.as_ref().to_owned()),
         },
-        RequestTokenError::Request(e) => unreachable(&e),
+        RequestTokenError::Request(e) => request_failed(&e),
         RequestTokenError::Parse(e, _) => LoginError::Provider(e.to_string()),
         RequestTokenError::Other(e) => LoginError::Provider(e),
     }
@@ -259,7 +297,40 @@ impl Login {
             return Err("issuer");
         }
         let redirect = Url::parse(&config.redirect_uri).map_err(|_| "redirect_uri")?;
-        Ok(Login { config, redirect, http: http.into(), provider: Default::default(), refreshing: Default::default() })
+        Ok(Login {
+            config,
+            redirect,
+            http: http.into(),
+            retry: RetryPolicy::default(),
+            waits: None,
+            provider: tokio::sync::Mutex::default(),
+            refreshing: tokio::sync::Mutex::default(),
+        })
+    }
+
+    /// The provider's calls under `retry` (the API's policy), each told pause sent to `waits`.
+    pub fn with_retry(self, retry: RetryPolicy, waits: tokio::sync::mpsc::UnboundedSender<Duration>) -> Login {
+        Login { retry, waits: Some(waits), ..self }
+    }
+
+    /// The HTTP client as openidconnect calls it.
+    fn client(&self) -> ProviderHttp<'_> {
+        ProviderHttp::new(&self.http)
+    }
+
+    /// `attempt` under the retry policy, with the provider's own sense of what passes.
+    async fn retried<T, F, Fut>(&self, verdict: impl Fn(&LoginError) -> Verdict, attempt: F) -> Result<T, LoginError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, LoginError>>,
+    {
+        let told = |pause: Duration| {
+            tracing::info!(seconds = pause.as_secs(), "waiting as the provider asked");
+            if let Some(waits) = &self.waits {
+                let _ = waits.send(pause);
+            }
+        };
+        self.retry.run(verdict, told, attempt).await
     }
 
     async fn provider(&self) -> Result<Arc<Provider>, LoginError> {
@@ -267,15 +338,20 @@ impl Login {
         if let Some(provider) = cached.as_ref() {
             return Ok(provider.clone());
         }
-        let provider = Arc::new(self.discover().await?);
+        // Discovery and the JWKS it fetches only read: always safe to ask again.
+        let provider = Arc::new(self.retried(LoginError::verdict, || self.discover(None)).await?);
         *cached = Some(provider.clone());
         Ok(provider)
     }
 
-    /// The provider found again, with its current keys.
-    async fn rediscovered(&self) -> Result<Arc<Provider>, LoginError> {
-        *self.provider.lock().await = None;
-        self.provider().await
+    /// The provider found again with its current keys: the JWKS fetched anew (and kept for the
+    /// process in its place), the discovery document as kept.
+    async fn rediscovered(&self, stale: &Provider) -> Result<Arc<Provider>, LoginError> {
+        let mut cached = self.provider.lock().await;
+        let anew = Some(stale.jwks_uri.as_str());
+        let provider = Arc::new(self.retried(LoginError::verdict, || self.discover(anew)).await?);
+        *cached = Some(provider.clone());
+        Ok(provider)
     }
 
     /// An ID token's claims, verified (signature from the JWKS, `iss`, `aud`, `exp`, `nonce`).
@@ -290,7 +366,7 @@ impl Login {
         match id_token.claims(&provider.client.id_token_verifier(), nonce) {
             Ok(claims) => Ok(claims.clone()),
             Err(error) if unknown_key(&error) => {
-                let provider = self.rediscovered().await.map_err(|e| e.to_string())?;
+                let provider = self.rediscovered(provider).await.map_err(|e| e.to_string())?;
                 let verifier = provider.client.id_token_verifier();
                 let claims = id_token.claims(&verifier, nonce).cloned().map_err(|e| e.to_string());
                 claims
@@ -299,14 +375,14 @@ impl Login {
         }
     }
 
-    async fn discover(&self) -> Result<Provider, LoginError> {
+    /// The provider from its discovery document and JWKS — as kept for the process while their
+    /// HTTP cache lifetime lasts (`provider_cache`), except `anew`, fetched again.
+    async fn discover(&self, anew: Option<&str>) -> Result<Provider, LoginError> {
         use openidconnect::DiscoveryError as D;
         let issuer = IssuerUrl::new(self.config.issuer.clone()).map_err(|_| LoginError::Policy("issuer"))?;
-        let metadata = Metadata::discover_async(issuer, &*self.http).await.map_err(|e| match e {
-            D::Request(e) => unreachable(&e),
-            D::Response(status, ..) if status.is_server_error() || status.as_u16() == 429 => {
-                LoginError::ProviderBusy(status.as_u16())
-            }
+        let http = ProviderHttp::caching(&self.http, anew);
+        let metadata = Metadata::discover_async(issuer, &http).await.map_err(|e| match e {
+            D::Request(e) => request_failed(&e),
             other => LoginError::Provider(other.to_string()),
         })?;
         let endpoints = [
@@ -330,11 +406,12 @@ impl Login {
         let end_session_endpoint = extra.end_session_endpoint.as_deref().and_then(net::allowed_url);
         let requires_iss = metadata.additional_metadata().authorization_response_iss_parameter_supported;
         let issuer = metadata.issuer().to_string();
+        let jwks_uri = metadata.jwks_uri().url().to_string();
         let redirect =
             RedirectUrl::new(self.config.redirect_uri.clone()).map_err(|_| LoginError::Policy("redirect"))?;
         let client = CoreClient::from_provider_metadata(metadata, ClientId::new(self.config.client_id.clone()), None)
             .set_redirect_uri(redirect);
-        Ok(Provider { client, issuer, revocation_endpoint, end_session_endpoint, requires_iss })
+        Ok(Provider { client, issuer, jwks_uri, revocation_endpoint, end_session_endpoint, requires_iss })
     }
 
     /// Starts a login: the URL to open in the system browser. `create` asks the provider for its
@@ -410,14 +487,33 @@ impl Login {
         }
         let code = param("code").ok_or(LoginError::Refused("no code".into()))?;
 
-        let response = provider
-            .client
-            .exchange_code(AuthorizationCode::new(code))
-            .map_err(|_| LoginError::Policy("no token endpoint"))?
-            .set_pkce_verifier(PkceCodeVerifier::new(pending.verifier))
-            .request_async(&*self.http)
-            .await
-            .map_err(|e| token_error(e, LoginError::Refused))?;
+        // The code is single use (RFC 6749 §4.1.2: the provider MUST deny a second use and SHOULD
+        // revoke what the first issued). Once the request may have reached the provider — any
+        // answer, even a 503, or a connection lost after sending — a retry could only get
+        // `invalid_grant` or cost the tokens just issued; so the exchange is tried again only
+        // when no connection was made. Otherwise the user starts the login again (one tap with
+        // the provider's SSO session), which brings a fresh code.
+        let connect_failed = std::sync::atomic::AtomicBool::new(false);
+        let never_sent = |e: &LoginError| match e {
+            LoginError::Unreachable(_) if connect_failed.load(std::sync::atomic::Ordering::Relaxed) => {
+                Verdict::Transient { asked: None }
+            }
+            _ => Verdict::Final,
+        };
+        let response = self
+            .retried(never_sent, || async {
+                let request = provider
+                    .client
+                    .exchange_code(AuthorizationCode::new(code.clone()))
+                    .map_err(|_| LoginError::Policy("no token endpoint"))?
+                    .set_pkce_verifier(PkceCodeVerifier::new(pending.verifier.clone()));
+                request.request_async(&self.client()).await.map_err(|e| {
+                    let never = matches!(&e, RequestTokenError::Request(e) if e.never_sent());
+                    connect_failed.store(never, std::sync::atomic::Ordering::Relaxed);
+                    token_error(e, LoginError::Refused)
+                })
+            })
+            .await?;
 
         let id_token = response.id_token().ok_or(LoginError::InvalidIdToken("missing".into()))?;
         let nonce = Nonce::new(pending.nonce);
@@ -445,7 +541,7 @@ impl Login {
         subject: openidconnect::SubjectIdentifier,
     ) -> Option<String> {
         let request = provider.client.user_info(token, Some(subject)).ok()?;
-        let claims: openidconnect::core::CoreUserInfoClaims = match request.request_async(&*self.http).await {
+        let claims: openidconnect::core::CoreUserInfoClaims = match request.request_async(&self.client()).await {
             Ok(claims) => claims,
             Err(error) => {
                 tracing::warn!(%error, "userinfo failed; greeting without a name");
@@ -537,13 +633,19 @@ impl Login {
             };
         };
         let provider = self.provider().await?;
-        let response = provider
-            .client
-            .exchange_refresh_token(&RefreshToken::new(refresh))
-            .map_err(|_| LoginError::Policy("no token endpoint"))?
-            .request_async(&*self.http)
-            .await
-            .map_err(|e| token_error(e, |_| LoginError::SessionEnded))?;
+        // Retried like the API. A rotating provider may have spent the refresh token before its
+        // answer was lost, but the app has no other token to send: the user's 「再試行」 would
+        // send the same one, so retrying here adds no risk and spares the error screen.
+        let refresh = RefreshToken::new(refresh);
+        let response = self
+            .retried(LoginError::verdict, || async {
+                let request = provider
+                    .client
+                    .exchange_refresh_token(&refresh)
+                    .map_err(|_| LoginError::Policy("no token endpoint"))?;
+                request.request_async(&self.client()).await.map_err(|e| token_error(e, |_| LoginError::SessionEnded))
+            })
+            .await?;
         let subject = match response.id_token() {
             Some(id_token) => match self.refreshed_subject(&provider, id_token, &tokens).await {
                 Ok(subject) => Some(subject),
@@ -612,10 +714,25 @@ impl Login {
         };
         let form =
             [("token", token.as_str()), ("token_type_hint", hint), ("client_id", self.config.client_id.as_str())];
-        match self.http.post(endpoint).form(&form).send().await {
-            Ok(response) if response.status().is_success() => tracing::info!(hint, "token revoked"),
-            Ok(response) => tracing::warn!(status = %response.status(), "revocation refused"),
-            Err(error) => tracing::warn!(error = %error.without_url(), "revocation failed"),
+        // Revoking twice is harmless (RFC 7009 §2.2: an invalid token is answered 200), so a
+        // busy provider is asked again like any other.
+        let revoked = self
+            .retried(LoginError::verdict, || async {
+                let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
+                let request = openidconnect::http::Request::post(endpoint.as_str())
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(body.into_bytes())
+                    .map_err(|e| LoginError::Provider(e.to_string()))?;
+                match openidconnect::AsyncHttpClient::call(&self.client(), request).await {
+                    Ok(response) if response.status().is_success() => Ok(()),
+                    Ok(response) => Err(LoginError::Refused(response.status().to_string())),
+                    Err(error) => Err(request_failed(&error)),
+                }
+            })
+            .await;
+        match revoked {
+            Ok(()) => tracing::info!(hint, "token revoked"),
+            Err(error) => tracing::warn!(%error, "revocation failed"),
         }
     }
 }
@@ -691,7 +808,9 @@ mod tests {
                 let _ = seen.send(String::from_utf8_lossy(&request[..n]).into_owned());
                 let body = body.replace("{issuer}", &base);
                 let head = format!(
-                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                    // Not kept for the process: another test's provider may get this port later.
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncache-control: no-store\r\ncontent-length: \
+                     {}\r\nconnection: close\r\n\r\n",
                     body.len()
                 );
                 let _ = socket.write_all([head.into_bytes(), body.into_bytes()].concat().as_slice()).await;

@@ -15,6 +15,8 @@ pub mod net;
 pub mod outbox;
 pub mod persisted;
 pub mod platform;
+pub mod provider_cache;
+pub mod provider_http;
 pub mod retry;
 pub mod secure;
 pub mod store;

@@ -6,6 +6,7 @@
 pub mod browser;
 pub mod console;
 pub mod coverage;
+pub mod file_store;
 pub mod load;
 pub mod oidc_peer;
 pub mod report;
@@ -46,6 +47,18 @@ impl LogBuffer {
     /// What was logged so far.
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
+    }
+}
+
+/// A fast seeded generator (xorshift64) for tests that must replay the same run from its seed.
+/// Not for anything secret.
+pub fn seeded(seed: u64) -> impl FnMut() -> u64 {
+    let mut x = seed.max(1);
+    move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
     }
 }
 

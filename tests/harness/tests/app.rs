@@ -539,3 +539,162 @@ async fn calls_needing_a_new_token_together_refresh_once() {
     let refreshes = sim.requests().iter().filter(|r| r.path.ends_with("/token")).count() - tokens_before;
     assert_eq!(refreshes, 1);
 }
+
+/// The notices shown over the screens, in order.
+#[derive(Default)]
+struct Notices(Mutex<Vec<String>>);
+impl ScreenListener for Notices {
+    fn on_screen(&self, view: ScreenView) {
+        self.0.lock().unwrap().extend(view.notice);
+    }
+}
+
+/// The phone closed the app while the login page was in the browser (Android does this to
+/// background apps); the app is opened again by the redirect, and must find the provider anew.
+async fn relaunched_into_the_redirect(
+    sim: &SimCloud,
+    dir: &std::path::Path,
+    notices: Arc<Notices>,
+    hiccup: impl Fn(),
+) -> ScreenView {
+    let Phone { app, opened, secure, browser } = Phone::started(sim, dir).await;
+    app.tap(Action::OpenLogin).await;
+    let url = opened.0.lock().unwrap().last().cloned().unwrap();
+    drop(app);
+    let page = browser.open(&url).await.unwrap();
+    let Visit::Redirect(back) = browser.log_in(&page, "taro@example.jp", "Passw0rd!").await.unwrap() else {
+        panic!("login did not redirect")
+    };
+    let app = SmartHems::new(config(sim, &dir.join("a.db")), opened.clone(), secure).unwrap();
+    let _subscription = app.subscribe(notices);
+    app.start().await;
+    hiccup();
+    app.open_url(back).await
+}
+
+/// The login provider's passing trouble is retried like the API's (issue 11): a single 503 on
+/// discovery or on its keys, or a 429 asking to wait 2 s, while the app finishes a login, still
+/// logs the user in — after the wait the provider asked for — instead of an error screen.
+#[tokio::test]
+async fn a_busy_login_provider_is_waited_out_and_the_login_succeeds() {
+    for (path, status, wait) in [
+        ("/oidc/.well-known/openid-configuration", 503, None),
+        ("/oidc/jwks", 502, None),
+        ("/oidc/.well-known/openid-configuration", 429, Some(2)),
+    ] {
+        let sim = SimCloud::start().await;
+        // Each app object finds the provider anew (nothing kept for the process).
+        sim.set_oidc_cache_control(Some("no-store"));
+        let dir = tempfile::tempdir().unwrap();
+        let (started, notices) = (std::time::Instant::now(), Arc::new(Notices::default()));
+        let view = relaunched_into_the_redirect(&sim, dir.path(), notices.clone(), || match wait {
+            Some(seconds) => sim.fail_next_asking_wait(path, status, 1, seconds),
+            None => sim.fail_next(path, status, 1),
+        })
+        .await;
+        assert_eq!(view.title, "スマートHEMSサービス利用規約", "{status} on {path}: {view:?}");
+        if let Some(seconds) = wait {
+            assert!(started.elapsed() >= Duration::from_secs(seconds), "Retry-After: {seconds} was not waited out");
+            let told = notices.0.lock().unwrap().iter().any(|n| n.starts_with("サービスが混み合っています"));
+            assert!(told, "the user was not told the app is waiting: {:?}", notices.0.lock().unwrap());
+        }
+    }
+}
+
+/// A refresh that meets a 503 at the token endpoint is tried again: the user's tap goes through
+/// instead of showing 「サービスに問題」.
+#[tokio::test]
+async fn a_refresh_meeting_a_busy_provider_is_tried_again() {
+    let sim = SimCloud::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let Phone { app, opened, browser, .. } = Phone::started(&sim, dir.path()).await;
+    log_in(&app, &opened, &browser).await;
+    sim.expire_access_tokens();
+    sim.fail_next("/oidc/token", 503, 1);
+    let view = app.tap(Action::AcceptTerms).await;
+    assert_eq!(view.title, "スマートスピーカー連携サービス登録", "{view:?}");
+}
+
+/// A logout that meets a busy provider still ends the grant there: the revocation is tried
+/// again (RFC 7009 makes a second revocation harmless), so the refresh token left behind on the
+/// phone's old copy is worth nothing.
+#[tokio::test]
+async fn a_logout_meeting_a_busy_provider_still_revokes_the_grant() {
+    let sim = SimCloud::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let Phone { app, opened, secure, browser } = Phone::started(&sim, dir.path()).await;
+    log_in(&app, &opened, &browser).await;
+    let refresh_token = secure
+        .values()
+        .iter()
+        .filter_map(|json| serde_json::from_str::<serde_json::Value>(json).ok())
+        .find_map(|v| v.get("refresh_token").and_then(|t| t.as_str()).map(str::to_owned))
+        .expect("a refresh token");
+    app.tap(Action::AcceptTerms).await;
+    app.tap(Action::SkipSpeaker).await;
+    sim.fail_next("/oidc/revoke", 503, 1);
+    app.tap(Action::Logout).await;
+    let revocations = sim.requests().iter().filter(|r| r.path == "/oidc/revoke").count();
+    assert_eq!(revocations, 2, "the revocation was not tried again");
+    let form = [("grant_type", "refresh_token"), ("refresh_token", &refresh_token), ("client_id", SimCloud::CLIENT_ID)];
+    let refreshed = reqwest::Client::new().post(format!("{}/token", sim.issuer())).form(&form).send().await.unwrap();
+    assert_eq!(refreshed.status(), 400, "the grant outlived the logout");
+}
+
+/// The one-time code is not exchanged twice (RFC 6749 §4.1.2): a 503 from the token endpoint may
+/// come after the provider spent the code, so the app sends it once and shows the error screen,
+/// from which a new login brings a new code.
+#[tokio::test]
+async fn a_code_exchange_that_may_have_arrived_is_not_sent_again() {
+    let sim = SimCloud::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let Phone { app, opened, browser, .. } = Phone::started(&sim, dir.path()).await;
+    sim.fail_next("/oidc/token", 503, 1);
+    log_in(&app, &opened, &browser).await;
+    let exchanges = sim.requests().iter().filter(|r| r.path == "/oidc/token").count();
+    assert_eq!(exchanges, 1, "the code was sent again");
+    assert_eq!(app.screen().title, "サービスに接続できません");
+}
+
+/// The requests for discovery and for the JWKS the provider has had.
+fn provider_documents_fetched(sim: &SimCloud) -> (usize, usize) {
+    let requests = sim.requests();
+    let count = |end: &str| requests.iter().filter(|r| r.path.ends_with(end)).count();
+    (count("/openid-configuration"), count("/jwks"))
+}
+
+async fn log_in_on_a_new_app_object(sim: &SimCloud) {
+    let dir = tempfile::tempdir().unwrap();
+    let Phone { app, opened, browser, .. } = Phone::started(sim, dir.path()).await;
+    log_in(&app, &opened, &browser).await;
+    assert_eq!(app.screen().title, "スマートHEMSサービス利用規約");
+}
+
+/// Discovery and the JWKS are kept for the process for their HTTP cache lifetime (issue 13):
+/// a second app object logs in without fetching them again; a key rotated meanwhile still
+/// verifies (the JWKS alone is fetched anew); after `max-age` both are fetched again; with
+/// `no-store` nothing is kept.
+#[tokio::test]
+async fn discovery_and_keys_are_kept_across_app_objects_for_their_cache_lifetime() {
+    let sim = SimCloud::start().await;
+    sim.set_oidc_cache_control(Some("public, max-age=8"));
+    let first = std::time::Instant::now();
+    log_in_on_a_new_app_object(&sim).await;
+    log_in_on_a_new_app_object(&sim).await;
+    assert_eq!(provider_documents_fetched(&sim), (1, 1), "the second app object fetched them again");
+    sim.rotate_signing_key();
+    log_in_on_a_new_app_object(&sim).await;
+    assert_eq!(provider_documents_fetched(&sim), (1, 2), "the rotated key: the JWKS alone fetched anew");
+    assert!(first.elapsed() < Duration::from_secs(8), "too slow to see the lifetime");
+
+    // Past the lifetime of both (the new JWKS is kept from that login on).
+    tokio::time::sleep(Duration::from_millis(8100)).await;
+    log_in_on_a_new_app_object(&sim).await;
+    assert_eq!(provider_documents_fetched(&sim), (2, 3), "fetched again after max-age");
+
+    let sim = SimCloud::start().await;
+    sim.set_oidc_cache_control(Some("no-store"));
+    log_in_on_a_new_app_object(&sim).await;
+    log_in_on_a_new_app_object(&sim).await;
+    assert_eq!(provider_documents_fetched(&sim), (2, 2), "no-store: nothing kept");
+}

@@ -103,13 +103,7 @@ fn hostile_links(own: &str, n: usize) -> Vec<String> {
         "jp.co.panasonic.smarthems:/oauth2redirect?code=c&state=s&iss=x".into(),
     ];
     let alphabet: Vec<char> = "/?#&=%.:@\\ \0\n<>\"'`{}|^~[]aZ9-_+;,！ａ／．".chars().collect();
-    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut next = move || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    };
+    let mut next = smarthems_harness::seeded(0x9E37_79B9_7F4A_7C15);
     let mut links = fixed.to_vec();
     while links.len() < n {
         let mut chars: Vec<char> = seeds[next() as usize % seeds.len()].chars().collect();

@@ -51,13 +51,16 @@ struct Fail {
     path_prefix: String,
     status: u16,
     times: u32,
+    /// Seconds sent as `Retry-After` with each faked answer.
+    #[serde(default)]
+    retry_after: Option<u64>,
 }
 
 async fn fail(State(cloud): State<Arc<Cloud>>, JsonBody(fail): JsonBody<Fail>) -> Response {
     if StatusCode::from_u16(fail.status).is_err() {
         return wire::error(StatusCode::BAD_REQUEST, "invalid_status");
     }
-    cloud.world().fail_next(&fail.path_prefix, fail.status, fail.times);
+    cloud.world().fail_next(&fail.path_prefix, fail.status, fail.times, fail.retry_after);
     StatusCode::NO_CONTENT.into_response()
 }
 

@@ -37,8 +37,14 @@ pub(crate) async fn record_and_inject(State(cloud): State<Arc<Cloud>>, request: 
         world.record_wire(carried);
         world.take_failure(&path)
     };
-    let response = match injected.and_then(|status| StatusCode::from_u16(status).ok()) {
-        Some(status) => wire::error(status, "simulated_failure"),
+    let response = match injected.and_then(|(status, wait)| Some((StatusCode::from_u16(status).ok()?, wait))) {
+        Some((status, wait)) => {
+            let mut response = wire::error(status, "simulated_failure");
+            if let Some(seconds) = wait {
+                response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());
+            }
+            response
+        }
         None => next.run(request).await,
     };
     tracing::info!(

@@ -133,7 +133,23 @@ impl SimCloud {
     /// If `status` is not a valid HTTP status code (100–999).
     pub fn fail_next(&self, path_prefix: &str, status: u16, times: u32) {
         assert!(StatusCode::from_u16(status).is_ok(), "fail_next: {status} is not an HTTP status");
-        self.inner.cloud.world().fail_next(path_prefix, status, times);
+        self.inner.cloud.world().fail_next(path_prefix, status, times, None);
+    }
+
+    /// As `fail_next`, with `Retry-After: <seconds>` on each faked answer (a busy server saying
+    /// when to come back).
+    ///
+    /// # Panics
+    /// If `status` is not a valid HTTP status code (100–999).
+    pub fn fail_next_asking_wait(&self, path_prefix: &str, status: u16, times: u32, seconds: u64) {
+        assert!(StatusCode::from_u16(status).is_ok(), "fail_next: {status} is not an HTTP status");
+        self.inner.cloud.world().fail_next(path_prefix, status, times, Some(seconds));
+    }
+
+    /// The `Cache-Control` the provider sends with discovery and its JWKS (none by default);
+    /// `None` sends none.
+    pub fn set_oidc_cache_control(&self, value: Option<&str>) {
+        self.inner.cloud.world().oidc_cache_control = value.map(Into::into);
     }
 
     /// Requests whose path starts with `path_prefix` hang, unanswered, until the returned handle

@@ -65,35 +65,49 @@ pub(crate) fn router() -> Router<Arc<Cloud>> {
         .route("/userinfo", get(userinfo).post(userinfo))
 }
 
-async fn discovery(State(cloud): State<Arc<Cloud>>) -> Json<serde_json::Value> {
-    let issuer = cloud.issuer();
-    Json(json!({
-        "issuer": issuer,
-        "authorization_endpoint": format!("{issuer}/authorize"),
-        "token_endpoint": format!("{issuer}/token"),
-        "userinfo_endpoint": format!("{issuer}/userinfo"),
-        "jwks_uri": format!("{issuer}/jwks"),
-        "revocation_endpoint": format!("{issuer}/revoke"),
-        "end_session_endpoint": format!("{issuer}/logout"),
-        "response_types_supported": ["code"],
-        "response_modes_supported": ["query"],
-        "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": ["RS256"],
-        "scopes_supported": ["openid", "profile", "email", "offline_access"],
-        "claims_supported": ["iss", "aud", "sub", "exp", "iat", "auth_time", "nonce", "name", "email"],
-        "code_challenge_methods_supported": ["S256"],
-        "grant_types_supported": ["authorization_code", "refresh_token"],
-        "token_endpoint_auth_methods_supported": ["none"],
-        "revocation_endpoint_auth_methods_supported": ["none"],
-        "authorization_response_iss_parameter_supported": true,
-        "prompt_values_supported": ["none", "login", "consent", "create"],
-        "ui_locales_supported": ["ja-JP"],
-    }))
+/// A provider's answer with the `Cache-Control` the test asked for (`set_oidc_cache_control`).
+fn cacheable<T: serde::Serialize>(cloud: &Cloud, body: T) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let mut response = Json(body).into_response();
+    let control = cloud.world().oidc_cache_control.clone();
+    if let Some(value) = control.and_then(|v| axum::http::HeaderValue::from_str(&v).ok()) {
+        response.headers_mut().insert(axum::http::header::CACHE_CONTROL, value);
+    }
+    response
 }
 
-async fn jwks(State(cloud): State<Arc<Cloud>>) -> Json<openidconnect::core::CoreJsonWebKeySet> {
+async fn discovery(State(cloud): State<Arc<Cloud>>) -> axum::response::Response {
+    let issuer = cloud.issuer();
+    cacheable(
+        &cloud,
+        json!({
+            "issuer": issuer,
+            "authorization_endpoint": format!("{issuer}/authorize"),
+            "token_endpoint": format!("{issuer}/token"),
+            "userinfo_endpoint": format!("{issuer}/userinfo"),
+            "jwks_uri": format!("{issuer}/jwks"),
+            "revocation_endpoint": format!("{issuer}/revoke"),
+            "end_session_endpoint": format!("{issuer}/logout"),
+            "response_types_supported": ["code"],
+            "response_modes_supported": ["query"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "scopes_supported": ["openid", "profile", "email", "offline_access"],
+            "claims_supported": ["iss", "aud", "sub", "exp", "iat", "auth_time", "nonce", "name", "email"],
+            "code_challenge_methods_supported": ["S256"],
+            "grant_types_supported": ["authorization_code", "refresh_token"],
+            "token_endpoint_auth_methods_supported": ["none"],
+            "revocation_endpoint_auth_methods_supported": ["none"],
+            "authorization_response_iss_parameter_supported": true,
+            "prompt_values_supported": ["none", "login", "consent", "create"],
+            "ui_locales_supported": ["ja-JP"],
+        }),
+    )
+}
+
+async fn jwks(State(cloud): State<Arc<Cloud>>) -> axum::response::Response {
     let rotated = cloud.world().key_rotated;
-    Json(keys::jwks(rotated))
+    cacheable(&cloud, keys::jwks(rotated))
 }
 
 /// RFC 8252: the app's private-use scheme must match exactly; a loopback redirect may use any

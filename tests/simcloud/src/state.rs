@@ -114,6 +114,8 @@ struct Failure {
     path_prefix: String,
     status: u16,
     remaining: u32,
+    /// Sent as `Retry-After` (seconds) with the faked answer.
+    retry_after: Option<u64>,
 }
 
 pub(crate) struct World {
@@ -136,6 +138,8 @@ pub(crate) struct World {
     id_token_faults: Vec<crate::keys::IdTokenFault>,
     /// The provider signs with its next key, published beside the old one.
     pub key_rotated: bool,
+    /// `Cache-Control` sent with discovery and the JWKS.
+    pub oidc_cache_control: Option<String>,
     /// The userinfo endpoint of an outside OpenID provider whose access tokens the API accepts
     /// too (interop tests: the app logs in at that provider and uses this API).
     pub trusted_userinfo: Option<String>,
@@ -171,6 +175,7 @@ impl World {
             holds: Vec::new(),
             id_token_faults: Vec::new(),
             key_rotated: false,
+            oidc_cache_control: None,
             trusted_userinfo: None,
             requests: Vec::new(),
             wire: Vec::new(),
@@ -404,9 +409,9 @@ impl World {
             .collect()
     }
 
-    pub fn fail_next(&mut self, path_prefix: &str, status: u16, times: u32) {
+    pub fn fail_next(&mut self, path_prefix: &str, status: u16, times: u32, retry_after: Option<u64>) {
         if times > 0 {
-            self.failures.push(Failure { path_prefix: path_prefix.into(), status, remaining: times });
+            self.failures.push(Failure { path_prefix: path_prefix.into(), status, remaining: times, retry_after });
         }
     }
 
@@ -420,17 +425,17 @@ impl World {
         (!self.id_token_faults.is_empty()).then(|| self.id_token_faults.remove(0))
     }
 
-    /// The status to fake for this request, if a scheduled fault matches; consumes one use.
-    /// Faults are matched in the order they were scheduled.
-    pub fn take_failure(&mut self, path: &str) -> Option<u16> {
+    /// The status (and `Retry-After` seconds) to fake for this request, if a scheduled fault
+    /// matches; consumes one use. Faults are matched in the order they were scheduled.
+    pub fn take_failure(&mut self, path: &str) -> Option<(u16, Option<u64>)> {
         let index = self.failures.iter().position(|f| path.starts_with(&f.path_prefix))?;
         let failure = &mut self.failures[index];
-        let status = failure.status;
+        let fault = (failure.status, failure.retry_after);
         failure.remaining -= 1;
         if failure.remaining == 0 {
             self.failures.remove(index);
         }
-        Some(status)
+        Some(fault)
     }
 }
 
@@ -445,15 +450,15 @@ mod tests {
     #[test]
     fn faults_are_consumed_in_order_by_matching_paths_only() {
         let mut world = World::seeded();
-        world.fail_next("/api", 503, 2);
-        world.fail_next("/api/v1/terms", 500, 1);
-        world.fail_next("/never", 418, 0);
+        world.fail_next("/api", 503, 2, None);
+        world.fail_next("/api/v1/terms", 500, 1, Some(3));
+        world.fail_next("/never", 418, 0, None);
         let seen: Vec<_> =
             ["/oidc/token", "/api/v1/terms/app", "/api/v1/terms/app", "/api/v1/terms/app", "/api/v1/terms/app"]
                 .iter()
                 .map(|path| world.take_failure(path))
                 .collect();
-        assert_eq!(seen, [None, Some(503), Some(503), Some(500), None]);
+        assert_eq!(seen, [None, Some((503, None)), Some((503, None)), Some((500, Some(3))), None]);
     }
 
     #[test]

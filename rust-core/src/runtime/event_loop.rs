@@ -199,27 +199,29 @@ impl EventLoop {
         // Called from inside one of our own callbacks (a listener tapping, a browser answering at
         // once): that callback is part of the delivery, so this call must not wait for it.
         let reentrant = this.runtime.outbox.in_callout();
-        let family = Family::new();
-        let checks = family.clone();
         let handled = async move {
-            // Done however the handling ends (a panic included), or that tap would wait for good.
-            let _done = tap.map(|action| TapDone { core: this.clone(), action });
-            this.clone().handle(event, reentrant, checks, None).await
+            let checks = Family::new();
+            let view = {
+                // Done however the handling ends (a panic included), or that tap would wait for good.
+                let _done = tap.map(|action| TapDone { core: this.clone(), action });
+                this.clone().handle(event, reentrant, checks.clone(), None).await
+            };
+            if reentrant || !checks.running() {
+                return view;
+            }
+            // Holding nothing (the same tap again is a new tap now, other taps go ahead): a launch
+            // whose checks answer soon answers with the screen they lead to; a silent service
+            // leaves the screen as it is. On the core's runtime: the caller's executor has no timer.
+            checks.settled(this.quiet_wait).await;
+            this.view()
         };
-        let view = match tokio_runtime().spawn(handled).await {
+        match tokio_runtime().spawn(handled).await {
             Ok(view) => view,
             Err(error) => {
                 tracing::error!(%error, "event handling stopped");
                 self.view()
             }
-        };
-        if reentrant || !family.running() {
-            return view;
         }
-        // Holding nothing: taps meanwhile go ahead. A launch whose checks answer soon answers with
-        // the screen they lead to; a silent service leaves the screen as it is.
-        family.settled(self.quiet_wait).await;
-        self.view()
     }
 
     /// Applies an event and every event its effects answer with, until the flow settles; then

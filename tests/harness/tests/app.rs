@@ -698,3 +698,18 @@ async fn discovery_and_keys_are_kept_across_app_objects_for_their_cache_lifetime
     log_in_on_a_new_app_object(&sim).await;
     assert_eq!(provider_documents_fetched(&sim), (2, 2), "no-store: nothing kept");
 }
+
+/// The shells poll the core's calls on executors of their own (Kotlin coroutines, Swift tasks),
+/// with no Tokio runtime around them: a launch that waits for its quiet checks works there too.
+#[test]
+fn calls_work_from_an_executor_that_is_not_tokio() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sim = runtime.block_on(SimCloud::start());
+    let dir = tempfile::tempdir().unwrap();
+    let opened = Arc::new(Opened::default());
+    let app = tuned(&sim, dir.path(), &opened, smarthems::Tuning::default());
+    let launched = futures::executor::block_on(app.start());
+    assert_eq!(launched.screen, smarthems::flow::Screen::Welcome);
+    let view = futures::executor::block_on(app.tap(Action::OpenLogin));
+    assert_eq!(view.title, "CLUB Panasonic ログイン", "{view:?}");
+}

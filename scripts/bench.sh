@@ -16,7 +16,8 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 need_rust
 
-target_dir="${CARGO_TARGET_DIR:-target}"
+# Absolute: Maven runs the JVM from bindings/kotlin.
+target_dir="$(mkdir -p "${CARGO_TARGET_DIR:-target}" && cd "${CARGO_TARGET_DIR:-target}" && pwd)"
 max_bytes=$((4 * 1024 * 1024))
 
 # Two release builds of the dependencies on a first run: for the cdylib alone cargo compiles

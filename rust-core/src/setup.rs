@@ -46,12 +46,17 @@ fn parse_filter(filter: &str) -> tracing_subscriber::filter::Targets {
 }
 
 /// The TLS set-up for the core's HTTP client: the platform's certificate verifier.
+///
+/// `None` only where the platform has no verifier to offer (a desktop Linux without a CA store;
+/// never on Android or Apple platforms). The client then has no trusted roots at all — no root
+/// list is bundled (issue 13, size) — so every HTTPS server is refused as untrusted, never
+/// accepted unchecked.
 pub(crate) fn tls_config() -> Option<rustls::ClientConfig> {
     use rustls_platform_verifier::ConfigVerifierExt as _;
     match rustls::ClientConfig::with_platform_verifier() {
         Ok(config) => Some(config),
         Err(error) => {
-            tracing::error!(%error, "platform TLS verifier unavailable; using the bundled roots");
+            tracing::error!(%error, "platform TLS verifier unavailable; no HTTPS server will be trusted");
             None
         }
     }

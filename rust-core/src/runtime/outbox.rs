@@ -73,8 +73,9 @@ impl Outbox {
                 let next = self.queue.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
                 let Some(callout) = next else { break };
                 // A callback that fails (a foreign exception surfaces as a panic) must not leave
-                // the outbox marked as delivering, which would stop every later screen. In release
-                // builds panics abort, so the shells catch their own exceptions too.
+                // the outbox marked as delivering, which would stop every later screen. Release
+                // builds unwind too (Cargo.toml), so this holds on the phones; the shells still
+                // catch their own exceptions.
                 if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| deliver(callout))).is_err() {
                     tracing::error!("a callback into the shell failed; going on with the next one");
                 }

@@ -399,7 +399,7 @@ impl Platform for Broken {
 }
 
 /// A callback the phone cannot carry out is a notice on the screen the user is on — never a crash
-/// (the release library aborts on a panic) — and the screen still offers the way to try again.
+/// or an exception thrown at the shell — and the screen still offers the way to try again.
 #[tokio::test]
 async fn a_platform_callback_that_fails_is_told_to_the_user_not_a_crash() {
     let sim = SimCloud::start().await;

@@ -138,6 +138,20 @@ fun logInInBrowser(authorizeUrl: String): String {
     return answer.headers().firstValue("location").orElseThrow().also { assertTrue(it.startsWith(REDIRECT)) }
 }
 
+/** The app set up against the simulated cloud (`issuer`, `cloud`), its database in `dir`. */
+fun appConfig(issuer: String, cloud: String, dir: File) = Config(
+    issuer = issuer,
+    clientId = "smarthems-app",
+    redirectUri = REDIRECT,
+    cloudBaseUrl = cloud,
+    databasePath = File(dir, "app.db").path,
+    language = Language.JAPANESE,
+    appVersion = "3.1.0",
+    appId = "jp.co.panasonic.smarthems",
+    googleClientId = "google-home",
+    oldIdPaths = emptyList(),
+)
+
 class BindingsTest {
     private lateinit var sim: SimCloud
     private lateinit var dir: File
@@ -156,18 +170,7 @@ class BindingsTest {
         dir.deleteRecursively()
     }
 
-    private fun config(cloud: String = sim.apiBase) = Config(
-        issuer = sim.issuer,
-        clientId = "smarthems-app",
-        redirectUri = REDIRECT,
-        cloudBaseUrl = cloud,
-        databasePath = File(dir, "app.db").path,
-        language = Language.JAPANESE,
-        appVersion = "3.1.0",
-        appId = "jp.co.panasonic.smarthems",
-        googleClientId = "google-home",
-        oldIdPaths = emptyList(),
-    )
+    private fun config(cloud: String = sim.apiBase) = appConfig(sim.issuer, cloud, dir)
 
     private fun newApp() = SmartHems(config(), phone, keychain)
 

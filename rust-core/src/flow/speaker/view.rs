@@ -1,7 +1,9 @@
 //! What the user sees while registering the speaker service: each screen's offers and page.
 
+use std::collections::{HashMap, HashSet};
+
 use super::draft_of;
-use crate::flow::devices::Device;
+use crate::flow::devices::{Category, Device};
 use crate::flow::login::terms_offers;
 use crate::flow::model::State;
 use crate::flow::nickname::{self, NicknameError};
@@ -121,18 +123,23 @@ pub fn device_offers(state: &State) -> Vec<Offer> {
 pub fn device_buttons(state: &State, offers: Vec<Offer>, lang: Language) -> Vec<Button> {
     let draft = draft_of(state);
     let selection = &draft.selection;
-    let chosen = selection.chosen_devices();
+    // Everything looked up per button is made once per screen: a screen of 5,000 devices is
+    // 5,000 buttons, and lookups in the ordered set of ids (string comparisons) were most of it.
+    let chosen_ids: HashSet<&str> = selection.chosen.iter().map(String::as_str).collect();
+    let by_id: HashMap<&str, &Device> = selection.devices.iter().map(|d| (d.id.as_str(), d)).collect();
+    let chosen: Vec<&Device> = selection.devices.iter().filter(|d| chosen_ids.contains(d.id.as_str())).collect();
     let warnings = voice::check(&chosen, &draft.rooms);
-    // One pass over the devices, not one search per button (quadratic at thousands of devices).
-    let by_id: std::collections::HashMap<&str, &Device> =
-        selection.devices.iter().map(|d| (d.id.as_str(), d)).collect();
+    let mut all_chosen: HashMap<Category, bool> = HashMap::new();
+    for device in selection.devices.iter() {
+        *all_chosen.entry(device.category).or_insert(true) &= chosen_ids.contains(device.id.as_str());
+    }
     let mut buttons = Vec::with_capacity(offers.len());
     for offer in offers {
         let button = match &offer.action {
             Action::ToggleCategory { category } => Button {
-                checked: Some(selection.all_chosen(*category)),
+                checked: Some(all_chosen.get(category).copied().unwrap_or(true)),
                 section: Some(category.label(lang)),
-                ..Button::new(all_of(*category, lang), offer.action.clone(), offer.primary)
+                ..Button::new(all_of(*category, lang), offer.action, offer.primary)
             },
             Action::ToggleDevice { id } => match by_id.get(id.as_str()) {
                 Some(device) => {
@@ -142,7 +149,7 @@ pub fn device_buttons(state: &State, offers: Vec<Offer>, lang: Language) -> Vec<
                         .and_then(|w| w.first())
                         .map(|w| voice::advice(device, *w, room.map(String::as_str), lang));
                     Button {
-                        checked: Some(selection.chosen.contains(&device.id)),
+                        checked: Some(chosen_ids.contains(device.id.as_str())),
                         section: Some(device.category.label(lang)),
                         hint,
                         value: room.cloned(),
@@ -150,7 +157,7 @@ pub fn device_buttons(state: &State, offers: Vec<Offer>, lang: Language) -> Vec<
                             Some(room) => lang.pick(&format!("部屋：{room}"), &format!("Room: {room}")),
                             None => lang.pick("部屋：未設定", "Room: not set"),
                         }),
-                        ..Button::new(device.name.clone(), offer.action.clone(), offer.primary)
+                        ..Button::new(device.name.clone(), offer.action, offer.primary)
                     }
                 }
                 None => crate::flow::view::button(offer, lang, state),

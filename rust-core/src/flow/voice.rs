@@ -147,7 +147,32 @@ fn spelled(digit: char) -> Option<&'static str> {
 }
 
 /// What to tell the user about a name, with a better one to give the device on the AiSEG2.
+///
+/// Remembered, like the compared forms: the device screen shows it on every warned device at
+/// each tap, and making it (both languages' texts, the name normalised) cost more than the rest
+/// of the button.
 pub fn advice(device: &Device, warning: NameWarning, room: Option<&str>, lang: Language) -> String {
+    const REMEMBERED: usize = 20_000;
+    type Key = (String, Category, NameWarning, Option<String>, Language);
+    thread_local! {
+        static ADVICE: std::cell::RefCell<HashMap<Key, String>> = Default::default();
+    }
+    let key = (device.name.clone(), device.category, warning, room.map(str::to_owned), lang);
+    if let Some(found) = ADVICE.with(|memo| memo.borrow().get(&key).cloned()) {
+        return found;
+    }
+    let made = advice_made(device, warning, room, lang);
+    ADVICE.with(|memo| {
+        let mut memo = memo.borrow_mut();
+        if memo.len() >= REMEMBERED {
+            memo.clear();
+        }
+        memo.insert(key, made.clone());
+    });
+    made
+}
+
+fn advice_made(device: &Device, warning: NameWarning, room: Option<&str>, lang: Language) -> String {
     let name = &device.name;
     let base = stem(name);
     // Without a known room the suggestion names the slot, not a made-up room that may well be

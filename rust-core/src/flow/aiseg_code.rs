@@ -13,14 +13,13 @@ use super::view::{Offer, Page};
 /// in a registration, which is not thrown away unasked: the code is put aside and they choose.
 pub fn opened(mut next: State, code: RegistrationCode) -> (State, Vec<Effect>) {
     if in_progress(&next) {
-        // A third code while asking (or with help open over the question) replaces the second,
-        // and the question as it was comes to the front.
-        if let Some(asked) = next.return_to.iter().position(|under| *under == Screen::NewCodePrompt) {
-            next.return_to.truncate(asked);
-        } else if next.screen != Screen::NewCodePrompt {
+        // A third code while the question is asked (or waits beneath help, an update or Google
+        // Home's consent, which need their answer first) replaces the second; nothing moves.
+        let asked = std::iter::once(&next.screen).chain(&next.return_to).any(|s| *s == Screen::NewCodePrompt);
+        if !asked {
             next.return_to.push(next.screen.clone());
+            next.screen = Screen::NewCodePrompt;
         }
-        next.screen = Screen::NewCodePrompt;
         return (next, vec![Effect::HoldCode(code)]);
     }
     afresh(next, Effect::KeepCode(code))
@@ -240,6 +239,16 @@ mod tests {
             );
             assert_eq!(claiming.speaker, Some(SpeakerDraft::default()));
         }
+        // The question waiting beneath what needs its answer first (an update found meanwhile):
+        // a third code is put aside, and nothing moves.
+        let need = UpdateNeed { target: UpdateTarget::App, installed: "1".into(), required: "2".into() };
+        let beneath = State {
+            return_to: vec![Screen::Nickname, Screen::NewCodePrompt],
+            ..speaking(Screen::UpdateRequired { need }, typed.clone())
+        };
+        let (same, effects) = update(&beneath, Event::RegistrationLink(new()));
+        assert_eq!((&same.screen, &same.return_to), (&beneath.screen, &beneath.return_to));
+        assert_eq!(effects, vec![Effect::HoldCode(new())]);
         let nickname = view(&speaking(Screen::NewCodePrompt, typed), Language::Japanese);
         assert!(nickname.body[0].contains("「たろう」") && nickname.body[0].contains("1台"), "{:?}", nickname.body);
         // Nothing typed or chosen yet: the new code is simply used.

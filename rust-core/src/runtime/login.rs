@@ -526,7 +526,11 @@ impl Login {
                 self.userinfo_name(&provider, response.access_token().clone(), claims.subject().clone()).await;
         }
 
-        self.keep(store, &response, Some(subject.clone()), Some(nonce.secret().clone()))?;
+        {
+            // Not while a refresh of an earlier session is saving its tokens (`access_token`).
+            let _one = self.refreshing.lock().await;
+            self.keep(store, &response, Some(subject.clone()), Some(nonce.secret().clone()))?;
+        }
         // Someone has logged in with the form: the provider's own session may be used again.
         if let Err(error) = store.delete(FRESH_LOGIN_KEY.into()) {
             tracing::warn!(%error, "could not clear the fresh-login mark");
@@ -661,6 +665,13 @@ impl Login {
             },
             None => None,
         };
+        // Logged out (or someone else logged in) while the refresh was on its way: its tokens
+        // belong to a session that has ended, and are not saved over what is there now.
+        let now_kept = self.tokens(store)?;
+        if now_kept.as_ref().and_then(|t| t.refresh_token.as_ref()) != tokens.refresh_token.as_ref() {
+            tracing::info!("refreshed for a session that has ended: not kept");
+            return Err(LoginError::SessionEnded);
+        }
         tracing::info!("access token refreshed");
         self.keep(store, &response, subject, None)?;
         Ok(response.access_token().secret().clone())
@@ -674,12 +685,18 @@ impl Login {
     /// (`prompt=login`), so the next person on this phone is never silently the previous one.
     /// Revocation is best effort: being offline must not keep a user logged in.
     pub async fn sign_out(&self, store: &dyn SecureStore) -> Option<Url> {
-        let tokens = self.tokens(store).ok().flatten();
-        for key in [TOKENS_KEY, PENDING_KEY] {
-            if let Err(error) = store.delete(key.into()) {
-                tracing::error!(%error, "could not wipe a secret");
+        let tokens = {
+            // A refresh on its way (a check run beside the user) saves first, and its tokens are
+            // the ones revoked; none saves after the wipe.
+            let _one = self.refreshing.lock().await;
+            let tokens = self.tokens(store).ok().flatten();
+            for key in [TOKENS_KEY, PENDING_KEY] {
+                if let Err(error) = store.delete(key.into()) {
+                    tracing::error!(%error, "could not wipe a secret");
+                }
             }
-        }
+            tokens
+        };
         let provider = self.provider().await.ok();
         let logout_page = provider.as_ref().and_then(|p| self.logout_page(p, tokens.as_ref()));
         if logout_page.is_none() {

@@ -110,9 +110,14 @@ impl Runtime {
             Effect::UseHeldCode => {
                 match store.load(HELD_CODE_KEY.into()) {
                     Ok(Some(code)) => self.keep_code(code),
-                    // Lost with the keychain: the claim finds no code and says the code is
-                    // gone, which asks for a new one on the AiSEG2 — the truth.
-                    other => tracing::warn!(found = other.is_ok(), "no 2D code put aside"),
+                    // Lost (the keychain, a kill before it was put aside): no earlier code may be
+                    // claimed in its place, so the claim finds none and says the code is gone,
+                    // which asks for a new one on the AiSEG2 — the truth.
+                    other => {
+                        tracing::warn!(found = other.is_ok(), "no 2D code put aside");
+                        let _ = store.delete(REGISTRATION_CODE_KEY.into());
+                        let _ = store.delete(CLAIM_KEY_KEY.into());
+                    }
                 }
                 let _ = store.delete(HELD_CODE_KEY.into());
                 return None;
@@ -152,7 +157,10 @@ impl Runtime {
         if let Err(error) = store.save(REGISTRATION_CODE_KEY.into(), code) {
             tracing::error!(%error, "could not keep the 2D code");
         }
-        let _ = store.delete(CLAIM_KEY_KEY.into());
+        // A code put aside earlier is not waiting for anything any more.
+        for key in [CLAIM_KEY_KEY, HELD_CODE_KEY] {
+            let _ = store.delete(key.into());
+        }
     }
 
     async fn open_login(&self, create: bool) -> Result<Event, StepError> {

@@ -713,3 +713,38 @@ fn calls_work_from_an_executor_that_is_not_tokio() {
     let view = futures::executor::block_on(app.tap(Action::OpenLogin));
     assert_eq!(view.title, "CLUB Panasonic ログイン", "{view:?}");
 }
+
+/// A refresh still on its way (a check run beside the user) when the user logs out does not put
+/// the session back: its tokens are saved before the wipe, and revoked with it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_on_its_way_at_logout_leaves_nobody_logged_in() {
+    use smarthems::runtime::login::{Login, LoginConfig};
+    let sim = SimCloud::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let phone = Phone::started(&sim, dir.path()).await;
+    log_in(&phone.app, &phone.opened, &phone.browser).await;
+    let login = Arc::new(
+        Login::new(
+            LoginConfig::new(&sim.issuer(), SimCloud::CLIENT_ID, SimCloud::REDIRECT_URI),
+            smarthems::runtime::net::Http::lazy(),
+        )
+        .unwrap(),
+    );
+    let held = sim.hold("/oidc/token");
+    let refreshing = tokio::spawn({
+        let (login, secure) = (login.clone(), phone.secure.clone());
+        async move { login.access_token(secure.as_ref(), true).await }
+    });
+    while !sim.requests().iter().any(|r| r.path.ends_with("/token")) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let signing_out = tokio::spawn({
+        let (login, secure) = (login.clone(), phone.secure.clone());
+        async move { login.sign_out(secure.as_ref()).await }
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    drop(held);
+    let _ = refreshing.await.unwrap();
+    signing_out.await.unwrap();
+    assert!(!login.has_session(phone.secure.as_ref()), "logged out, and nobody is logged in");
+}

@@ -25,18 +25,18 @@ pub(crate) async fn record_and_inject(State(cloud): State<Arc<Cloud>>, request: 
     };
     let carried = carried(&parts, &body);
     let request = Request::from_parts(parts, axum::body::Body::from(body));
-    let held = cloud.world().holds.iter().find(|(prefix, _)| path.starts_with(prefix)).map(|(_, held)| held.clone());
-    if let Some(mut held) = held {
-        // Answered once the test lets go (the sender dropped), as a service that hangs and
-        // comes back; the client may have given up by then.
-        let _ = held.changed().await;
-    }
-    let injected = {
+    let held = {
         let mut world = cloud.world();
         world.record_request(&method, &path);
         world.record_wire(carried);
-        world.take_failure(&path)
+        world.holds.iter().find(|(prefix, _)| path.starts_with(prefix)).map(|(_, held)| held.clone())
     };
+    if let Some(mut held) = held {
+        // Answered once the test lets go (the sender dropped), as a service that hangs and
+        // comes back; the client may have given up by then. Recorded as it arrived.
+        let _ = held.changed().await;
+    }
+    let injected = cloud.world().take_failure(&path);
     let response = match injected.and_then(|(status, wait)| Some((StatusCode::from_u16(status).ok()?, wait))) {
         Some((status, wait)) => {
             let mut response = wire::error(status, "simulated_failure");

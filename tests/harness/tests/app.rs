@@ -515,21 +515,26 @@ async fn a_silent_service_at_launch_never_holds_up_a_tap() {
     assert!(matches!(shown.screen, smarthems::flow::Screen::UpdateRequired { .. }), "{shown:?}");
 }
 
+/// A phone logged in, and the core's login on the same keychain, to drive token calls directly.
+async fn logged_in_with_a_login_beside(
+    sim: &SimCloud,
+    dir: &std::path::Path,
+) -> (Phone, smarthems::runtime::login::Login) {
+    use smarthems::runtime::login::{Login, LoginConfig};
+    let phone = Phone::started(sim, dir).await;
+    log_in(&phone.app, &phone.opened, &phone.browser).await;
+    let config = LoginConfig::new(&sim.issuer(), SimCloud::CLIENT_ID, SimCloud::REDIRECT_URI);
+    (phone, Login::new(config, smarthems::runtime::net::Http::lazy()).unwrap())
+}
+
 /// Calls that need a new token together (checks run beside the user do) refresh once: the
 /// simulated CLUB Panasonic rotates refresh tokens, so a second refresh with the spent one would
 /// be refused and end the session the first had just renewed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn calls_needing_a_new_token_together_refresh_once() {
-    use smarthems::runtime::login::{Login, LoginConfig};
     let sim = SimCloud::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let phone = Phone::started(&sim, dir.path()).await;
-    log_in(&phone.app, &phone.opened, &phone.browser).await;
-    let login = Login::new(
-        LoginConfig::new(&sim.issuer(), SimCloud::CLIENT_ID, SimCloud::REDIRECT_URI),
-        smarthems::runtime::net::Http::lazy(),
-    )
-    .unwrap();
+    let (phone, login) = logged_in_with_a_login_beside(&sim, dir.path()).await;
     let tokens_before = sim.requests().iter().filter(|r| r.path.ends_with("/token")).count();
     let store = phone.secure.as_ref();
     let (first, second, third) =
@@ -718,18 +723,10 @@ fn calls_work_from_an_executor_that_is_not_tokio() {
 /// the session back: its tokens are saved before the wipe, and revoked with it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refresh_on_its_way_at_logout_leaves_nobody_logged_in() {
-    use smarthems::runtime::login::{Login, LoginConfig};
     let sim = SimCloud::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let phone = Phone::started(&sim, dir.path()).await;
-    log_in(&phone.app, &phone.opened, &phone.browser).await;
-    let login = Arc::new(
-        Login::new(
-            LoginConfig::new(&sim.issuer(), SimCloud::CLIENT_ID, SimCloud::REDIRECT_URI),
-            smarthems::runtime::net::Http::lazy(),
-        )
-        .unwrap(),
-    );
+    let (phone, login) = logged_in_with_a_login_beside(&sim, dir.path()).await;
+    let login = Arc::new(login);
     let held = sim.hold("/oidc/token");
     let refreshing = tokio::spawn({
         let (login, secure) = (login.clone(), phone.secure.clone());

@@ -25,7 +25,7 @@ final class ApplePhone: NSObject, Platform, ASWebAuthenticationPresentationConte
             let completion: ASWebAuthenticationSession.CompletionHandler = { [weak self] callback, _ in
                 // A cancelled sheet gives no URL: the core's login screen offers to try again.
                 guard let callback, let core = self?.core else { return }
-                Task { _ = await core.openUrl(url: callback.absoluteString) }
+                Task { await core.openUrl(url: callback.absoluteString) }
             }
             let session: ASWebAuthenticationSession
             if #available(iOS 17.4, *) {

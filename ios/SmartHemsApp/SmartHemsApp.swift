@@ -14,7 +14,7 @@ final class Launcher: ObservableObject {
     /// Hands a link to the core, or keeps it until the core is made.
     func open(_ url: String) {
         guard let core = model?.core else { return waiting.append(url) }
-        Task { _ = await core.openUrl(url: url) }
+        Task { await core.openUrl(url: url) }
     }
 
     init() {
@@ -29,8 +29,8 @@ final class Launcher: ObservableObject {
                     defer { self.waiting = [] }
                     return self.waiting
                 }
-                _ = await core.start()
-                for url in early { _ = await core.openUrl(url: url) }
+                await core.start()
+                for url in early { await core.openUrl(url: url) }
             } catch {
                 // Only a broken build's configuration gets here (a damaged database starts the
                 // app over inside the core): say so instead of crashing.
@@ -102,7 +102,7 @@ struct SmartHemsApp: App {
         .onChange(of: scenePhase) { phase in
             // The first .active is the launch itself (start() covers it); later ones are returns.
             if phase == .active {
-                if launched, let model = launcher.model { Task { _ = await model.core.appForegrounded() } }
+                if launched, let model = launcher.model { Task { await model.core.appForegrounded() } }
                 launched = true
             }
         }

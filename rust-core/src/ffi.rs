@@ -1,10 +1,14 @@
 //! The façade: the one object the Kotlin and Swift shells hold.
 //!
-//! Construct it with the config and the platform's callbacks, call `start()`, draw `screen()`,
-//! send taps with `tap()`, hand in URLs from outside with `open_url()`, and `subscribe()` to be
-//! told of every screen change. Each event is applied by the pure flow, saved to SQLite, shown,
-//! and its effects carried out on the core's own tokio runtime — whatever thread or executor the
-//! shell calls from.
+//! Construct it with the config and the platform's callbacks, `subscribe()` to be told of every
+//! screen change, call `start()`, send taps with `tap()` and hand in URLs from outside with
+//! `open_url()`. Each event is applied by the pure flow, saved to SQLite, shown, and its effects
+//! carried out on the core's own tokio runtime — whatever thread or executor the shell calls from.
+//!
+//! A screen crosses the boundary once: to the listeners. The calls that move the app on return
+//! nothing, once the screens they led to have reached the listeners; `screen()` is for a shell
+//! drawing before it has subscribed. (They used to return their screen too: a second copy built,
+//! sent and parsed for nothing, as the shells draw from the listener — issue 13.)
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -130,22 +134,25 @@ impl SmartHems {
         Self::with_tuning(config, platform, secure_store, Tuning::default())
     }
 
-    /// The screen to draw now.
+    /// The screen to draw now (the listeners are told of it too: this is for drawing before
+    /// subscribing, and for tests).
     pub fn screen(&self) -> ScreenView {
         self.core.view()
     }
 
     /// Resumes whatever was in progress when the app was last stopped. Call once after `new`.
     /// Like every event, it runs to its end on the core's own runtime: cancelling the caller
-    /// (a Kotlin coroutine, a Swift task) does not cancel it.
-    pub async fn start(&self) -> ScreenView {
+    /// (a Kotlin coroutine, a Swift task) does not cancel it. Returns once the screens it led to
+    /// have reached the listeners.
+    pub async fn start(&self) {
         self.send(Event::Launched).await
     }
 
     /// The user tapped a button of the current screen. Cancelling the caller does not cancel
     /// the tap: what it started (a registration, a login) goes on, and the screens it leads to
-    /// reach the listeners.
-    pub async fn tap(&self, action: Action) -> ScreenView {
+    /// reach the listeners. A double tap (the same tap while the first is under way) does
+    /// nothing, and returns when the first is done.
+    pub async fn tap(&self, action: Action) {
         self.send(Event::Tap(action)).await
     }
 
@@ -153,7 +160,7 @@ impl SmartHems {
     /// 2D-code link. Anything else is refused with a notice, and nothing is sent anywhere. The
     /// same link handed in twice in a row (a re-created activity) is told apart as a repeat;
     /// the browser's return from CLUB Panasonic's logout changes nothing.
-    pub async fn open_url(&self, url: String) -> ScreenView {
+    pub async fn open_url(&self, url: String) {
         let again = {
             let mut last = self.last_link.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             last.replace(url.trim().to_owned()).as_deref() == Some(url.trim())
@@ -170,7 +177,7 @@ impl SmartHems {
             Link::LoginRedirect(url) if again => Event::IncomingAgain(IncomingUrl(url)),
             Link::LoginRedirect(url) => Event::Incoming(IncomingUrl(url)),
             // The browser coming back from CLUB Panasonic's logout: the app is already logged out.
-            Link::LogoutReturn => return self.screen(),
+            Link::LogoutReturn => return,
             Link::RegistrationCode(code) if again => Event::RegistrationLinkAgain(RegistrationCode(code)),
             Link::RegistrationCode(code) => Event::RegistrationLink(RegistrationCode(code)),
             Link::AppFlip(request) => {
@@ -185,14 +192,14 @@ impl SmartHems {
     /// Google Home asks this app to approve an account link (App Flip). Android: from the intent's
     /// extras, after the shell checked the caller's package and signing certificate. The request is
     /// checked before anything is shown; a forged one is refused.
-    pub async fn app_flip(&self, request: AppFlipRequest) -> ScreenView {
+    pub async fn app_flip(&self, request: AppFlipRequest) {
         let valid = links::app_flip_ok(&request, &self.google_client_id, &self.app_id);
         self.send(Event::AppFlip { request, valid }).await
     }
 
     /// The app came back to the foreground (for instance from Google Home). Not on a cold start:
     /// `start()` covers the launch, and a relaunch shows exactly what was there.
-    pub async fn app_foregrounded(&self) -> ScreenView {
+    pub async fn app_foregrounded(&self) {
         self.send(Event::Foregrounded).await
     }
 
@@ -261,7 +268,7 @@ impl SmartHems {
         }))
     }
 
-    async fn send(&self, event: Event) -> ScreenView {
+    async fn send(&self, event: Event) {
         self.core.send(event).await
     }
 }

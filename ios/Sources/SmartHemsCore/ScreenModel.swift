@@ -20,6 +20,6 @@ public final class ScreenModel: ObservableObject {
 
     deinit { task?.cancel() }
 
-    public func tap(_ action: Action) { Task { _ = await core.tap(action: action) } }
+    public func tap(_ action: Action) { Task { await core.tap(action: action) } }
 }
 #endif

@@ -44,7 +44,9 @@ final class BindingsTests: XCTestCase {
         try SmartHems(config: config(), platform: platform ?? phone, secureStore: store ?? keychain)
     }
 
-    /// Taps the button the user reads as `label` (within the hang guard).
+    /// Taps the button the user reads as `label` (within the hang guard); the screen it led to.
+    /// The calls that move the app on return nothing (a screen crosses once, to the listeners):
+    /// these helpers read the screen after, as a test's shorthand.
     @discardableResult
     private func press(_ app: SmartHems, _ label: String, file: StaticString = #filePath, line: UInt = #line) async throws -> ScreenView {
         let screen = app.screen()
@@ -52,11 +54,19 @@ final class BindingsTests: XCTestCase {
             XCTFail("「\(screen.title)」 has no 「\(label)」: \(screen.buttons.map(\.label))", file: file, line: line)
             throw Hung(what: "no button \(label)")
         }
-        return try await within("tap 「\(label)」") { await app.tap(action: button.action) }
+        try await within("tap 「\(label)」") { await app.tap(action: button.action) }
+        return app.screen()
     }
 
     private func open(_ app: SmartHems, _ url: String) async throws -> ScreenView {
         try await within("openUrl") { await app.openUrl(url: url) }
+        return app.screen()
+    }
+
+    @discardableResult
+    private func start(_ app: SmartHems) async throws -> ScreenView {
+        try await within("start") { await app.start() }
+        return app.screen()
     }
 
     @discardableResult
@@ -77,8 +87,8 @@ final class BindingsTests: XCTestCase {
             }
             return titles
         }
-        let start = try await within("start") { await app.start() }
-        XCTAssertEqual(start.title, "スマートHEMSサービス")
+        let launched = try await start(app)
+        XCTAssertEqual(launched.title, "スマートHEMSサービス")
         let login = try await press(app, "CLUB Panasonic ログイン画面へ")
         XCTAssertEqual(login.title, "CLUB Panasonic ログイン")
         XCTAssertTrue(phone.opened.get().last!.contains("code_challenge_method=S256"))
@@ -114,11 +124,11 @@ final class BindingsTests: XCTestCase {
     func testTheAppObjectCanBeReleasedAndMadeAgainOnTheSameScreen() async throws {
         do {
             let app = try newApp()
-            _ = try await within("start") { await app.start() }
+            try await start(app)
             try await logIn(app)
         }
         let app = try newApp()
-        let resumed = try await within("start") { await app.start() }
+        let resumed = try await start(app)
         XCTAssertEqual(resumed.title, "スマートHEMSサービス利用規約")
         let speakerPrompt = try await press(app, "同意する")
         XCTAssertEqual(speakerPrompt.title, "スマートスピーカー連携サービス登録")
@@ -133,7 +143,7 @@ final class BindingsTests: XCTestCase {
 
     func testAKeychainThatThrowsUnavailableGivesTheServiceTroubleScreenAndTheLoginCanBeRetried() async throws {
         let app = try newApp()
-        _ = try await within("start") { await app.start() }
+        try await start(app)
         // Starting a login stores the PKCE verifier: the Swift error crosses into Rust.
         keychain.unavailable.update { $0 = true }
         let problem = try await press(app, "CLUB Panasonic ログイン画面へ")
@@ -171,7 +181,7 @@ final class BindingsTests: XCTestCase {
             func delete(key: String) throws { throw Invalidated() }
         }
         let app = try newApp(store: Broken())
-        _ = try await within("start") { await app.start() }
+        try await start(app)
         let problem = try await press(app, "CLUB Panasonic ログイン画面へ")
         XCTAssertEqual(problem.screen, .problem(problem: .serviceTrouble))
         XCTAssertEqual(problem.title, "サービスに接続できません")
@@ -186,7 +196,7 @@ final class BindingsTests: XCTestCase {
             func answerGoogle(answer: AppFlipAnswer) throws { throw NoBrowser() }
         }
         let app = try newApp(platform: Broken())
-        _ = try await within("start") { await app.start() }
+        try await start(app)
         try await press(app, "CLUB Panasonic ログイン画面へ")
         try await eventually("the notice") { app.screen().notice?.contains("ブラウザを開けませんでした") == true }
         XCTAssertEqual(app.screen().title, "CLUB Panasonic ログイン")
@@ -195,12 +205,12 @@ final class BindingsTests: XCTestCase {
 
     func testFlowBFromはいToASpokenCommandThatChangesADevice() async throws {
         let app = try newApp()
-        _ = try await within("start") { await app.start() }
+        try await start(app)
         try await logIn(app)
         try await press(app, "同意する")
         let nickname = try await press(app, "はい")
         XCTAssertEqual(nickname.title, "ニックネーム登録")
-        _ = try await within("nickname") { await app.tap(action: .editNickname(text: "たろう")) }
+        try await within("nickname") { await app.tap(action: .editNickname(text: "たろう")) }
         XCTAssertEqual(app.screen().input?.value, "たろう")
         let privacy = try await press(app, "登録する")
         XCTAssertEqual(privacy.title, "プライバシーポリシー")
@@ -224,8 +234,8 @@ final class BindingsTests: XCTestCase {
         XCTAssertTrue(links.last!.contains("ha_linking%3Fagent_id%3Dsmarthems-sim"), links.last!)
         let linked = try await sim.post("/google/link", "{\"email\":\"\(email)\",\"password\":\"\(password)\"}")
         XCTAssertTrue(linked.contains("Finished"), linked)
-        let done = try await within("foregrounded") { await app.appForegrounded() }
-        XCTAssertEqual(done.title, "連携が完了しました")
+        try await within("foregrounded") { await app.appForegrounded() }
+        XCTAssertEqual(app.screen().title, "連携が完了しました")
         let said = try await sim.post("/google/say", "{\"email\":\"\(email)\",\"utterance\":\"OK Google、リビングのエアコンを冷房にして\"}")
         XCTAssertTrue(said.contains("冷房にします"), said)
         let aiseg = try await sim.get("/aiseg/devices?email=\(email)")
@@ -234,7 +244,7 @@ final class BindingsTests: XCTestCase {
 
     func testScreenChangesReachASwiftListenerFromTheCoresOwnThreads() async throws {
         let app = try newApp()
-        _ = try await within("start") { await app.start() }
+        try await start(app)
         let stream = app.screens()
         let next = Task { () -> String? in
             for await view in stream where view.title == "CLUB Panasonic ログイン" { return view.title }
@@ -247,7 +257,7 @@ final class BindingsTests: XCTestCase {
 
     func testEndingTheIterationEndsTheSubscription() async throws {
         let app = try newApp()
-        _ = try await within("start") { await app.start() }
+        try await start(app)
         let before = StreamListener.subscribed
         var seen: [String] = []
         for await view in app.screens() {
@@ -292,7 +302,7 @@ final class BindingsTests: XCTestCase {
                 guard let app else { return }
                 // A synchronous call too: the current screen from inside the callback.
                 _ = app.screen()
-                blocking { _ = await app.tap(action: .cancelLogin) }
+                blocking { await app.tap(action: .cancelLogin) }
                 cancelled.update { $0 += 1 }
             }
             func openGoogleHome(link: String) {}
@@ -306,7 +316,7 @@ final class BindingsTests: XCTestCase {
                 seen.update { $0.append(view.title) }
                 if view.title == "CLUB Panasonic ログイン", let app {
                     XCTAssertEqual(app.screen().title, "CLUB Panasonic ログイン")
-                    blocking { _ = await app.tap(action: .openHelp) }
+                    blocking { await app.tap(action: .openHelp) }
                 }
             }
         }
@@ -315,8 +325,7 @@ final class BindingsTests: XCTestCase {
         let browser = CancellingBrowser()
         let first = try SmartHems(config: config(), platform: browser, secureStore: keychain)
         browser.app = first
-        let shown = try await within("tap from a platform callback") { await first.tap(action: .openLogin) }
-        XCTAssertEqual(shown.title, "CLUB Panasonic ログイン")
+        try await within("tap from a platform callback") { await first.tap(action: .openLogin) }
         try await eventually("the browser's cancel") { browser.cancelled.get() == 1 }
         XCTAssertEqual(first.screen().title, "スマートHEMSサービス")
 
@@ -325,7 +334,7 @@ final class BindingsTests: XCTestCase {
         let listener = Impatient()
         listener.app = app
         let subscription = app.subscribe(listener: listener)
-        _ = try await within("tap with a listener calling back") { await app.tap(action: .openLogin) }
+        try await within("tap with a listener calling back") { await app.tap(action: .openLogin) }
         try await eventually("help shown") { app.screen().title == "ヘルプ・お問い合わせ" }
         // The listener hears the screens its own tap caused once it has returned.
         try await eventually("five screens heard") { listener.seen.get().count >= 5 }

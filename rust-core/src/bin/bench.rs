@@ -1,5 +1,5 @@
 //! The core's speed, as `scripts/bench.sh` prints it: the pure flow (`update`, `view`), one save
-//! to SQLite, a whole façade tap (update, save, screen) and a cold start from a saved state, with
+//! to SQLite, a whole façade tap (update, save, the screen to one listener) and a cold start from a saved state, with
 //! 0, 500 and 5,000 devices on the AiSEG2. Prints one `row|what|median µs|p99 µs|target µs` line
 //! per figure for the script's table.
 //!
@@ -16,10 +16,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use smarthems::flow::{
-    update, view, Action, Category, Device, Event, Language, Screen, Selection, SpeakerDraft, State,
+    update, view, Action, Category, Device, Event, Language, Screen, ScreenView, Selection, SpeakerDraft, State,
 };
 use smarthems::runtime::store::Store;
-use smarthems::{Config, MemorySecureStore, Platform, PlatformError, SmartHems};
+use smarthems::{Config, MemorySecureStore, Platform, PlatformError, ScreenListener, SmartHems};
 
 const WARM_UP: usize = 20;
 
@@ -162,6 +162,14 @@ impl Platform for Phone {
     }
 }
 
+/// A shell's listener: takes each screen, as the Kotlin and Swift shells do, and drops it.
+struct Shell;
+impl ScreenListener for Shell {
+    fn on_screen(&self, view: ScreenView) {
+        black_box(view);
+    }
+}
+
 /// An app whose database holds `state`: what a relaunch onto that screen finds. Nothing is sent
 /// over the network by the taps measured (the URLs lead nowhere).
 fn app_on(state: &State, db: &Path) -> Arc<SmartHems> {
@@ -174,14 +182,16 @@ fn facade(rounds: usize, dir: &Path, figures: &mut Vec<Figure>) {
     for (k, (name, start, action)) in scenarios().into_iter().enumerate() {
         let n = start.speaker.as_ref().map_or(0, |d| d.selection.devices.len());
         let app = app_on(&start, &dir.join(format!("tap-{k}.db")));
+        // As a phone's shell: one listener, the screen's one way across.
+        let _subscription = app.subscribe(Arc::new(Shell));
         let target = match n {
             500 if name.starts_with("toggle") => target_us(1_000),
             5000 if name.starts_with("toggle") => target_us(5_000),
             5000 => target_us(500),
             _ => None,
         };
-        figures.push(measure(format!("façade tap incl. save: {name}"), rounds, target, |i| {
-            black_box(runtime.block_on(app.tap(action(n, i))));
+        figures.push(measure(format!("façade tap incl. save and listener: {name}"), rounds, target, |i| {
+            runtime.block_on(app.tap(action(n, i)));
         }));
     }
 }

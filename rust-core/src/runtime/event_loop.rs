@@ -118,8 +118,7 @@ impl Drop for Member {
 /// The app's state and everything that moves it on.
 pub struct EventLoop {
     state: Mutex<State>,
-    /// The screen of `state`, built once per transition: the listeners, the caller's answer and
-    /// `view()` share it (building it is most of a tap's cost on a screen of many devices).
+    /// The screen of `state`, built once per transition: the listeners and `view()` share it (building it is most of a tap's cost on a screen of many devices).
     shown: Mutex<Arc<ScreenView>>,
     /// One event (and its chain of effects) at a time, in the order they arrive. Never held
     /// while the shell is called: calls out go through the outbox.
@@ -165,9 +164,10 @@ impl EventLoop {
         ScreenView::clone(&self.shown.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
-    /// Applies `event` on the core's own runtime, whatever thread or executor the caller is on.
-    /// The work is spawned: a caller that stops waiting does not stop the event.
-    pub async fn send(self: &Arc<Self>, event: Event) -> ScreenView {
+    /// Applies `event` on the core's own runtime, whatever thread or executor the caller is on,
+    /// and returns once the screens it led to have reached the listeners. The work is spawned: a
+    /// caller that stops waiting does not stop the event.
+    pub async fn send(self: &Arc<Self>, event: Event) {
         // A double tap does one thing: the same tap while the first is still under way (a second
         // browser would make the first login page useless) is ignored.
         let tap = match &event {
@@ -185,11 +185,11 @@ impl EventLoop {
             };
             if again {
                 tracing::debug!("the same tap again while the first is under way: ignored");
-                // Answer with what the first tap led to, once it has been applied.
+                // Answer once the first tap has been applied and its screens shown.
                 loop {
                     let done = self.tap_done.notified();
                     if !self.taps_under_way.lock().unwrap_or_else(|e| e.into_inner()).contains(action) {
-                        return self.view();
+                        return;
                     }
                     done.await;
                 }
@@ -201,26 +201,21 @@ impl EventLoop {
         let reentrant = this.runtime.outbox.in_callout();
         let handled = async move {
             let checks = Family::new();
-            let view = {
+            {
                 // Done however the handling ends (a panic included), or that tap would wait for good.
                 let _done = tap.map(|action| TapDone { core: this.clone(), action });
-                this.clone().handle(event, reentrant, checks.clone(), None).await
-            };
+                this.clone().handle(event, reentrant, checks.clone(), None).await;
+            }
             if reentrant || !checks.running() {
-                return view;
+                return;
             }
             // Holding nothing (the same tap again is a new tap now, other taps go ahead): a launch
-            // whose checks answer soon answers with the screen they lead to; a silent service
+            // whose checks answer soon returns after the screen they lead to; a silent service
             // leaves the screen as it is. On the core's runtime: the caller's executor has no timer.
             checks.settled(this.quiet_wait).await;
-            this.view()
         };
-        match tokio_runtime().spawn(handled).await {
-            Ok(view) => view,
-            Err(error) => {
-                tracing::error!(%error, "event handling stopped");
-                self.view()
-            }
+        if let Err(error) = tokio_runtime().spawn(handled).await {
+            tracing::error!(%error, "event handling stopped");
         }
     }
 
@@ -231,18 +226,12 @@ impl EventLoop {
     /// `asked_for` is set for the answer of a check run beside the user: the subject of the
     /// account it was made for. Someone who logged out (or another person who logged in)
     /// meanwhile is not told about the session before.
-    async fn handle(
-        self: Arc<Self>,
-        event: Event,
-        reentrant: bool,
-        family: Family,
-        asked_for: Option<Option<String>>,
-    ) -> ScreenView {
-        let view = {
+    async fn handle(self: Arc<Self>, event: Event, reentrant: bool, family: Family, asked_for: Option<Option<String>>) {
+        {
             let _turn = self.turn.lock().await;
             if asked_for.is_some_and(|subject| subject != self.subject()) {
                 tracing::debug!(event = event.kind(), "an answer for a session that has ended: dropped");
-                return self.view();
+                return;
             }
             let mut queue = VecDeque::from([event]);
             while let Some(event) = queue.pop_front() {
@@ -263,14 +252,12 @@ impl EventLoop {
                     queue.extend(self.run_effect(effect).await);
                 }
             }
-            self.view()
-        };
+        }
         let delivered = self.runtime.outbox.last_posted();
         self.deliver();
         if !reentrant {
             self.runtime.outbox.wait_for(delivered).await;
         }
-        view
     }
 
     /// The subject of the account logged in now, if any.

@@ -326,7 +326,8 @@ impl QaWorld {
         let app = SmartHems::with_tuning(self.config(), self.phone.clone(), self.secure.clone(), tuning)
             .map_err(|e| e.to_string())?;
         self.subscription = Some(app.subscribe(Arc::new(ScreenPrinter)));
-        let view = app.start().await;
+        app.start().await;
+        let view = app.screen();
         crate::coverage::launched(&view);
         self.app = Some(app);
         Ok(view)
@@ -360,7 +361,8 @@ impl QaWorld {
         crate::coverage::tapping(&action);
         self.remember_refresh_token();
         let opened = self.phone.opened.lock().unwrap().len();
-        let mut view = self.app()?.tap(action).await;
+        self.app()?.tap(action).await;
+        let mut view = self.screen()?;
         let newly_opened = self.phone.opened.lock().unwrap().get(opened..).and_then(|new| new.last().cloned());
         if let Some(page) = newly_opened.filter(|page| page.contains("post_logout_redirect_uri=")) {
             view = self.log_out_in_browser(&page).await?;
@@ -375,10 +377,10 @@ impl QaWorld {
         report::note("ブラウザ: CLUB Panasonicのログアウト");
         if self.manual_browser {
             let back = browser::ask_person(page)?;
-            return Ok(self.app()?.open_url(back).await);
+            return self.open_url(back).await;
         }
         match self.browser.open(page).await? {
-            Visit::Redirect(back) => Ok(self.app()?.open_url(back).await),
+            Visit::Redirect(back) => self.open_url(back).await,
             Visit::LoginPage { html, .. } => {
                 Err(format!("the logout page did not send the browser back: {}", browser::text_of(&html)))
             }
@@ -419,9 +421,16 @@ impl QaWorld {
     pub async fn hand_back(&mut self, url: String) -> Result<ScreenView, String> {
         report::note("ブラウザからアプリに戻る");
         self.handed_links.push(url.clone());
-        let view = self.app()?.open_url(url).await;
+        let view = self.open_url(url).await?;
         self.after_step().await?;
         Ok(view)
+    }
+
+    /// Hands the app a URL from outside and answers with the screen it led to.
+    pub async fn open_url(&self, url: String) -> Result<ScreenView, String> {
+        let app = self.app()?;
+        app.open_url(url).await;
+        Ok(app.screen())
     }
 }
 

@@ -152,7 +152,7 @@ async fn thousands_of_hostile_links_let_nothing_foreign_act() {
         for link in &links {
             let before = w.screen().unwrap();
             let sent = w.outbound().unwrap();
-            let after = w.app().unwrap().open_url(link.clone()).await;
+            let after = w.open_url(link.clone()).await.unwrap();
             total += 1;
             assert_eq!(w.outbound().unwrap(), sent, "{link:?} made the app send something");
             assert_eq!(
@@ -190,7 +190,8 @@ async fn secrets_never_reach_the_database_or_the_logs_across_a_whole_flow() {
     keep(&w, &mut secrets);
     w.tap("Google Home 起動").await.unwrap();
     w.sim().unwrap().google_link(&w.web_linker(None)).await.unwrap();
-    let view = w.app().unwrap().app_foregrounded().await;
+    w.app().unwrap().app_foregrounded().await;
+    let view = w.screen().unwrap();
     assert_eq!(view.title, "連携が完了しました", "{view:?}");
     keep(&w, &mut secrets);
     let logged = logs.text();

@@ -57,11 +57,12 @@ impl ScreenListener for Reporter {
     }
 }
 
-async fn call(what: &str, made: impl std::future::Future<Output = ScreenView>) -> ScreenView {
+/// Makes one call of the app and answers with the screen it led to.
+async fn call(app: &SmartHems, what: &str, made: impl std::future::Future<Output = ()>) -> ScreenView {
     say("CALL", what);
-    let view = made.await;
+    made.await;
     say("DONE", what);
-    view
+    app.screen()
 }
 
 /// The user in the system browser: logs in on the provider's page (or is let through by its
@@ -97,7 +98,7 @@ fn child() {
         let _subscription = app.subscribe(Arc::new(Reporter));
         let mut next = smarthems_harness::seeded(env("KILL_WALK_SEED").parse().unwrap());
         let (browser, panel_link) = (Browser::new(SimCloud::REDIRECT_URI), env("KILL_PANEL_LINK"));
-        let mut view = call("start", app.start()).await;
+        let mut view = call(&app, "start", app.start()).await;
         let mut pages_seen = 0;
         loop {
             tokio::time::sleep(Duration::from_millis(next() % 12)).await;
@@ -107,18 +108,18 @@ fn child() {
                 // Now and then the user never comes back from the browser.
                 if !next().is_multiple_of(6) {
                     if let Some(back) = browse(&browser, opened.last().unwrap()).await {
-                        view = call("open_url", app.open_url(back)).await;
+                        view = call(&app, "open_url", app.open_url(back)).await;
                         continue;
                     }
                 }
             }
             if next().is_multiple_of(50) {
-                view = call("open_url", app.open_url(panel_link.clone())).await;
+                view = call(&app, "open_url", app.open_url(panel_link.clone())).await;
                 continue;
             }
             if view.input.is_some() && next().is_multiple_of(2) {
                 let text = ["たろう", "はなこ", "リビング", "ﾀﾛｳ", ""][next() as usize % 5].to_owned();
-                view = call("tap", app.tap(Action::EditNickname { text })).await;
+                view = call(&app, "tap", app.tap(Action::EditNickname { text })).await;
                 continue;
             }
             let enabled: Vec<_> = view.buttons.iter().filter(|b| b.enabled).collect();
@@ -129,8 +130,8 @@ fn child() {
                 _ => Some(enabled[next() as usize % enabled.len()].action.clone()),
             };
             view = match chosen {
-                Some(action) => call("tap", app.tap(action)).await,
-                None => call("foreground", app.app_foregrounded()).await,
+                Some(action) => call(&app, "tap", app.tap(action)).await,
+                None => call(&app, "foreground", app.app_foregrounded()).await,
             };
         }
     });

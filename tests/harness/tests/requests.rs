@@ -67,8 +67,8 @@ async fn flows_a_and_b_make_no_more_requests_than_their_minimum() {
     };
     let browser_visits: Vec<RequestRecord> = sim.requests().into_iter().skip(before_browser).collect();
     app.open_url(back).await;
-    let view = app.tap(Action::AcceptTerms).await;
-    assert_eq!(view.title, "スマートスピーカー連携サービス登録");
+    app.tap(Action::AcceptTerms).await;
+    assert_eq!(app.screen().title, "スマートスピーカー連携サービス登録");
     let flow_a = sent_by_app(&sim, 0, &browser_visits);
     show("A", &flow_a, FLOW_A_MINIMUM);
 
@@ -79,18 +79,18 @@ async fn flows_a_and_b_make_no_more_requests_than_their_minimum() {
     app.tap(Action::EditNickname { text: "たろう".into() }).await;
     app.tap(Action::SubmitNickname).await;
     app.tap(Action::AcceptTerms).await;
-    let view = app.tap(Action::ToggleCategory { category: smarthems::flow::Category::AirConditioner }).await;
-    assert_eq!(view.title, "音声操作機器選択");
+    app.tap(Action::ToggleCategory { category: smarthems::flow::Category::AirConditioner }).await;
+    assert_eq!(app.screen().title, "音声操作機器選択");
     app.tap(Action::ConfirmDevices).await;
     app.tap(Action::ChooseSpeaker { provider: smarthems::flow::SpeakerProvider::GoogleHome }).await;
     app.tap(Action::AcceptTerms).await;
-    let view = app.tap(Action::Register).await;
-    assert_eq!(view.title, "Google Home と連携");
+    app.tap(Action::Register).await;
+    assert_eq!(app.screen().title, "Google Home と連携");
     app.tap(Action::OpenGoogleHome).await;
-    let view = app.app_foregrounded().await;
+    app.app_foregrounded().await;
     let flow_b = sent_by_app(&sim, from, &[]);
     show("B", &flow_b, FLOW_B_MINIMUM);
-    println!("flow B ends on {}", view.title);
+    println!("flow B ends on {}", app.screen().title);
 
     assert!(flow_a.len() <= FLOW_A_MINIMUM, "flow A made {} requests, minimum {FLOW_A_MINIMUM}", flow_a.len());
     assert!(flow_b.len() <= FLOW_B_MINIMUM, "flow B made {} requests, minimum {FLOW_B_MINIMUM}", flow_b.len());

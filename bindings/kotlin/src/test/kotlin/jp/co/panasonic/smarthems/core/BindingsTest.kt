@@ -174,14 +174,27 @@ class BindingsTest {
 
     private fun newApp() = SmartHems(config(), phone, keychain)
 
+    // The calls that move the app on return nothing (a screen crosses once, to the listeners);
+    // these read the screen each led to, as a test's shorthand.
     private suspend fun SmartHems.press(label: String): ScreenView {
         val button = screen().button(label) ?: error("「${screen().title}」 has no 「$label」: ${screen().buttons.map { it.label }}")
-        return tap(button.action)
+        tap(button.action)
+        return screen()
+    }
+
+    private suspend fun SmartHems.opened(url: String): ScreenView {
+        openUrl(url)
+        return screen()
+    }
+
+    private suspend fun SmartHems.started(): ScreenView {
+        start()
+        return screen()
     }
 
     private suspend fun SmartHems.logIn(): ScreenView {
         press("CLUB Panasonic ログイン画面へ")
-        return openUrl(logInInBrowser(phone.opened.last()))
+        return opened(logInInBrowser(phone.opened.last()))
     }
 
     @Test
@@ -192,10 +205,10 @@ class BindingsTest {
             val subscribed = CompletableDeferred<Unit>()
             val firstFour = async { app.screens().onEach { subscribed.complete(Unit) }.take(4).toList() }
             withTimeout(HANG_GUARD_MS) { subscribed.await() }
-            assertEquals("スマートHEMSサービス", app.start().title)
+            assertEquals("スマートHEMSサービス", app.started().title)
             assertEquals("CLUB Panasonic ログイン", app.press("CLUB Panasonic ログイン画面へ").title)
             assertTrue(phone.opened.last().contains("code_challenge_method=S256"))
-            val terms = app.openUrl(logInInBrowser(phone.opened.last()))
+            val terms = app.opened(logInInBrowser(phone.opened.last()))
             assertTrue(terms.screen is Screen.AppTerms, "sealed Screen type: ${terms.screen}")
             assertEquals("スマートHEMSサービス利用規約", terms.title)
             assertEquals("スマートスピーカー連携サービス登録", app.press("同意する").title)
@@ -226,7 +239,7 @@ class BindingsTest {
             app.logIn()
         }
         newApp().use { app ->
-            assertEquals("スマートHEMSサービス利用規約", app.start().title)
+            assertEquals("スマートHEMSサービス利用規約", app.started().title)
             assertEquals("スマートスピーカー連携サービス登録", app.press("同意する").title)
         }
     }
@@ -260,11 +273,11 @@ class BindingsTest {
             // screen, no tokens kept, and 「再試行」 starts a fresh login (a code works only once).
             val redirect = logInInBrowser(phone.opened.last())
             keychain.unavailable = true
-            assertEquals(Screen.Problem(Problem.SERVICE_TROUBLE), app.openUrl(redirect).screen)
+            assertEquals(Screen.Problem(Problem.SERVICE_TROUBLE), app.opened(redirect).screen)
             keychain.unavailable = false
             assertFalse(keychain.items.containsKey("login.tokens"))
             assertEquals("CLUB Panasonic ログイン", app.press("再試行").title)
-            val terms = app.openUrl(logInInBrowser(phone.opened.last()))
+            val terms = app.opened(logInInBrowser(phone.opened.last()))
             assertEquals("スマートHEMSサービス利用規約", terms.title)
             assertTrue(keychain.items.containsKey("login.tokens"))
         }
@@ -308,7 +321,8 @@ class BindingsTest {
             assertEquals(1, phone.googleHomeOpened.get())
             assertTrue(phone.googleHomeLinks.last().contains("ha_linking%3Fagent_id%3Dsmarthems-sim"), phone.googleHomeLinks.last())
             assertTrue(sim.post("/google/link", """{"email":"$EMAIL","password":"$PASSWORD"}""").contains("Finished"))
-            assertEquals("連携が完了しました", app.appForegrounded().title)
+            app.appForegrounded()
+            assertEquals("連携が完了しました", app.screen().title)
             val said = sim.post("/google/say", """{"email":"$EMAIL","utterance":"OK Google、リビングのエアコンを冷房にして"}""")
             assertTrue(said.contains("冷房にします"), said)
             assertTrue(sim.get("/aiseg/devices?email=$EMAIL").contains("\"mode\":\"cool\""))

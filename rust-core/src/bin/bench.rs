@@ -3,7 +3,7 @@
 //! 0, 500 and 5,000 devices on the AiSEG2. Prints one `row|what|median µs|p99 µs|target µs` line
 //! per figure for the script's table.
 //!
-//! Run: `cargo run --release -p smarthems --bin bench [ROUNDS]`. A binary of the package rather
+//! Run: `cargo run --release -p smarthems --bin bench [ROUNDS]` (`BENCH_ONLY=<part of a name>` for some figures). A binary of the package rather
 //! than an example, so it needs no dev-dependencies (they would change the release features of
 //! the dependencies).
 //!
@@ -30,7 +30,12 @@ struct Figure {
     target: Option<Duration>,
 }
 
-fn measure(what: String, rounds: usize, target: Option<Duration>, mut run: impl FnMut(usize)) -> Figure {
+/// Times `run`, unless the figure is not among those asked for (`BENCH_ONLY`: figures whose
+/// name contains it, for looking at one figure while changing what it measures).
+fn measure(what: String, rounds: usize, target: Option<Duration>, mut run: impl FnMut(usize)) -> Option<Figure> {
+    if std::env::var("BENCH_ONLY").is_ok_and(|only| !what.contains(&only)) {
+        return None;
+    }
     for i in 0..WARM_UP {
         run(i);
     }
@@ -43,7 +48,7 @@ fn measure(what: String, rounds: usize, target: Option<Duration>, mut run: impl 
         .collect();
     samples.sort();
     let p99 = samples[(samples.len() * 99 / 100).min(samples.len() - 1)];
-    Figure { what, median: samples[samples.len() / 2], p99, target }
+    Some(Figure { what, median: samples[samples.len() / 2], p99, target })
 }
 
 fn devices(n: usize) -> Vec<Device> {
@@ -110,11 +115,11 @@ fn pure_flow(rounds: usize, figures: &mut Vec<Figure>) {
             500 if name.starts_with("toggle") => target_us(100),
             _ => None,
         };
-        figures.push(measure(format!("update: {name}"), rounds, target, |i| {
+        figures.extend(measure(format!("update: {name}"), rounds, target, |i| {
             let (next, _) = update(&state, Event::Tap(action(n, i)));
             state = black_box(next);
         }));
-        figures.push(measure(format!("view: {name}"), rounds, None, |_| {
+        figures.extend(measure(format!("view: {name}"), rounds, None, |_| {
             black_box(view(&state, Language::Japanese));
         }));
     }
@@ -129,9 +134,12 @@ fn saves(rounds: usize, dir: &Path, figures: &mut Vec<Figure>) {
         let typing = drafting(Screen::Nickname, n);
         let states = [State { screen: Screen::DeviceSelection, ..typing.clone() }, typing];
         let target = if n == 0 { target_us(50) } else { None };
-        figures.push(measure(format!("save: {n} devices"), rounds, target, |i| {
+        let Some(figure) = measure(format!("save: {n} devices"), rounds, target, |i| {
             store.save(&states[i % 2]).expect("saved");
-        }));
+        }) else {
+            continue;
+        };
+        figures.push(figure);
         let written = store.bytes_written();
         store.save(&states[0]).expect("saved");
         // On stderr: the table's rows are timings.
@@ -140,7 +148,7 @@ fn saves(rounds: usize, dir: &Path, figures: &mut Vec<Figure>) {
     for n in [500, 5000] {
         let store = Store::open(&dir.join(format!("save-new-{n}.db"))).expect("the bench database opens");
         let states: Vec<State> = (0..4).map(|_| drafting(Screen::DeviceSelection, n)).collect();
-        figures.push(measure(format!("save with a newly read list: {n} devices"), rounds, None, |i| {
+        figures.extend(measure(format!("save with a newly read list: {n} devices"), rounds, None, |i| {
             store.save(&states[i % states.len()]).expect("saved");
         }));
     }
@@ -190,7 +198,7 @@ fn facade(rounds: usize, dir: &Path, figures: &mut Vec<Figure>) {
             5000 => target_us(500),
             _ => None,
         };
-        figures.push(measure(format!("façade tap incl. save and listener: {name}"), rounds, target, |i| {
+        figures.extend(measure(format!("façade tap incl. save and listener: {name}"), rounds, target, |i| {
             runtime.block_on(app.tap(action(n, i)));
         }));
     }
@@ -209,7 +217,7 @@ fn cold_start(rounds: usize, dir: &Path, figures: &mut Vec<Figure>) {
     };
     drop(app_on(&home, &db));
     let config_db = db.clone();
-    figures.push(measure(
+    figures.extend(measure(
         "cold start from a saved state, to the first screen".into(),
         rounds,
         target_us(3_000),

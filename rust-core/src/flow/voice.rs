@@ -5,7 +5,9 @@
 //! half-width kana), hiragana folded into katakana, spaces removed — so 「しょうめい」 and
 //! 「ショウメイ」, 「ｴｱｺﾝ」 and 「エアコン」 are the same name to the check, as they are to the ear.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use hashbrown::HashMap;
 
 use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
@@ -98,12 +100,13 @@ fn ending(normal: &str) -> Option<NameWarning> {
 
 /// Warnings for each chosen device, by id; devices without a warning are left out. Devices in
 /// different rooms may share a name: the room tells them apart (「寝室の照明」「居間の照明」).
-pub fn check(chosen: &[&Device], rooms: &BTreeMap<String, String>) -> HashMap<String, Vec<NameWarning>> {
+pub fn check<'a>(chosen: &[&'a Device], rooms: &BTreeMap<String, String>) -> HashMap<&'a str, Vec<NameWarning>> {
     // Each device's room and name in the compared form, once.
     let forms: Vec<(std::rc::Rc<str>, std::rc::Rc<str>)> = chosen
         .iter()
         .map(|d| (rooms.get(&d.id).map(|r| normalised(r)).unwrap_or_else(|| "".into()), normalised(&d.name)))
         .collect();
+    let mut generic: HashMap<Category, std::rc::Rc<str>> = HashMap::new();
     let mut same_name: HashMap<(&str, &str), usize> = HashMap::new();
     let mut per_category: HashMap<(Category, &str), usize> = HashMap::new();
     for (d, (room, name)) in chosen.iter().zip(&forms) {
@@ -116,14 +119,16 @@ pub fn check(chosen: &[&Device], rooms: &BTreeMap<String, String>) -> HashMap<St
         if same_name[&(&**room, &**name)] > 1 {
             warnings.push(NameWarning::SharedName);
         }
-        if **name == *normalised(&d.category.label(Language::Japanese)) && per_category[&(d.category, &**room)] > 1 {
+        let category_word =
+            generic.entry(d.category).or_insert_with(|| normalised(&d.category.label(Language::Japanese)));
+        if **name == **category_word && per_category[&(d.category, &**room)] > 1 {
             warnings.push(NameWarning::GenericName);
         }
         if d.name.chars().count() > MAX_NAME_CHARS {
             warnings.push(NameWarning::TooLong);
         }
         if !warnings.is_empty() {
-            out.insert(d.id.clone(), warnings);
+            out.insert(d.id.as_str(), warnings);
         }
     }
     out
@@ -153,12 +158,12 @@ fn spelled(digit: char) -> Option<&'static str> {
 /// of the button.
 pub fn advice(device: &Device, warning: NameWarning, room: Option<&str>, lang: Language) -> String {
     const REMEMBERED: usize = 20_000;
-    type Key = (String, Category, NameWarning, Option<String>, Language);
     thread_local! {
-        static ADVICE: std::cell::RefCell<HashMap<Key, String>> = Default::default();
+        static ADVICE: std::cell::RefCell<HashMap<AdviceKey, String>> = Default::default();
     }
-    let key = (device.name.clone(), device.category, warning, room.map(str::to_owned), lang);
-    if let Some(found) = ADVICE.with(|memo| memo.borrow().get(&key).cloned()) {
+    // Looked up by borrowed strings: a hit (every tap but the first) copies nothing but the text.
+    let asked = AskedAdvice(&device.name, device.category, warning, room, lang);
+    if let Some(found) = ADVICE.with(|memo| memo.borrow().get(&asked).cloned()) {
         return found;
     }
     let made = advice_made(device, warning, room, lang);
@@ -167,9 +172,27 @@ pub fn advice(device: &Device, warning: NameWarning, room: Option<&str>, lang: L
         if memo.len() >= REMEMBERED {
             memo.clear();
         }
-        memo.insert(key, made.clone());
+        memo.insert(
+            AdviceKey(device.name.clone(), device.category, warning, room.map(str::to_owned), lang),
+            made.clone(),
+        );
     });
     made
+}
+
+/// What advice is remembered under: the name, category, warning, room and language.
+#[derive(PartialEq, Eq, Hash)]
+struct AdviceKey(String, Category, NameWarning, Option<String>, Language);
+
+/// The same, borrowed; hashes as `AdviceKey` does (a `String` hashes as its `str`, and the
+/// derived `Hash` of both hashes the fields in order).
+#[derive(Hash)]
+struct AskedAdvice<'a>(&'a str, Category, NameWarning, Option<&'a str>, Language);
+
+impl hashbrown::Equivalent<AdviceKey> for AskedAdvice<'_> {
+    fn equivalent(&self, key: &AdviceKey) -> bool {
+        self.0 == key.0 && self.1 == key.1 && self.2 == key.2 && self.3 == key.3.as_deref() && self.4 == key.4
+    }
 }
 
 fn advice_made(device: &Device, warning: NameWarning, room: Option<&str>, lang: Language) -> String {
@@ -255,7 +278,9 @@ pub fn examples(chosen: &[&Device], rooms: &BTreeMap<String, String>, lang: Lang
     let mut by_category: Vec<(Category, &Device)> = Vec::new();
     for d in chosen {
         match by_category.iter_mut().find(|(c, _)| *c == d.category) {
-            Some((_, pick)) if warned.contains_key(&pick.id) && !warned.contains_key(&d.id) => *pick = d,
+            Some((_, pick)) if warned.contains_key(pick.id.as_str()) && !warned.contains_key(d.id.as_str()) => {
+                *pick = d
+            }
             Some(_) => {}
             None => by_category.push((d.category, d)),
         }

@@ -6,7 +6,7 @@
 //! their own with no lock held, so a shell may call straight back into the core.
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Duration;
 
 use super::outbox::Callout;
@@ -43,13 +43,16 @@ impl Listeners {
         self.list.lock().unwrap_or_else(|e| e.into_inner()).retain(|(each, _)| *each != id);
     }
 
-    fn notify(&self, view: &ScreenView) {
+    fn notify(&self, view: Arc<ScreenView>) {
         // Copy the list first: a listener may subscribe or drop a subscription from its callback.
-        // With none subscribed, the screen is not copied at all.
-        let listeners: Vec<_> = self.list.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let mut listeners: Vec<_> = self.list.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let Some((_, last)) = listeners.pop() else { return };
         for (_, listener) in listeners {
-            listener.on_screen(view.clone());
+            listener.on_screen(ScreenView::clone(&view));
         }
+        // The last listener (a phone's one) is handed the screen itself: nothing else holds it
+        // (`EventLoop::shown` only points at it), so it is not copied.
+        last.on_screen(Arc::try_unwrap(view).unwrap_or_else(|shared| ScreenView::clone(&shared)));
     }
 }
 
@@ -118,8 +121,11 @@ impl Drop for Member {
 /// The app's state and everything that moves it on.
 pub struct EventLoop {
     state: Mutex<State>,
-    /// The screen of `state`, built once per transition: the listeners and `view()` share it (building it is most of a tap's cost on a screen of many devices).
-    shown: Mutex<Arc<ScreenView>>,
+    /// The screen of `state`, built once per transition and handed to the listeners, which take
+    /// it as it is (building it, and copying it, were most of a tap's cost on a screen of many
+    /// devices). Only pointed at: once delivered it belongs to the listener, and `view()` builds
+    /// it again from the state (shells ask for it before they subscribe, not on every tap).
+    shown: Mutex<Weak<ScreenView>>,
     /// One event (and its chain of effects) at a time, in the order they arrive. Never held
     /// while the shell is called: calls out go through the outbox.
     turn: tokio::sync::Mutex<()>,
@@ -138,7 +144,7 @@ pub struct EventLoop {
 
 impl EventLoop {
     pub fn new(state: State, store: Store, runtime: Runtime, language: Language, platform: Arc<dyn Platform>) -> Self {
-        let shown = Mutex::new(Arc::new(flow::view(&state, language)));
+        let shown = Mutex::new(Weak::new());
         EventLoop {
             state: Mutex::new(state),
             shown,
@@ -161,7 +167,16 @@ impl EventLoop {
 
     /// The screen to draw now.
     pub fn view(&self) -> ScreenView {
-        ScreenView::clone(&self.shown.lock().unwrap_or_else(|e| e.into_inner()))
+        // Read under the state's lock, as `apply` sets both: the screen is never older than the
+        // state; built (when it must be) with no lock held.
+        let state = {
+            let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(view) = self.shown.lock().unwrap_or_else(|e| e.into_inner()).upgrade() {
+                return ScreenView::clone(&view);
+            }
+            state.clone()
+        };
+        flow::view(&state, self.language)
     }
 
     /// Applies `event` on the core's own runtime, whatever thread or executor the caller is on,
@@ -307,7 +322,7 @@ impl EventLoop {
 
     fn call_out(self: &Arc<Self>, callout: Callout) {
         let (asked, done) = match callout {
-            Callout::Screen(view) => return self.listeners.notify(&view),
+            Callout::Screen(view) => return self.listeners.notify(view),
             Callout::OpenLoginPage(url) => (PhoneTask::OpenBrowser, self.platform.open_login_page(url)),
             Callout::OpenGoogleHome(link) => (PhoneTask::OpenGoogleHome, self.platform.open_google_home(link)),
             Callout::OpenStore => (PhoneTask::OpenStore, self.platform.open_store()),
@@ -347,7 +362,7 @@ impl EventLoop {
             // older than the state beside it for long.
             let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
             *state = next;
-            *self.shown.lock().unwrap_or_else(|e| e.into_inner()) = view.clone();
+            *self.shown.lock().unwrap_or_else(|e| e.into_inner()) = Arc::downgrade(&view);
         }
         tracing::info!(screen = %flow::graph::node_name(&view.screen), "screen");
         // Under the turn, so listeners hear the screens in the order they were shown.
@@ -430,5 +445,31 @@ mod tests {
         assert!(matches!(answer, Event::TermsLoaded { .. }));
         app.apply(answer);
         assert_eq!(app.state.lock().unwrap().notice, None);
+    }
+
+    /// The screen crosses once: the last listener takes it as it is, the others get copies, and
+    /// every one of them hears the same screens; reading it afterwards still gives that screen.
+    #[tokio::test]
+    async fn every_listener_hears_each_screen_and_it_can_still_be_read() {
+        #[derive(Default)]
+        struct Heard(Mutex<Vec<ScreenView>>);
+        impl ScreenListener for Heard {
+            fn on_screen(&self, view: ScreenView) {
+                self.0.lock().unwrap().push(view);
+            }
+        }
+        let nickname = State { screen: Screen::Nickname, speaker: Some(SpeakerDraft::default()), ..State::default() };
+        let app = Arc::new(event_loop(Store::open(std::path::Path::new(":memory:")).unwrap(), nickname));
+        let listeners: Vec<Arc<Heard>> = (0..3).map(|_| Arc::default()).collect();
+        for (typed, listening) in ["た", "たろ", "たろう"].into_iter().zip(1..) {
+            app.listeners.add(listeners[listening - 1].clone());
+            app.send(Event::Tap(Action::EditNickname { text: typed.into() })).await;
+            let shown = app.view();
+            assert_eq!(shown.input.as_ref().map(|i| i.value.as_str()), Some(typed));
+            for heard in &listeners[..listening] {
+                assert_eq!(heard.0.lock().unwrap().last(), Some(&shown), "{listening} listening");
+            }
+        }
+        assert_eq!(listeners.iter().map(|l| l.0.lock().unwrap().len()).collect::<Vec<_>>(), [3, 2, 1]);
     }
 }

@@ -1,6 +1,6 @@
 //! What the user sees while registering the speaker service: each screen's offers and page.
 
-use std::collections::{HashMap, HashSet};
+use hashbrown::{HashMap, HashSet};
 
 use super::draft_of;
 use crate::flow::devices::{Category, Device};
@@ -126,13 +126,20 @@ pub fn device_buttons(state: &State, offers: Vec<Offer>, lang: Language) -> Vec<
     // Everything looked up per button is made once per screen: a screen of 5,000 devices is
     // 5,000 buttons, and lookups in the ordered set of ids (string comparisons) were most of it.
     let chosen_ids: HashSet<&str> = selection.chosen.iter().map(String::as_str).collect();
-    let by_id: HashMap<&str, &Device> = selection.devices.iter().map(|d| (d.id.as_str(), d)).collect();
     let chosen: Vec<&Device> = selection.devices.iter().filter(|d| chosen_ids.contains(d.id.as_str())).collect();
     let warnings = voice::check(&chosen, &draft.rooms);
     let mut all_chosen: HashMap<Category, bool> = HashMap::new();
     for device in selection.devices.iter() {
         *all_chosen.entry(device.category).or_insert(true) &= chosen_ids.contains(device.id.as_str());
     }
+    // The device offers come in `Selection::groups` order (`device_offers`): walking the devices
+    // in that order beside them finds each offer's device without a map of every id. A device
+    // not next in that order (none, as both come from the same list) is searched for.
+    let mut in_order = selection.groups().into_iter().flat_map(|(_, devices)| devices).peekable();
+    let mut device_of = |id: &str| match in_order.next_if(|next| next.id == id) {
+        Some(device) => Some(device),
+        None => selection.devices.iter().find(|device| device.id == id),
+    };
     let mut buttons = Vec::with_capacity(offers.len());
     for offer in offers {
         let button = match &offer.action {
@@ -141,11 +148,11 @@ pub fn device_buttons(state: &State, offers: Vec<Offer>, lang: Language) -> Vec<
                 section: Some(category.label(lang)),
                 ..Button::new(all_of(*category, lang), offer.action, offer.primary)
             },
-            Action::ToggleDevice { id } => match by_id.get(id.as_str()) {
+            Action::ToggleDevice { id } => match device_of(id) {
                 Some(device) => {
                     let room = draft.rooms.get(&device.id);
                     let hint = warnings
-                        .get(&device.id)
+                        .get(device.id.as_str())
                         .and_then(|w| w.first())
                         .map(|w| voice::advice(device, *w, room.map(String::as_str), lang));
                     Button {
@@ -213,7 +220,7 @@ pub fn utterances_page(state: &State, lang: Language) -> Page {
     body.extend(voice::cautions(lang));
     let warnings = voice::check(&chosen, &draft.rooms);
     for device in &chosen {
-        if let Some(w) = warnings.get(&device.id).and_then(|w| w.first()) {
+        if let Some(w) = warnings.get(device.id.as_str()).and_then(|w| w.first()) {
             let room = draft.rooms.get(&device.id).map(String::as_str);
             body.push(format!("⚠ {}", voice::advice(device, *w, room, lang)));
         }

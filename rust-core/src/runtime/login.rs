@@ -9,21 +9,24 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use openidconnect::core::{
-    CoreAuthDisplay, CoreAuthPrompt, CoreAuthenticationFlow, CoreClaimName, CoreClaimType, CoreClient,
-    CoreClientAuthMethod, CoreGrantType, CoreIdToken, CoreIdTokenClaims, CoreJsonWebKey,
+    CoreAuthDisplay, CoreAuthPrompt, CoreAuthenticationFlow, CoreClaimName, CoreClaimType, CoreClientAuthMethod,
+    CoreErrorResponseType, CoreGenderClaim, CoreGrantType, CoreIdToken, CoreIdTokenClaims,
     CoreJweContentEncryptionAlgorithm, CoreJweKeyManagementAlgorithm, CoreResponseMode, CoreResponseType,
-    CoreSubjectIdentifierType,
+    CoreRevocableToken, CoreRevocationErrorResponse, CoreSubjectIdentifierType, CoreTokenIntrospectionResponse,
+    CoreTokenResponse,
 };
 use openidconnect::{
-    AdditionalProviderMetadata, AuthorizationCode, ClientId, CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet,
-    IssuerUrl, Nonce, NonceVerifier, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, ProviderMetadata,
-    RedirectUrl, RefreshToken, RequestTokenError, Scope, TokenResponse,
+    AdditionalProviderMetadata, AuthorizationCode, ClientId, CsrfToken, EmptyAdditionalClaims, EndpointMaybeSet,
+    EndpointNotSet, EndpointSet, IssuerUrl, Nonce, NonceVerifier, OAuth2TokenResponse, PkceCodeChallenge,
+    PkceCodeVerifier, ProviderMetadata, RedirectUrl, RefreshToken, RequestTokenError, Scope, StandardErrorResponse,
+    TokenResponse,
 };
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use subtle::ConstantTimeEq;
 use url::Url;
 
+use super::jwk::RingJsonWebKey;
 use super::net;
 use super::provider_http::{ProviderHttp, ProviderHttpError};
 use super::retry::{RetryPolicy, Verdict};
@@ -59,13 +62,31 @@ type Metadata = ProviderMetadata<
     CoreGrantType,
     CoreJweContentEncryptionAlgorithm,
     CoreJweKeyManagementAlgorithm,
-    CoreJsonWebKey,
+    RingJsonWebKey,
     CoreResponseMode,
     CoreResponseType,
     CoreSubjectIdentifierType,
 >;
-type Client =
-    CoreClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointMaybeSet, EndpointMaybeSet>;
+/// openidconnect's `CoreClient` with the provider's keys verified by `ring` (`jwk.rs`).
+type Client = openidconnect::Client<
+    EmptyAdditionalClaims,
+    CoreAuthDisplay,
+    CoreGenderClaim,
+    CoreJweContentEncryptionAlgorithm,
+    RingJsonWebKey,
+    CoreAuthPrompt,
+    StandardErrorResponse<CoreErrorResponseType>,
+    CoreTokenResponse,
+    CoreTokenIntrospectionResponse,
+    CoreRevocableToken,
+    CoreRevocationErrorResponse,
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointMaybeSet,
+    EndpointMaybeSet,
+>;
 
 /// What the provider told us in discovery, checked against the network policy.
 struct Provider {
@@ -271,10 +292,7 @@ fn unreachable(error: &(dyn std::error::Error + 'static)) -> LoginError {
 /// Maps a token-endpoint failure: the provider saying no is `refused`, the rest is the network's
 /// or the provider's fault.
 fn token_error(
-    error: RequestTokenError<
-        ProviderHttpError,
-        openidconnect::StandardErrorResponse<openidconnect::core::CoreErrorResponseType>,
-    >,
+    error: RequestTokenError<ProviderHttpError, StandardErrorResponse<CoreErrorResponseType>>,
     refused: impl FnOnce(String) -> LoginError,
 ) -> LoginError {
     use openidconnect::core::CoreErrorResponseType as E;
@@ -409,7 +427,7 @@ impl Login {
         let jwks_uri = metadata.jwks_uri().url().to_string();
         let redirect =
             RedirectUrl::new(self.config.redirect_uri.clone()).map_err(|_| LoginError::Policy("redirect"))?;
-        let client = CoreClient::from_provider_metadata(metadata, ClientId::new(self.config.client_id.clone()), None)
+        let client = Client::from_provider_metadata(metadata, ClientId::new(self.config.client_id.clone()), None)
             .set_redirect_uri(redirect);
         Ok(Provider { client, issuer, jwks_uri, revocation_endpoint, end_session_endpoint, requires_iss })
     }
@@ -580,7 +598,7 @@ impl Login {
     fn keep(
         &self,
         store: &dyn SecureStore,
-        response: &openidconnect::core::CoreTokenResponse,
+        response: &CoreTokenResponse,
         subject: Option<String>,
         nonce: Option<String>,
     ) -> Result<(), LoginError> {

@@ -64,15 +64,18 @@ pub struct RingJsonWebKey {
     alg: KeyAlg,
 }
 
+/// A JWS algorithm by its JOSE name (`RS256`), if openidconnect knows it.
+pub fn signing_alg(name: &str) -> Option<Alg> {
+    use serde::de::IntoDeserializer;
+    let name: serde::de::value::StrDeserializer<'_, serde::de::value::Error> = name.into_deserializer();
+    Alg::deserialize(name).ok()
+}
+
 impl From<Written> for RingJsonWebKey {
     fn from(written: Written) -> RingJsonWebKey {
-        use serde::de::IntoDeserializer;
         let alg = match written.alg.as_deref() {
             None => KeyAlg::Unspecified,
-            Some(name) => {
-                let name: serde::de::value::StrDeserializer<'_, serde::de::value::Error> = name.into_deserializer();
-                Alg::deserialize(name).map_or(KeyAlg::Other, KeyAlg::Signing)
-            }
+            Some(name) => signing_alg(name).map_or(KeyAlg::Other, KeyAlg::Signing),
         };
         RingJsonWebKey { written, alg }
     }

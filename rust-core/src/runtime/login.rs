@@ -16,17 +16,17 @@ use openidconnect::core::{
     CoreTokenResponse,
 };
 use openidconnect::{
-    AdditionalProviderMetadata, AuthorizationCode, ClientId, CsrfToken, EmptyAdditionalClaims, EndpointMaybeSet,
-    EndpointNotSet, EndpointSet, IssuerUrl, Nonce, NonceVerifier, OAuth2TokenResponse, PkceCodeChallenge,
-    PkceCodeVerifier, ProviderMetadata, RedirectUrl, RefreshToken, RequestTokenError, Scope, StandardErrorResponse,
-    TokenResponse,
+    AdditionalProviderMetadata, AuthUrl, AuthorizationCode, ClientId, CsrfToken, EmptyAdditionalClaims,
+    EndpointMaybeSet, EndpointNotSet, EndpointSet, IssuerUrl, JsonWebKeySet, JsonWebKeySetUrl, Nonce, NonceVerifier,
+    OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, ProviderMetadata, RedirectUrl, RefreshToken,
+    RequestTokenError, Scope, StandardErrorResponse, TokenResponse, TokenUrl, UserInfoUrl,
 };
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use subtle::ConstantTimeEq;
 use url::Url;
 
-use super::jwk::RingJsonWebKey;
+use super::jwk::{self, RingJsonWebKey};
 use super::net;
 use super::provider_http::{ProviderHttp, ProviderHttpError};
 use super::retry::{RetryPolicy, Verdict};
@@ -42,13 +42,37 @@ const FRESH_LOGIN_KEY: &str = "login.fresh";
 /// Refresh this long before the access token expires, so a call never leaves with a dying token.
 const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 
-/// Discovery fields the core needs beyond the standard set.
+/// The discovery document as the core reads it (OpenID Connect Discovery 1.0 §3, with RFC 7009's
+/// revocation endpoint, RP-Initiated Logout's end-session endpoint and RFC 9207's `iss` flag):
+/// what it uses and the members the spec requires. Read into this, not into openidconnect's
+/// `ProviderMetadata` with its forty-odd members, whose deserialiser alone was 76 KB of the
+/// shipped library (issue 13); openidconnect's client is then made from what was read.
+#[derive(Deserialize)]
+struct Discovery {
+    issuer: String,
+    authorization_endpoint: String,
+    token_endpoint: Option<String>,
+    jwks_uri: String,
+    userinfo_endpoint: Option<String>,
+    revocation_endpoint: Option<String>,
+    end_session_endpoint: Option<String>,
+    #[serde(default)]
+    authorization_response_iss_parameter_supported: bool,
+    /// Algorithms openidconnect does not know are left out (none of them would verify).
+    id_token_signing_alg_values_supported: Vec<String>,
+    // Required by the spec, unused by the client: a document without them is not a provider's.
+    #[allow(dead_code)]
+    response_types_supported: serde::de::IgnoredAny,
+    #[allow(dead_code)]
+    subject_types_supported: serde::de::IgnoredAny,
+}
+
+/// What the core keeps of the discovery document beside openidconnect's client.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 struct ExtraMetadata {
     revocation_endpoint: Option<String>,
     /// RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0).
     end_session_endpoint: Option<String>,
-    #[serde(default)]
     authorization_response_iss_parameter_supported: bool,
 }
 impl AdditionalProviderMetadata for ExtraMetadata {}
@@ -399,10 +423,7 @@ impl Login {
         use openidconnect::DiscoveryError as D;
         let issuer = IssuerUrl::new(self.config.issuer.clone()).map_err(|_| LoginError::Policy("issuer"))?;
         let http = ProviderHttp::caching(&self.http, anew);
-        let metadata = Metadata::discover_async(issuer, &http).await.map_err(|e| match e {
-            D::Request(e) => request_failed(&e),
-            other => LoginError::Provider(other.to_string()),
-        })?;
+        let metadata = self.metadata(&issuer, &http).await?;
         let endpoints = [
             Some(metadata.authorization_endpoint().url().as_str()),
             metadata.token_endpoint().map(|u| u.url().as_str()),
@@ -425,11 +446,70 @@ impl Login {
         let requires_iss = metadata.additional_metadata().authorization_response_iss_parameter_supported;
         let issuer = metadata.issuer().to_string();
         let jwks_uri = metadata.jwks_uri().url().to_string();
+        // Its keys only once every endpoint has passed the policy.
+        let jwks = JsonWebKeySet::fetch_async(metadata.jwks_uri(), &http).await.map_err(|e| match e {
+            D::Request(e) => request_failed(&e),
+            other => LoginError::Provider(other.to_string()),
+        })?;
+        let metadata = metadata.set_jwks(jwks);
         let redirect =
             RedirectUrl::new(self.config.redirect_uri.clone()).map_err(|_| LoginError::Policy("redirect"))?;
         let client = Client::from_provider_metadata(metadata, ClientId::new(self.config.client_id.clone()), None)
             .set_redirect_uri(redirect);
         Ok(Provider { client, issuer, jwks_uri, revocation_endpoint, end_session_endpoint, requires_iss })
+    }
+
+    /// The discovery document at `{issuer}/.well-known/openid-configuration`, checked as
+    /// openidconnect's own discovery checks it (200, JSON, the issuer it names is ours), as
+    /// openidconnect's metadata without its keys (`discover` fetches them).
+    async fn metadata(&self, issuer: &IssuerUrl, http: &ProviderHttp<'_>) -> Result<Metadata, LoginError> {
+        let url = issuer.join(".well-known/openid-configuration").map_err(|_| LoginError::Policy("issuer"))?;
+        let request = openidconnect::http::Request::get(url.as_str())
+            .header(openidconnect::http::header::ACCEPT, "application/json")
+            .body(Vec::new())
+            .map_err(|e| LoginError::Provider(e.to_string()))?;
+        let answer = openidconnect::AsyncHttpClient::call(http, request).await.map_err(|e| request_failed(&e))?;
+        if answer.status() != openidconnect::http::StatusCode::OK {
+            return Err(LoginError::Provider(format!("discovery answered HTTP {}", answer.status())));
+        }
+        let json = answer.headers().get(openidconnect::http::header::CONTENT_TYPE).is_none_or(|value| {
+            value
+                .to_str()
+                .is_ok_and(|v| v.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/json"))
+        });
+        if !json {
+            return Err(LoginError::Provider("discovery is not JSON".into()));
+        }
+        let document: Discovery =
+            serde_json::from_slice(answer.body()).map_err(|e| LoginError::Provider(format!("discovery: {e}")))?;
+        if document.issuer != issuer.as_str() {
+            return Err(LoginError::Provider("discovery names another issuer".into()));
+        }
+        let bad = |name: &'static str| move |_| LoginError::Provider(format!("discovery: {name} is not a URL"));
+        let algs =
+            document.id_token_signing_alg_values_supported.iter().filter_map(|name| jwk::signing_alg(name)).collect();
+        let token_endpoint = document.token_endpoint.map(TokenUrl::new).transpose().map_err(bad("token_endpoint"))?;
+        let userinfo_endpoint =
+            document.userinfo_endpoint.map(UserInfoUrl::new).transpose().map_err(bad("userinfo_endpoint"))?;
+        let extra = ExtraMetadata {
+            revocation_endpoint: document.revocation_endpoint,
+            end_session_endpoint: document.end_session_endpoint,
+            authorization_response_iss_parameter_supported: document.authorization_response_iss_parameter_supported,
+        };
+        // The client reads the issuer, the endpoints, the keys and the algorithms; the response
+        // and subject types it never reads.
+        let metadata = Metadata::new(
+            issuer.clone(),
+            AuthUrl::new(document.authorization_endpoint).map_err(bad("authorization_endpoint"))?,
+            JsonWebKeySetUrl::new(document.jwks_uri).map_err(bad("jwks_uri"))?,
+            Vec::new(),
+            Vec::new(),
+            algs,
+            extra,
+        )
+        .set_token_endpoint(token_endpoint)
+        .set_userinfo_endpoint(userinfo_endpoint);
+        Ok(metadata)
     }
 
     /// Starts a login: the URL to open in the system browser. `create` asks the provider for its

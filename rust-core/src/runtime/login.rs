@@ -119,7 +119,8 @@ struct Provider {
     jwks_uri: String,
     revocation_endpoint: Option<Url>,
     end_session_endpoint: Option<Url>,
-    /// Read by the core itself (`userinfo_name`), not given to openidconnect's client.
+    /// Where the greeting's name is read from, by the core itself (`userinfo_name`) rather than
+    /// through openidconnect's userinfo request.
     userinfo_endpoint: Option<Url>,
     requires_iss: bool,
 }

@@ -147,6 +147,12 @@ mod tests {
                 Link::Unknown,
             ),
             ("https://hems.example.jp/aiseg/speaker-registration", Link::Unknown),
+            // Hosts outside ASCII are refused, never mapped onto ours (the library has no IDNA
+            // back end: Cargo.lock pins `idna_adapter` 1.0, README "The library, lever by lever"),
+            // and a Punycode look-alike is just another host.
+            (&format!("https://ｈｅｍｓ.example.jp/aiseg/speaker-registration?code={code}"), Link::Unknown),
+            (&format!("https://hems.exаmple.jp/aiseg/speaker-registration?code={code}"), Link::Unknown),
+            (&format!("https://xn--hms-bma.example.jp/aiseg/speaker-registration?code={code}"), Link::Unknown),
             ("jp.co.panasonic.smarthems:/elsewhere?code=x", Link::Unknown),
             ("javascript:alert(1)", Link::Unknown),
             ("", Link::Unknown),

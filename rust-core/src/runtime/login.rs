@@ -9,21 +9,24 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use openidconnect::core::{
-    CoreAuthDisplay, CoreAuthPrompt, CoreAuthenticationFlow, CoreClaimName, CoreClaimType, CoreClient,
-    CoreClientAuthMethod, CoreGrantType, CoreIdToken, CoreIdTokenClaims, CoreJsonWebKey,
+    CoreAuthDisplay, CoreAuthPrompt, CoreAuthenticationFlow, CoreClaimName, CoreClaimType, CoreClientAuthMethod,
+    CoreErrorResponseType, CoreGenderClaim, CoreGrantType, CoreIdToken, CoreIdTokenClaims,
     CoreJweContentEncryptionAlgorithm, CoreJweKeyManagementAlgorithm, CoreResponseMode, CoreResponseType,
-    CoreSubjectIdentifierType,
+    CoreRevocableToken, CoreRevocationErrorResponse, CoreSubjectIdentifierType, CoreTokenIntrospectionResponse,
+    CoreTokenResponse,
 };
 use openidconnect::{
-    AdditionalProviderMetadata, AuthorizationCode, ClientId, CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet,
-    IssuerUrl, Nonce, NonceVerifier, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, ProviderMetadata,
-    RedirectUrl, RefreshToken, RequestTokenError, Scope, TokenResponse,
+    AdditionalProviderMetadata, AuthUrl, AuthorizationCode, ClientId, CsrfToken, EmptyAdditionalClaims,
+    EndpointMaybeSet, EndpointNotSet, EndpointSet, IssuerUrl, JsonWebKeySet, JsonWebKeySetUrl, Nonce, NonceVerifier,
+    OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, ProviderMetadata, RedirectUrl, RefreshToken,
+    RequestTokenError, Scope, StandardErrorResponse, TokenResponse, TokenUrl, UserInfoUrl,
 };
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use subtle::ConstantTimeEq;
 use url::Url;
 
+use super::jwk::{self, RingJsonWebKey};
 use super::net;
 use super::provider_http::{ProviderHttp, ProviderHttpError};
 use super::retry::{RetryPolicy, Verdict};
@@ -39,13 +42,37 @@ const FRESH_LOGIN_KEY: &str = "login.fresh";
 /// Refresh this long before the access token expires, so a call never leaves with a dying token.
 const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 
-/// Discovery fields the core needs beyond the standard set.
+/// The discovery document as the core reads it (OpenID Connect Discovery 1.0 §3, with RFC 7009's
+/// revocation endpoint, RP-Initiated Logout's end-session endpoint and RFC 9207's `iss` flag):
+/// what it uses and the members the spec requires. Read into this, not into openidconnect's
+/// `ProviderMetadata` with its forty-odd members, whose deserialiser alone was 76 KB of the
+/// shipped library (issue 13); openidconnect's client is then made from what was read.
+#[derive(Deserialize)]
+struct Discovery {
+    issuer: String,
+    authorization_endpoint: String,
+    token_endpoint: Option<String>,
+    jwks_uri: String,
+    userinfo_endpoint: Option<String>,
+    revocation_endpoint: Option<String>,
+    end_session_endpoint: Option<String>,
+    #[serde(default)]
+    authorization_response_iss_parameter_supported: bool,
+    /// Algorithms openidconnect does not know are left out (none of them would verify).
+    id_token_signing_alg_values_supported: Vec<String>,
+    // Required by the spec, unused by the client: a document without them is not a provider's.
+    #[allow(dead_code)]
+    response_types_supported: serde::de::IgnoredAny,
+    #[allow(dead_code)]
+    subject_types_supported: serde::de::IgnoredAny,
+}
+
+/// What the core keeps of the discovery document beside openidconnect's client.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 struct ExtraMetadata {
     revocation_endpoint: Option<String>,
     /// RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0).
     end_session_endpoint: Option<String>,
-    #[serde(default)]
     authorization_response_iss_parameter_supported: bool,
 }
 impl AdditionalProviderMetadata for ExtraMetadata {}
@@ -59,13 +86,31 @@ type Metadata = ProviderMetadata<
     CoreGrantType,
     CoreJweContentEncryptionAlgorithm,
     CoreJweKeyManagementAlgorithm,
-    CoreJsonWebKey,
+    RingJsonWebKey,
     CoreResponseMode,
     CoreResponseType,
     CoreSubjectIdentifierType,
 >;
-type Client =
-    CoreClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointMaybeSet, EndpointMaybeSet>;
+/// openidconnect's `CoreClient` with the provider's keys verified by `ring` (`jwk.rs`).
+type Client = openidconnect::Client<
+    EmptyAdditionalClaims,
+    CoreAuthDisplay,
+    CoreGenderClaim,
+    CoreJweContentEncryptionAlgorithm,
+    RingJsonWebKey,
+    CoreAuthPrompt,
+    StandardErrorResponse<CoreErrorResponseType>,
+    CoreTokenResponse,
+    CoreTokenIntrospectionResponse,
+    CoreRevocableToken,
+    CoreRevocationErrorResponse,
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointMaybeSet,
+    EndpointMaybeSet,
+>;
 
 /// What the provider told us in discovery, checked against the network policy.
 struct Provider {
@@ -74,6 +119,9 @@ struct Provider {
     jwks_uri: String,
     revocation_endpoint: Option<Url>,
     end_session_endpoint: Option<Url>,
+    /// Where the greeting's name is read from, by the core itself (`userinfo_name`) rather than
+    /// through openidconnect's userinfo request.
+    userinfo_endpoint: Option<Url>,
     requires_iss: bool,
 }
 
@@ -102,6 +150,22 @@ struct Tokens {
     /// The latest ID token, sent back as `id_token_hint` when the user logs out.
     #[serde(default)]
     id_token: Option<String>,
+}
+
+/// What the core takes from a verified ID token (read out, not cloned whole: the claims' clone
+/// was 10 KB of the shipped library).
+struct Person {
+    subject: String,
+    name: Option<String>,
+}
+
+impl Person {
+    fn of(claims: &CoreIdTokenClaims) -> Person {
+        Person {
+            subject: claims.subject().to_string(),
+            name: claims.name().and_then(|n| n.get(None)).map(|n| n.to_string()),
+        }
+    }
 }
 
 /// Login settings from the app's configuration.
@@ -271,10 +335,7 @@ fn unreachable(error: &(dyn std::error::Error + 'static)) -> LoginError {
 /// Maps a token-endpoint failure: the provider saying no is `refused`, the rest is the network's
 /// or the provider's fault.
 fn token_error(
-    error: RequestTokenError<
-        ProviderHttpError,
-        openidconnect::StandardErrorResponse<openidconnect::core::CoreErrorResponseType>,
-    >,
+    error: RequestTokenError<ProviderHttpError, StandardErrorResponse<CoreErrorResponseType>>,
     refused: impl FnOnce(String) -> LoginError,
 ) -> LoginError {
     use openidconnect::core::CoreErrorResponseType as E;
@@ -354,7 +415,7 @@ impl Login {
         Ok(provider)
     }
 
-    /// An ID token's claims, verified (signature from the JWKS, `iss`, `aud`, `exp`, `nonce`).
+    /// Who an ID token names, verified (signature from the JWKS, `iss`, `aud`, `exp`, `nonce`).
     /// A token naming a key the cached JWKS lacks is checked once more against the provider's
     /// current keys: the provider rotated its signing key while the app was running.
     async fn verified_claims(
@@ -362,14 +423,14 @@ impl Login {
         provider: &Provider,
         id_token: &CoreIdToken,
         nonce: impl NonceVerifier + Copy,
-    ) -> Result<CoreIdTokenClaims, String> {
+    ) -> Result<Person, String> {
         match id_token.claims(&provider.client.id_token_verifier(), nonce) {
-            Ok(claims) => Ok(claims.clone()),
+            Ok(claims) => Ok(Person::of(claims)),
             Err(error) if unknown_key(&error) => {
                 let provider = self.rediscovered(provider).await.map_err(|e| e.to_string())?;
                 let verifier = provider.client.id_token_verifier();
-                let claims = id_token.claims(&verifier, nonce).cloned().map_err(|e| e.to_string());
-                claims
+                let person = id_token.claims(&verifier, nonce).map(Person::of).map_err(|e| e.to_string());
+                person
             }
             Err(error) => Err(error.to_string()),
         }
@@ -381,10 +442,7 @@ impl Login {
         use openidconnect::DiscoveryError as D;
         let issuer = IssuerUrl::new(self.config.issuer.clone()).map_err(|_| LoginError::Policy("issuer"))?;
         let http = ProviderHttp::caching(&self.http, anew);
-        let metadata = Metadata::discover_async(issuer, &http).await.map_err(|e| match e {
-            D::Request(e) => request_failed(&e),
-            other => LoginError::Provider(other.to_string()),
-        })?;
+        let metadata = self.metadata(&issuer, &http).await?;
         let endpoints = [
             Some(metadata.authorization_endpoint().url().as_str()),
             metadata.token_endpoint().map(|u| u.url().as_str()),
@@ -407,11 +465,79 @@ impl Login {
         let requires_iss = metadata.additional_metadata().authorization_response_iss_parameter_supported;
         let issuer = metadata.issuer().to_string();
         let jwks_uri = metadata.jwks_uri().url().to_string();
+        let userinfo_endpoint = metadata.userinfo_endpoint().map(|u| u.url().clone());
+        // Its keys only once every endpoint has passed the policy.
+        let jwks = JsonWebKeySet::fetch_async(metadata.jwks_uri(), &http).await.map_err(|e| match e {
+            D::Request(e) => request_failed(&e),
+            other => LoginError::Provider(other.to_string()),
+        })?;
+        let metadata = metadata.set_jwks(jwks);
         let redirect =
             RedirectUrl::new(self.config.redirect_uri.clone()).map_err(|_| LoginError::Policy("redirect"))?;
-        let client = CoreClient::from_provider_metadata(metadata, ClientId::new(self.config.client_id.clone()), None)
+        let client = Client::from_provider_metadata(metadata, ClientId::new(self.config.client_id.clone()), None)
             .set_redirect_uri(redirect);
-        Ok(Provider { client, issuer, jwks_uri, revocation_endpoint, end_session_endpoint, requires_iss })
+        Ok(Provider {
+            client,
+            issuer,
+            jwks_uri,
+            revocation_endpoint,
+            end_session_endpoint,
+            userinfo_endpoint,
+            requires_iss,
+        })
+    }
+
+    /// The discovery document at `{issuer}/.well-known/openid-configuration`, checked as
+    /// openidconnect's own discovery checks it (200, JSON, the issuer it names is ours), as
+    /// openidconnect's metadata without its keys (`discover` fetches them).
+    async fn metadata(&self, issuer: &IssuerUrl, http: &ProviderHttp<'_>) -> Result<Metadata, LoginError> {
+        let url = issuer.join(".well-known/openid-configuration").map_err(|_| LoginError::Policy("issuer"))?;
+        let request = openidconnect::http::Request::get(url.as_str())
+            .header(openidconnect::http::header::ACCEPT, "application/json")
+            .body(Vec::new())
+            .map_err(|e| LoginError::Provider(e.to_string()))?;
+        let answer = openidconnect::AsyncHttpClient::call(http, request).await.map_err(|e| request_failed(&e))?;
+        if answer.status() != openidconnect::http::StatusCode::OK {
+            return Err(LoginError::Provider(format!("discovery answered HTTP {}", answer.status())));
+        }
+        let json = answer.headers().get(openidconnect::http::header::CONTENT_TYPE).is_none_or(|value| {
+            value
+                .to_str()
+                .is_ok_and(|v| v.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/json"))
+        });
+        if !json {
+            return Err(LoginError::Provider("discovery is not JSON".into()));
+        }
+        let document: Discovery =
+            serde_json::from_slice(answer.body()).map_err(|e| LoginError::Provider(format!("discovery: {e}")))?;
+        if document.issuer != issuer.as_str() {
+            return Err(LoginError::Provider("discovery names another issuer".into()));
+        }
+        let bad = |name: &'static str| move |_| LoginError::Provider(format!("discovery: {name} is not a URL"));
+        let algs =
+            document.id_token_signing_alg_values_supported.iter().filter_map(|name| jwk::signing_alg(name)).collect();
+        let token_endpoint = document.token_endpoint.map(TokenUrl::new).transpose().map_err(bad("token_endpoint"))?;
+        let userinfo_endpoint =
+            document.userinfo_endpoint.map(UserInfoUrl::new).transpose().map_err(bad("userinfo_endpoint"))?;
+        let extra = ExtraMetadata {
+            revocation_endpoint: document.revocation_endpoint,
+            end_session_endpoint: document.end_session_endpoint,
+            authorization_response_iss_parameter_supported: document.authorization_response_iss_parameter_supported,
+        };
+        // The client reads the issuer, the endpoints, the keys and the algorithms; the response
+        // and subject types it never reads.
+        let metadata = Metadata::new(
+            issuer.clone(),
+            AuthUrl::new(document.authorization_endpoint).map_err(bad("authorization_endpoint"))?,
+            JsonWebKeySetUrl::new(document.jwks_uri).map_err(bad("jwks_uri"))?,
+            Vec::new(),
+            Vec::new(),
+            algs,
+            extra,
+        )
+        .set_token_endpoint(token_endpoint)
+        .set_userinfo_endpoint(userinfo_endpoint);
+        Ok(metadata)
     }
 
     /// Starts a login: the URL to open in the system browser. `create` asks the provider for its
@@ -517,13 +643,11 @@ impl Login {
 
         let id_token = response.id_token().ok_or(LoginError::InvalidIdToken("missing".into()))?;
         let nonce = Nonce::new(pending.nonce);
-        let claims = self.verified_claims(&provider, id_token, &nonce).await.map_err(LoginError::InvalidIdToken)?;
-        let subject = claims.subject().to_string();
-        let mut display_name = claims.name().and_then(|n| n.get(None)).map(|n| n.to_string());
+        let Person { subject, name: mut display_name } =
+            self.verified_claims(&provider, id_token, &nonce).await.map_err(LoginError::InvalidIdToken)?;
         if display_name.is_none() {
             // Many providers give profile claims only through userinfo.
-            display_name =
-                self.userinfo_name(&provider, response.access_token().clone(), claims.subject().clone()).await;
+            display_name = self.userinfo_name(&provider, response.access_token().secret(), &subject).await;
         }
 
         {
@@ -538,21 +662,40 @@ impl Login {
         Ok(Account { subject, display_name: display_name.unwrap_or_default() })
     }
 
-    async fn userinfo_name(
-        &self,
-        provider: &Provider,
-        token: openidconnect::AccessToken,
-        subject: openidconnect::SubjectIdentifier,
-    ) -> Option<String> {
-        let request = provider.client.user_info(token, Some(subject)).ok()?;
-        let claims: openidconnect::core::CoreUserInfoClaims = match request.request_async(&self.client()).await {
-            Ok(claims) => claims,
+    /// The user's name from the userinfo endpoint (OIDC Core §5.3), read by the core rather than
+    /// through openidconnect's userinfo request, whose generic code (signed answers, every
+    /// standard claim) was some 20 KB of the shipped library for one name (issue 13). Only for
+    /// the greeting: an answer that is not plain JSON, names another user (§5.3.2) or fails
+    /// leaves it without a name.
+    async fn userinfo_name(&self, provider: &Provider, token: &str, subject: &str) -> Option<String> {
+        #[derive(Deserialize)]
+        struct UserInfo {
+            sub: String,
+            name: Option<String>,
+        }
+        use openidconnect::http::header::{ACCEPT, AUTHORIZATION};
+        let endpoint = provider.userinfo_endpoint.as_ref()?;
+        let request = openidconnect::http::Request::get(endpoint.as_str())
+            .header(ACCEPT, "application/json")
+            .header(AUTHORIZATION, format!("Bearer {token}"))
+            .body(Vec::new())
+            .ok()?;
+        let info = match openidconnect::AsyncHttpClient::call(&self.client(), request).await {
+            Ok(answer) if answer.status().is_success() => serde_json::from_slice::<UserInfo>(answer.body()).ok(),
+            Ok(answer) => {
+                tracing::warn!(status = answer.status().as_u16(), "userinfo refused; greeting without a name");
+                None
+            }
             Err(error) => {
                 tracing::warn!(%error, "userinfo failed; greeting without a name");
-                return None;
+                None
             }
-        };
-        claims.name().and_then(|n| n.get(None)).map(|n| n.to_string())
+        }?;
+        if info.sub != subject {
+            tracing::warn!("userinfo names another user; greeting without a name");
+            return None;
+        }
+        info.name
     }
 
     /// The user a refreshed ID token names, verified as at login — except that a refresh sends no
@@ -570,7 +713,7 @@ impl Login {
             }
             _ => Ok(()),
         };
-        let subject = self.verified_claims(provider, id_token, login_nonce).await?.subject().to_string();
+        let subject = self.verified_claims(provider, id_token, login_nonce).await?.subject;
         match session.subject.as_deref() {
             Some(session) if session != subject => Err("the ID token names another user".into()),
             _ => Ok(subject),
@@ -580,7 +723,7 @@ impl Login {
     fn keep(
         &self,
         store: &dyn SecureStore,
-        response: &openidconnect::core::CoreTokenResponse,
+        response: &CoreTokenResponse,
         subject: Option<String>,
         nonce: Option<String>,
     ) -> Result<(), LoginError> {
@@ -864,6 +1007,29 @@ mod tests {
             let login = Login::new(config, reqwest::Client::new()).unwrap();
             let result = login.begin(&MemorySecureStore::default(), false).await;
             assert!(matches!(result, Err(LoginError::Policy(_))), "{result:?}");
+        }
+    }
+
+    /// The greeting's name from userinfo counts only in a plain JSON answer about the user the ID
+    /// token named (OIDC Core §5.3.2), fetched with the access token as a bearer token.
+    #[tokio::test]
+    async fn the_userinfo_name_counts_only_for_the_same_user() {
+        for (answer, name) in [
+            (r#"{"sub":"taro","name":"山田太郎"}"#, Some("山田太郎")),
+            (r#"{"sub":"jiro","name":"山田次郎"}"#, None),
+            (r#"{"sub":"taro"}"#, None),
+            ("eyJhbGciOiJub25lIn0.eyJzdWIiOiJ0YXJvIiwibmFtZSI6InguIn0.", None),
+        ] {
+            let document = discovery(serde_json::json!({"userinfo_endpoint": "{issuer}/userinfo"}));
+            let (issuer, mut requests) =
+                provider_answering(vec![document, r#"{"keys":[]}"#.into(), answer.into()]).await;
+            let config = LoginConfig::new(&issuer, "app", "jp.co.panasonic.smarthems:/oauth2redirect");
+            let login = Login::new(config, reqwest::Client::new()).unwrap();
+            let provider = login.provider().await.unwrap();
+            assert_eq!(login.userinfo_name(&provider, "at", "taro").await.as_deref(), name, "{answer}");
+            let sent = [requests.recv().await, requests.recv().await, requests.recv().await].map(Option::unwrap);
+            assert!(sent[2].starts_with("GET /userinfo"), "{}", sent[2]);
+            assert!(sent[2].to_ascii_lowercase().contains("authorization: bearer at\r\n"), "{}", sent[2]);
         }
     }
 

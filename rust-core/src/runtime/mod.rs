@@ -8,6 +8,7 @@ pub mod api;
 pub mod clock;
 pub mod cloud;
 pub mod event_loop;
+pub mod jwk;
 #[cfg(feature = "keyring")]
 pub mod keychain;
 pub mod login;

@@ -98,6 +98,10 @@ mod tests {
             ("ftp://127.0.0.1/x", false),
             ("jp.co.panasonic.smarthems:/oauth2redirect", false),
             ("not a url", false),
+            // No IDNA back end (Cargo.lock pins `idna_adapter` 1.0): a host outside ASCII does
+            // not parse, so it is refused rather than mapped to another (fullwidth, Cyrillic).
+            ("https://ｃｌｕｂ.panasonic.jp/oidc", false),
+            ("https://club.pаnasonic.jp/oidc", false),
         ] {
             assert_eq!(allowed_url(url).is_some(), ok, "{url}");
         }

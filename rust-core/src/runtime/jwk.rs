@@ -26,7 +26,7 @@ struct Written {
     use_: Option<CoreJsonWebKeyUse>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     kid: Option<JsonWebKeyId>,
-    #[serde(default, deserialize_with = "text", skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "named", skip_serializing_if = "Option::is_none")]
     alg: Option<String>,
     #[serde(default, deserialize_with = "text", skip_serializing_if = "Option::is_none")]
     n: Option<String>,
@@ -44,6 +44,16 @@ fn text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D:
     Ok(match Option::<serde_json::Value>::deserialize(deserializer)? {
         Some(serde_json::Value::String(text)) => Some(text),
         _ => None,
+    })
+}
+
+/// The key's own `alg`: a member that is there but not text names no algorithm we know (so the
+/// key signs nothing), never "none said" (a key bound to any algorithm: RFC 8725 §3.1).
+fn named<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    Ok(match Option::<serde_json::Value>::deserialize(deserializer)? {
+        Some(serde_json::Value::String(name)) => Some(name),
+        Some(_) => Some(String::new()),
+        None => None,
     })
 }
 

@@ -45,6 +45,10 @@ fn keys() -> Keys {
     let (forger, _) = rsa_key("rsa", json!({}));
     let (encryption, encryption_jwk) = rsa_key("enc", json!({"use": "enc"}));
     let (pss_only, pss_jwk) = rsa_key("pss", json!({"alg": "PS256"}));
+    let mut odd_alg_jwk = encryption_jwk.clone();
+    odd_alg_jwk["kid"] = json!("odd-alg");
+    odd_alg_jwk["use"] = json!("sig");
+    odd_alg_jwk["alg"] = json!(5);
     let p256_der = EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &random).unwrap();
     let p256 =
         EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, p256_der.as_ref(), &random).unwrap();
@@ -60,6 +64,7 @@ fn keys() -> Keys {
         rsa_jwk,
         zero_padded,
         encryption_jwk,
+        odd_alg_jwk,
         pss_jwk,
         {"kty": "EC", "crv": "P-256", "kid": "p256", "x": b64(&point[1..33]), "y": b64(&point[33..])},
         {"kty": "OKP", "crv": "Ed25519", "kid": "ed25519", "x": b64(ed25519.public_key().as_ref())},
@@ -215,6 +220,8 @@ fn a_key_refuses_what_it_is_not_for() {
     let rows = [
         ("enc", CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256, "usage"),
         ("pss", CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256, "incompatible key algorithm"),
+        // An `alg` that is not text binds the key to nothing we know, not to everything.
+        ("odd-alg", CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256, "not a signing algorithm"),
         ("p256", CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256, "key type"),
         ("p256", CoreJwsSigningAlgorithm::EcdsaP384Sha384, "another curve"),
         ("rsa", CoreJwsSigningAlgorithm::HmacSha256, "key type"),

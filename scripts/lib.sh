@@ -65,7 +65,8 @@ need_rust_tools() {
 # CLIPPY_ARGS, joined by `__CLIPPY_HACKERY__`), but with code generated, so one compilation both
 # lints and makes the test binaries and libraries; dependencies are compiled once by plain rustc.
 # clippy-driver is a whole rustc: besides the lints it turns MIR optimisations off (its MIR lints
-# need unoptimised MIR), which LLVM's own optimisation mostly makes up for. Lints stay warnings
+# need unoptimised MIR); LLVM makes up for most of it (the core's unit tests, built both ways,
+# 2026-11-29: 38.3 s of CPU against 37.1 s built by rustc). Lints stay warnings
 # here (a lint does not stop the tests from being built); scripts/test.sh's Lints suite fails on
 # any warning the build reported (scripts/workspace-warnings.mjs). Cargo's fingerprint of a
 # workspace crate includes the wrapper and CLIPPY_ARGS, so every script that builds the workspace

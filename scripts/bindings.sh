@@ -7,9 +7,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 need_rust
+use_clippy_driver
 
-# The whole workspace, so the features match every other cargo step (nothing is built twice).
-cargo build --locked --workspace
+# The selection and environment of every other cargo step (the whole workspace, every target: the
+# features `cargo test` resolves), so after scripts/test.sh's build nothing is compiled here.
+cargo build --locked --workspace --all-targets
 # Cargo's output directory: target/ unless CARGO_TARGET_DIR moves it (Maven is then told the same
 # with -Dsmarthems.lib.dir, as scripts/test.sh does).
 debug="${CARGO_TARGET_DIR:-target}/debug"

@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 need_rust
+use_clippy_driver
 # Not --quiet: a first run builds the workspace for several minutes, and cargo's progress says so.
 # The whole workspace with its tests, as scripts/test.sh builds it: one feature set, one build.
 echo "== building the harness (cargo; the first build takes several minutes)" >&2

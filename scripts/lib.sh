@@ -60,6 +60,30 @@ need_rust_tools() {
   fi
 }
 
+# One build of the workspace for every step (issue 13): the workspace's own crates are compiled by
+# clippy-driver, as `cargo clippy` runs it (RUSTC_WORKSPACE_WRAPPER; the lint arguments in
+# CLIPPY_ARGS, joined by `__CLIPPY_HACKERY__`), but with code generated, so one compilation both
+# lints and makes the test binaries and libraries; dependencies are compiled once by plain rustc.
+# clippy-driver is a whole rustc: besides the lints it turns MIR optimisations off (its MIR lints
+# need unoptimised MIR); LLVM makes up for most of it (the core's unit tests, built both ways,
+# 2026-11-29: 38.3 s of CPU against 37.1 s built by rustc). Lints stay warnings
+# here (a lint does not stop the tests from being built); scripts/test.sh's Lints suite fails on
+# any warning the build reported (scripts/workspace-warnings.mjs). Cargo's fingerprint of a
+# workspace crate includes the wrapper and CLIPPY_ARGS, so every script that builds the workspace
+# calls this, or its build would compile the workspace crates again; release builds (bench.sh,
+# the phones' libraries) do not: they are compiled by rustc alone.
+use_clippy_driver() {
+  need_rust_tools
+  local driver
+  driver="$(rustc --print sysroot)/bin/clippy-driver"
+  [ -x "$driver" ] || driver=$(command -v clippy-driver) || {
+    echo "clippy-driver not found (rustup component add clippy)" >&2
+    return 1
+  }
+  export RUSTC_WORKSPACE_WRAPPER="$driver"
+  export CLIPPY_ARGS=""
+}
+
 # cargo-deny for the Lints suite (deny.toml). Built from crates.io with `cargo install --locked`
 # once (github.com, where its prebuilt binaries are, is out of reach here); the binary stays in
 # ~/.cargo/bin. Measured 2026-11-29: 70 min wall time at nice 19 on the shared 2-core machine
@@ -73,5 +97,6 @@ need_cargo_deny() {
     cargo binstall -y --locked "cargo-deny@$CARGO_DENY_VERSION" >/dev/null && return 0
   fi
   echo "== installing cargo-deny $CARGO_DENY_VERSION (cargo install --locked; several minutes, once)"
-  cargo install --locked --quiet "cargo-deny@$CARGO_DENY_VERSION"
+  # Compiled by rustc alone: the clippy-driver of use_clippy_driver is for this workspace's crates.
+  env -u RUSTC_WORKSPACE_WRAPPER -u CLIPPY_ARGS cargo install --locked --quiet "cargo-deny@$CARGO_DENY_VERSION"
 }

@@ -13,7 +13,9 @@ source scripts/lib.sh
 
 need_rust
 need_node
+use_clippy_driver
 target="${CARGO_TARGET_DIR:-target}"
+# The selection and environment of scripts/test.sh's build: fresh there, nothing compiled.
 cargo build --locked --workspace --all-targets || exit 1
 harness="$target/debug/harness"
 passed=0

@@ -21,7 +21,10 @@ fn workspace() -> PathBuf {
 }
 
 /// Builds the `simcloud` binary (another package's, so cargo does not build it for this test)
-/// and returns its path.
+/// and returns its path. The whole workspace with every target, as the scripts build it: `-p
+/// smarthems-simcloud` alone would resolve its dependencies' features without the other members'
+/// (serde_json, memchr, syn, …) and compile them again, and then the next workspace build would
+/// too; so this is fresh after `cargo test --workspace` or scripts/test.sh's build.
 fn simcloud_binary() -> PathBuf {
     let mut cargo = Command::new(env!("CARGO"));
     // Cargo gives this test the variables it gives build scripts (CARGO_MANIFEST_DIR, OUT_DIR, …);
@@ -43,7 +46,7 @@ fn simcloud_binary() -> PathBuf {
         }
     }
     let output = cargo
-        .args(["build", "--quiet", "--message-format=json", "-p", "smarthems-simcloud", "--bin", "simcloud"])
+        .args(["build", "--quiet", "--message-format=json", "--workspace", "--all-targets"])
         .current_dir(workspace())
         .stderr(Stdio::inherit())
         .output()
@@ -52,7 +55,9 @@ fn simcloud_binary() -> PathBuf {
     String::from_utf8_lossy(&output.stdout)
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "simcloud")
+        .filter(|m| {
+            m["reason"] == "compiler-artifact" && m["target"]["name"] == "simcloud" && m["profile"]["test"] == false
+        })
         .find_map(|m| m["executable"].as_str().map(PathBuf::from))
         .expect("cargo names the simcloud executable")
 }
